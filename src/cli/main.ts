@@ -1,0 +1,48 @@
+// `nanoforge` command line: a thin dispatcher over src/inference. Each command lives in
+// src/cli/commands/<name>.ts and exports a CliCommand; add it to the table below.
+import type { CliCommand } from './command';
+import { NANOFORGE_VERSION } from '../inference/version';
+
+const commands: CliCommand[] = [
+  // Commands register here, one import each (generate, placeholder, icons, info, models, quantize).
+];
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    printUsage();
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${NANOFORGE_VERSION}\n`);
+    return 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`nanoforge: unknown command '${name}'. Commands: ${commands.map((c) => c.name).join(', ')}\n`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    // One line, no stack: the CLI promises a plain reason and a non-zero exit code.
+    process.stderr.write(`nanoforge ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (process.env.NANOFORGE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return 1;
+  }
+}
+
+function printUsage(): void {
+  const lines = commands.map((c) => `  ${c.usage}`);
+  process.stdout.write(`Usage: nanoforge <command> [options]\n\nCommands:\n${lines.join('\n')}\n`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`nanoforge: ${String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
