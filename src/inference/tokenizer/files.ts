@@ -1,0 +1,95 @@
+// Reading the tokenizer folder: vocab.json, merges.txt and the optional configs, with errors naming the file.
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { TokenizerError } from './types';
+
+export interface TokenizerFiles {
+  vocab: Map<string, number>;
+  /** `"a b"` → rank, in file order. */
+  mergeRanks: Map<string, number>;
+  /** Special-token strings and max length from tokenizer_config.json / special_tokens_map.json. */
+  special: { bos?: string; eos?: string; pad?: string; unk?: string };
+  modelMaxLength?: number;
+}
+
+async function readText(file: string, required: boolean): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !required) return undefined;
+    const why = code === 'ENOENT' ? 'is missing' : `cannot be read (${code ?? String(err)})`;
+    throw new TokenizerError(file, `Tokenizer file ${file} ${why}.`);
+  }
+}
+
+function parseJsonObject(file: string, text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new TokenizerError(file, `Tokenizer file ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TokenizerError(file, `Tokenizer file ${file} must hold a JSON object.`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function parseVocab(file: string, text: string): Map<string, number> {
+  const vocab = new Map<string, number>();
+  for (const [token, id] of Object.entries(parseJsonObject(file, text))) {
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) {
+      throw new TokenizerError(file, `Tokenizer file ${file}: token ${JSON.stringify(token)} has id ${JSON.stringify(id)}, expected an integer >= 0.`);
+    }
+    vocab.set(token, id);
+  }
+  if (vocab.size === 0) throw new TokenizerError(file, `Tokenizer file ${file} has no tokens.`);
+  return vocab;
+}
+
+function parseMerges(file: string, text: string): Map<string, number> {
+  const ranks = new Map<string, number>();
+  const lines = text.split(/\r?\n/);
+  let rank = 0;
+  lines.forEach((line, index) => {
+    if (line === '' || line.startsWith('#version')) return;
+    const parts = line.split(' ');
+    if (parts.length !== 2 || parts[0] === '' || parts[1] === '') {
+      throw new TokenizerError(file, `Tokenizer file ${file} is malformed at line ${index + 1}: expected two symbols separated by one space, got ${JSON.stringify(line.slice(0, 60))}.`);
+    }
+    ranks.set(line, rank++); // a repeated pair keeps its later rank, as a Python dict would
+  });
+  if (ranks.size === 0) throw new TokenizerError(file, `Tokenizer file ${file} has no merges.`);
+  return ranks;
+}
+
+/** A special token in a config is either a string or an AddedToken object `{ content: "..." }`. */
+function tokenContent(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null && typeof (value as { content?: unknown }).content === 'string') {
+    return (value as { content: string }).content;
+  }
+  return undefined;
+}
+
+export async function readTokenizerFiles(dir: string): Promise<TokenizerFiles> {
+  const vocabFile = path.join(dir, 'vocab.json');
+  const mergesFile = path.join(dir, 'merges.txt');
+  const configFile = path.join(dir, 'tokenizer_config.json');
+  const mapFile = path.join(dir, 'special_tokens_map.json');
+  const [vocabText, mergesText, configText, mapText] = await Promise.all([
+    readText(vocabFile, true), readText(mergesFile, true), readText(configFile, false), readText(mapFile, false),
+  ]);
+  const config = configText === undefined ? {} : parseJsonObject(configFile, configText);
+  const map = mapText === undefined ? {} : parseJsonObject(mapFile, mapText);
+  const pick = (key: string): string | undefined => tokenContent(config[key]) ?? tokenContent(map[key]);
+  const maxLength = config['model_max_length'];
+  return {
+    vocab: parseVocab(vocabFile, vocabText as string),
+    mergeRanks: parseMerges(mergesFile, mergesText as string),
+    special: { bos: pick('bos_token'), eos: pick('eos_token'), pad: pick('pad_token'), unk: pick('unk_token') },
+    // Unset lengths are saved as a huge sentinel (1e30); CLIP's position table is what limits us then.
+    modelMaxLength: typeof maxLength === 'number' && Number.isInteger(maxLength) && maxLength >= 2 && maxLength <= 1e6 ? maxLength : undefined,
+  };
+}
