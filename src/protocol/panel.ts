@@ -1,0 +1,281 @@
+// The one message protocol between the generator webview (webview-ui/) and its host
+// (src/extension/panel.ts). Pure TypeScript, no `vscode`, no Node built-ins: the webview bundle
+// imports it too. Everything the webview sends is untrusted until `validateWebviewMessage` says so.
+import type { AssetKind } from '../inference/types';
+
+export const PANEL_VIEW_TYPE = 'nanoforge.generator';
+
+export const LIMITS = Object.freeze({
+  promptChars: 2000,
+  pathChars: 1024,
+  minCount: 1,
+  maxCount: 8,
+  minSteps: 1,
+  maxSteps: 100,
+  minSize: 16,
+  maxSize: 2048,
+  sizeMultiple: 8,
+  maxSeed: 0xffffffff,
+  maxGuidance: 30,
+  /** Nothing the webview legitimately sends comes near this (JSON characters). */
+  maxMessageChars: 16_384,
+});
+
+export const ASSET_KINDS: readonly AssetKind[] = ['icon', 'placeholder', 'mockup', 'illustration', 'photo'];
+export const COPY_FORMATS = ['dataUri', 'markdown', 'img'] as const;
+export type CopyFormat = (typeof COPY_FORMATS)[number];
+
+/** The settings of one generation, as the form holds them. `seed: null` means "pick a random one". */
+export interface PanelRequest {
+  prompt: string;
+  negativePrompt: string;
+  kind: AssetKind;
+  width: number;
+  height: number;
+  count: number;
+  steps: number;
+  seed: number | null;
+  /** Only meaningful when the model uses classifier-free guidance. */
+  guidanceScale?: number;
+  /** Workspace-relative target path (forward slashes); '' = let the host pick one. */
+  target: string;
+}
+
+/** Identifies one candidate of one generation; ids are host-made random hex. */
+export interface CandidateRef {
+  generationId: string;
+  index: number;
+}
+
+// ---- webview → host ----
+export type WebviewMessage =
+  | { type: 'ready' }
+  | { type: 'generate'; request: PanelRequest }
+  | { type: 'cancel' }
+  | { type: 'save'; candidate: CandidateRef; target: string }
+  | { type: 'saveAs'; candidate: CandidateRef }
+  | { type: 'copy'; candidate: CandidateRef; as: CopyFormat; target: string }
+  | { type: 'browseTarget'; current: string }
+  | { type: 'clearHistory' }
+  | { type: 'rendered'; generationId: string; candidates: number };
+
+// ---- host → webview ----
+export interface ModelSummary {
+  id: string;
+  device: string;
+  usesGuidance: boolean;
+  nativeSize: number;
+}
+
+export interface CandidateView {
+  index: number;
+  /** `data:` URI of the encoded asset (png/webp/...); the webview shows it as is. */
+  src: string;
+  format: string;
+  width: number;
+  height: number;
+  seed?: number;
+  warnings: string[];
+}
+
+export interface PreviewView {
+  width: number;
+  height: number;
+  /** Interleaved 8-bit RGB, base64; the webview paints it on a canvas. */
+  rgb: string;
+}
+
+export interface HistoryView {
+  id: string;
+  at: number;
+  request: PanelRequest;
+  /** Seeds the generation actually used, so "restore" can reproduce it. */
+  seeds: number[];
+  savedTo?: string;
+}
+
+export interface PanelInit {
+  prompt?: string;
+  kind?: AssetKind;
+  width?: number;
+  height?: number;
+  target?: string;
+}
+
+export type HostMessage =
+  | { type: 'init'; prefill: PanelInit; sizes: string[]; history: HistoryView[] }
+  | { type: 'modelInfo'; model: ModelSummary | null; error?: string }
+  | { type: 'started'; generationId: string; request: PanelRequest; seed: number }
+  | { type: 'progress'; generationId: string; candidate: number; step: number; totalSteps: number; preview?: PreviewView }
+  | { type: 'result'; generationId: string; candidates: CandidateView[]; device: string; warnings: string[]; elapsedMs: number }
+  | { type: 'failed'; generationId: string; message: string; cancelled: boolean }
+  | { type: 'history'; entries: HistoryView[] }
+  | { type: 'targetChosen'; target: string }
+  | { type: 'notice'; level: 'info' | 'error'; text: string };
+
+export type Validation<T> = { ok: true; message: T } | { ok: false; reason: string };
+
+// ---- validation (host side; the webview reuses the field checks to validate as you type) ----
+
+type Fields = Record<string, unknown>;
+class Invalid extends Error {}
+
+function fail(reason: string): never {
+  throw new Invalid(reason);
+}
+
+function isRecord(v: unknown): v is Fields {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Rejects fields the type does not declare, so nothing unexpected rides along. */
+function onlyKeys(obj: Fields, where: string, allowed: readonly string[]): void {
+  for (const key of Object.keys(obj)) if (!allowed.includes(key)) fail(`${where}: unexpected field '${key}'`);
+}
+
+function str(obj: Fields, key: string, max: number, where: string): string {
+  const v = obj[key];
+  if (typeof v !== 'string') fail(`${where}.${key} must be a string`);
+  if (v.length > max) fail(`${where}.${key} is ${v.length} characters; at most ${max}`);
+  if (v.includes('\u0000')) fail(`${where}.${key} contains a NUL character`);
+  return v;
+}
+
+function int(obj: Fields, key: string, min: number, max: number, where: string): number {
+  const v = obj[key];
+  if (typeof v !== 'number' || !Number.isInteger(v)) fail(`${where}.${key} must be an integer`);
+  if (v < min || v > max) fail(`${where}.${key} must be between ${min} and ${max}, got ${v}`);
+  return v;
+}
+
+/** Why `value` is not a usable output size, or undefined when it is. Shared with the form. */
+export function sizeProblem(value: number): string | undefined {
+  if (!Number.isInteger(value)) return 'must be a whole number';
+  if (value < LIMITS.minSize || value > LIMITS.maxSize) return `must be between ${LIMITS.minSize} and ${LIMITS.maxSize}`;
+  if (value % LIMITS.sizeMultiple !== 0) return `must be a multiple of ${LIMITS.sizeMultiple}`;
+  return undefined;
+}
+
+/**
+ * Why a workspace-relative target path is unacceptable, or undefined. Pure string logic (no `path`
+ * module: the webview bundles this); the host checks the resolved path against the real
+ * workspace folders again before writing.
+ */
+export function targetPathProblem(target: string): string | undefined {
+  if (target === '') return undefined;
+  if (/^[a-zA-Z]:|^[\\/]|^~/.test(target)) return 'must be relative to the workspace, not absolute';
+  if (/[\u0000-\u001f]/.test(target)) return 'contains control characters';
+  let depth = 0;
+  for (const part of target.split(/[\\/]+/)) {
+    if (part === '..') depth -= 1;
+    else if (part !== '.' && part !== '') depth += 1;
+    if (depth < 0) return 'leaves the workspace folder';
+  }
+  if (depth === 0) return 'names no file';
+  if (/[\\/]$/.test(target)) return 'names a folder, not a file';
+  return undefined;
+}
+
+function targetField(obj: Fields, key: string, where: string): string {
+  const target = str(obj, key, LIMITS.pathChars, where);
+  const problem = targetPathProblem(target);
+  if (problem) fail(`${where}.${key} '${target.slice(0, 80)}' ${problem}`);
+  return target;
+}
+
+function readRequest(raw: unknown): PanelRequest {
+  const w = 'request';
+  if (!isRecord(raw)) fail(`${w} must be an object`);
+  onlyKeys(raw, w, ['prompt', 'negativePrompt', 'kind', 'width', 'height', 'count', 'steps', 'seed', 'guidanceScale', 'target']);
+  const prompt = str(raw, 'prompt', LIMITS.promptChars, w);
+  if (prompt.trim() === '') fail(`${w}.prompt is empty`);
+  const negativePrompt = str(raw, 'negativePrompt', LIMITS.promptChars, w);
+  const kind = raw.kind;
+  if (typeof kind !== 'string' || !(ASSET_KINDS as readonly string[]).includes(kind)) {
+    fail(`${w}.kind must be one of ${ASSET_KINDS.join(', ')}`);
+  }
+  for (const key of ['width', 'height'] as const) {
+    const v = raw[key];
+    const problem = typeof v === 'number' ? sizeProblem(v) : 'must be a number';
+    if (problem) fail(`${w}.${key} ${problem}`);
+  }
+  const seed = raw.seed === null ? null : int(raw, 'seed', 0, LIMITS.maxSeed, w);
+  let guidanceScale: number | undefined;
+  if (raw.guidanceScale !== undefined) {
+    const g = raw.guidanceScale;
+    if (typeof g !== 'number' || !Number.isFinite(g) || g < 0 || g > LIMITS.maxGuidance) {
+      fail(`${w}.guidanceScale must be a number between 0 and ${LIMITS.maxGuidance}`);
+    }
+    guidanceScale = g;
+  }
+  return {
+    prompt, negativePrompt, kind: kind as AssetKind,
+    width: raw.width as number, height: raw.height as number,
+    count: int(raw, 'count', LIMITS.minCount, LIMITS.maxCount, w),
+    steps: int(raw, 'steps', LIMITS.minSteps, LIMITS.maxSteps, w),
+    seed, ...(guidanceScale === undefined ? {} : { guidanceScale }),
+    target: targetField(raw, 'target', w),
+  };
+}
+
+const GENERATION_ID = /^[0-9a-f]{16}$/;
+
+function readCandidate(raw: unknown): CandidateRef {
+  const w = 'candidate';
+  if (!isRecord(raw)) fail(`${w} must be an object`);
+  onlyKeys(raw, w, ['generationId', 'index']);
+  const generationId = str(raw, 'generationId', 16, w);
+  if (!GENERATION_ID.test(generationId)) fail(`${w}.generationId is not a generation id`);
+  return { generationId, index: int(raw, 'index', 0, LIMITS.maxCount - 1, w) };
+}
+
+function readMessage(raw: Fields): WebviewMessage {
+  const type = raw.type;
+  const keys = (...rest: string[]): void => onlyKeys(raw, String(type), ['type', ...rest]);
+  switch (type) {
+    case 'ready': case 'cancel': case 'clearHistory':
+      keys();
+      return { type };
+    case 'generate':
+      keys('request');
+      return { type, request: readRequest(raw.request) };
+    case 'save':
+      keys('candidate', 'target');
+      return { type, candidate: readCandidate(raw.candidate), target: targetField(raw, 'target', type) };
+    case 'saveAs':
+      keys('candidate');
+      return { type, candidate: readCandidate(raw.candidate) };
+    case 'copy': {
+      keys('candidate', 'as', 'target');
+      const as = raw.as;
+      if (typeof as !== 'string' || !(COPY_FORMATS as readonly string[]).includes(as)) fail(`copy.as must be one of ${COPY_FORMATS.join(', ')}`);
+      return { type, candidate: readCandidate(raw.candidate), as: as as CopyFormat, target: targetField(raw, 'target', type) };
+    }
+    case 'browseTarget':
+      keys('current');
+      return { type, current: targetField(raw, 'current', type) };
+    case 'rendered': {
+      keys('generationId', 'candidates');
+      const generationId = str(raw, 'generationId', 16, type);
+      if (!GENERATION_ID.test(generationId)) fail('rendered.generationId is not a generation id');
+      return { type, generationId, candidates: int(raw, 'candidates', 0, LIMITS.maxCount, type) };
+    }
+    default:
+      return fail(`unknown message type ${JSON.stringify(String(type)).slice(0, 60)}`);
+  }
+}
+
+/** Checks every field of a message from the webview; never throws. */
+export function validateWebviewMessage(raw: unknown): Validation<WebviewMessage> {
+  try {
+    if (!isRecord(raw)) return { ok: false, reason: 'message is not an object' };
+    const size = JSON.stringify(raw).length;
+    if (size > LIMITS.maxMessageChars) return { ok: false, reason: `message is ${size} characters; at most ${LIMITS.maxMessageChars}` };
+    if (typeof raw.type !== 'string') return { ok: false, reason: 'message has no string "type"' };
+    return { ok: true, message: readMessage(raw) };
+  } catch (error) {
+    // Invalid = our own rejection; anything else (a cyclic object, a throwing getter) is hostile too.
+    const reason = error instanceof Invalid ? error.message : `unreadable message (${error instanceof Error ? error.message : String(error)})`;
+    return { ok: false, reason };
+  }
+}
