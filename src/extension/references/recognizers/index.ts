@@ -1,0 +1,50 @@
+// The recognizer strategy list (kisstkondoros/gutter-preview style): the most specific first, so
+// when two recognizers find the same path the one that knows more (alt, width…) is kept.
+import type { AssetMatch, Recognizer } from '../types';
+import { cssUrlRecognizer } from './css-url';
+import { htmlAttributeRecognizer } from './html-attribute';
+import { importRequireRecognizer } from './import-require';
+import { manifestIconRecognizer } from './manifest-icon';
+import { markdownImageRecognizer } from './markdown-image';
+import { quotedStringRecognizer } from './quoted-string';
+
+export const RECOGNIZERS: readonly Recognizer[] = [
+  markdownImageRecognizer,
+  htmlAttributeRecognizer,
+  importRequireRecognizer,
+  cssUrlRecognizer,
+  manifestIconRecognizer,
+  quotedStringRecognizer,
+];
+
+/** Longer lines are minified bundles or data; scanning them costs time and finds nothing useful. */
+export const MAX_LINE_LENGTH = 4000;
+
+function overlaps(a: AssetMatch, b: AssetMatch): boolean {
+  return a.start < b.end && b.start < a.end;
+}
+
+/** All asset references in one line, de-duplicated, ordered by column. */
+export function recognizeLine(line: string, languageId: string, recognizers: readonly Recognizer[] = RECOGNIZERS): AssetMatch[] {
+  if (line.length > MAX_LINE_LENGTH) return [];
+  const kept: AssetMatch[] = [];
+  for (const recognizer of recognizers) {
+    if (recognizer.languages && !recognizer.languages.includes(languageId)) continue;
+    for (const match of recognizer.recognize(line, languageId)) {
+      const twin = kept.find((k) => overlaps(k, match));
+      if (!twin) kept.push(match);
+      else if (match.attributes) twin.attributes = { ...match.attributes, ...twin.attributes };
+    }
+  }
+  return kept.sort((a, b) => a.start - b.start);
+}
+
+/** The reference under `character` (inclusive of the end column, like a cursor after the path). */
+export function referenceAt(line: string, languageId: string, character: number): AssetMatch | undefined {
+  return recognizeLine(line, languageId).find((m) => character >= m.start && character <= m.end);
+}
+
+export {
+  cssUrlRecognizer, htmlAttributeRecognizer, importRequireRecognizer, manifestIconRecognizer,
+  markdownImageRecognizer, quotedStringRecognizer,
+};
