@@ -6,3 +6,4 @@ export { loadTokenizer, TokenizerError } from './tokenizer';
 export type { ClipTokenizer, EncodedPrompt } from './tokenizer';
 export { createRng, isValidSeed, RngSeedError } from './pipeline/rng';
 export type { Rng } from './pipeline/rng';
+export * from './image';

@@ -112,6 +112,8 @@ export interface EncodedAsset {
   width: number;
   height: number;
   seed?: number;
+  /** Resampling factor from the generated image to the output (> 1 means upscaled; see warnings). */
+  scale?: number;
   /** Plain-language warnings for the user, e.g. "background not uniform enough to remove". */
   warnings: string[];
   metadata?: AssetMetadata;

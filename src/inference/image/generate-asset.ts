@@ -1,0 +1,98 @@
+// The composition the CLI, the worker and the extension use: plan a generation for an asset kind,
+// run the pipeline at the model's native size, post-process every candidate into the asset.
+import { randomInt } from 'node:crypto';
+import type {
+  AssetKind,
+  AssetMetadata,
+  DeviceName,
+  EncodedAsset,
+  GenerateCallbacks,
+  GenerationRequest,
+  GenerationResult,
+  OutputOptions,
+  ProviderAttempt,
+  SchedulerName,
+  StageTimings,
+} from '../types';
+import { NANOFORGE_VERSION } from '../version';
+import { planGeneration, presetFor } from './presets';
+import { renderAsset } from './render';
+
+/**
+ * The part of the pipeline (src/inference/pipeline) this module needs, declared structurally so
+ * assets do not depend on how the pipeline is built.
+ */
+export interface AssetPipeline {
+  readonly info: { nativeSize: number; usesGuidance: boolean; modelId: string; scheduler: SchedulerName; device?: DeviceName };
+  generate(req: GenerationRequest, cb?: GenerateCallbacks): Promise<GenerationResult>;
+}
+
+export interface AssetRequest {
+  prompt: string;
+  negativePrompt?: string;
+  kind: AssetKind;
+  output: OutputOptions;
+  seed?: number;
+  count?: number;
+  steps?: number;
+  guidanceScale?: number;
+  scheduler?: SchedulerName;
+}
+
+export interface AssetResult {
+  candidates: EncodedAsset[];
+  device: Exclude<DeviceName, 'auto'>;
+  fallbacks: ProviderAttempt[];
+  timings: StageTimings;
+  warnings: string[];
+}
+
+/** Turbo (guidance-free) models are tuned for very few steps; classic SD needs ~25 with CFG 7.5. */
+function defaultSampling(usesGuidance: boolean): { steps: number; guidanceScale: number } {
+  return usesGuidance ? { steps: 25, guidanceScale: 7.5 } : { steps: 2, guidanceScale: 0 };
+}
+
+/** The output options with the kind's defaults filled in (fit mode, transparency). */
+export function resolveOutput(kind: AssetKind, output: OutputOptions): OutputOptions {
+  const preset = presetFor(kind);
+  return { ...output, fit: output.fit ?? preset.fit, transparent: output.transparent ?? preset.transparent };
+}
+
+export async function generateAsset(pipeline: AssetPipeline, req: AssetRequest, cb?: GenerateCallbacks): Promise<AssetResult> {
+  const output = resolveOutput(req.kind, req.output);
+  const plan = planGeneration(req.kind, req.prompt, output, pipeline.info.nativeSize);
+  const sampling = defaultSampling(pipeline.info.usesGuidance);
+  const generation: GenerationRequest = {
+    prompt: plan.prompt,
+    negativePrompt: req.negativePrompt ?? plan.negativePrompt,
+    width: plan.width,
+    height: plan.height,
+    steps: req.steps ?? sampling.steps,
+    guidanceScale: req.guidanceScale ?? sampling.guidanceScale,
+    seed: req.seed ?? randomInt(0, 2 ** 31),
+    count: req.count ?? 1,
+    ...(req.scheduler ? { scheduler: req.scheduler } : {}),
+  };
+  const result = await pipeline.generate(generation, cb);
+  const started = performance.now();
+  const candidates: EncodedAsset[] = [];
+  for (const image of result.images) {
+    cb?.signal?.throwIfAborted();
+    // The user's own prompt and the kind are stored, so "vary" re-applies the template once.
+    const metadata: AssetMetadata = {
+      prompt: req.prompt,
+      ...(req.negativePrompt !== undefined ? { negativePrompt: req.negativePrompt } : {}),
+      seed: image.seed,
+      steps: generation.steps,
+      guidanceScale: generation.guidanceScale,
+      scheduler: req.scheduler ?? pipeline.info.scheduler,
+      modelId: pipeline.info.modelId,
+      kind: req.kind,
+      generator: `nanoforge ${NANOFORGE_VERSION}`,
+    };
+    candidates.push({ ...(await renderAsset(image, output, metadata)), seed: image.seed });
+  }
+  const timings = { ...result.timings, postprocess: performance.now() - started };
+  const warnings = [...new Set([...result.warnings, ...candidates.flatMap((c) => c.warnings)])];
+  return { candidates, device: result.device, fallbacks: result.fallbacks, timings, warnings };
+}

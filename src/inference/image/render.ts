@@ -1,0 +1,64 @@
+// renderAsset: one generated RGB image → the exact asset the project references
+// (size, optional transparent cut-out, format, embedded metadata).
+import type { AssetMetadata, EncodedAsset, OutputOptions, RgbImage } from '../types';
+import { removeBackground, trimTransparent } from './alpha';
+import { encodeRaster } from './encode';
+import { fitRaster, placeCentred, type FitResult } from './fit';
+import { AssetInputError, SUPPORTED_FORMATS, validateSize } from './limits';
+import { presetFor } from './presets';
+import { rasterFromRgb, type Raster, type Rgb } from './raster';
+
+const DEFAULT_PADDING = 0.08;
+
+interface Prepared {
+  fit: FitResult;
+  background: Rgb;
+  warnings: string[];
+}
+
+/** Fits the image; when `transparent`, cuts the background out first and re-centres the subject. */
+async function prepare(src: Raster, output: OutputOptions, padding: number): Promise<Prepared> {
+  const mode = output.fit ?? 'cover';
+  if (output.transparent) {
+    const cut = removeBackground(src);
+    if (cut.removed) {
+      const subject = trimTransparent(cut.raster);
+      return { fit: await placeCentred(subject, output.width, output.height, padding), background: cut.background, warnings: [] };
+    }
+    const bg = { r: cut.background[0], g: cut.background[1], b: cut.background[2], alpha: 1 };
+    return { fit: await fitRaster(src, output.width, output.height, mode, bg), background: cut.background, warnings: cut.warning ? [cut.warning] : [] };
+  }
+  // Contain pads with white: the least surprising colour next to most page backgrounds.
+  const white = { r: 255, g: 255, b: 255, alpha: 1 };
+  return { fit: await fitRaster(src, output.width, output.height, mode, white), background: [255, 255, 255], warnings: [] };
+}
+
+/**
+ * Turns one generated image into an encoded asset of exactly `output.width × output.height`
+ * (ICO: its largest entry). Warnings (upscaling, background kept, JPEG without alpha) are returned,
+ * never swallowed. `metadata.kind` picks the kind's padding and SVG palette.
+ */
+export async function renderAsset(img: RgbImage, output: OutputOptions, metadata?: AssetMetadata): Promise<EncodedAsset> {
+  validateSize(output.width, output.height, 'output size');
+  if (!SUPPORTED_FORMATS.includes(output.format)) {
+    throw new AssetInputError(`unsupported format '${String(output.format)}'; supported: ${SUPPORTED_FORMATS.join(', ')}`);
+  }
+  const preset = metadata?.kind ? presetFor(metadata.kind) : undefined;
+  const prepared = await prepare(rasterFromRgb(img), output, preset?.padding ?? DEFAULT_PADDING);
+  const meta = metadata ? { ...metadata, width: output.width, height: output.height } : undefined;
+  const encoded = await encodeRaster(prepared.fit.raster, output.format, {
+    quality: output.quality,
+    background: prepared.background,
+    metadata: meta,
+    svgColors: preset?.svgColors,
+  });
+  return {
+    bytes: encoded.bytes,
+    format: output.format,
+    width: encoded.width,
+    height: encoded.height,
+    scale: prepared.fit.scale,
+    warnings: [...prepared.warnings, ...prepared.fit.warnings, ...encoded.warnings],
+    ...(meta ? { metadata: meta, seed: meta.seed } : {}),
+  };
+}
