@@ -7,3 +7,13 @@ export type { ClipTokenizer, EncodedPrompt } from './tokenizer';
 export { createRng, isValidSeed, RngSeedError } from './pipeline/rng';
 export type { Rng } from './pipeline/rng';
 export * from './image';
+// Model folders, devices and the text-to-image pipeline.
+export { validateModelFolder, MODEL_FILES } from './models/folder';
+export type { ModelFolderInfo } from './models/folder';
+export { ModelFolderError } from './models/errors';
+export { DeviceError, validDevices, PROVIDER_TABLE } from './backend/onnx';
+export { loadPipeline } from './pipeline/text-to-image';
+export type { LoadOptions } from './pipeline/text-to-image';
+export type { Pipeline, PipelineInfo } from './pipeline/types';
+export { InvalidRequestError, AbortError } from './pipeline/errors';
+export { LIMITS as GENERATION_LIMITS } from './pipeline/check-inputs';

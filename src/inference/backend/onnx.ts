@@ -1,0 +1,290 @@
+// The only module that imports onnxruntime-node: execution providers, sessions and tensors.
+// Everything else sees plain numbers (`TensorFeed` in, Float32Array out) and `ModelSession`.
+import * as ort from 'onnxruntime-node';
+import { existsSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { DeviceName, ProviderAttempt } from '../types';
+import { ModelFolderError } from '../models/errors';
+import { fromFloat16Array, toFloat16Array } from './float16';
+import { SharedLoads } from './session-cache';
+
+export type ConcreteDevice = Exclude<DeviceName, 'auto'>;
+
+type ProviderRow = Readonly<Partial<Record<DeviceName, readonly ConcreteDevice[]>>>;
+
+/** Which execution providers each device setting tries, in order, per platform. */
+export const PROVIDER_TABLE: Readonly<Record<string, ProviderRow>> = Object.freeze({
+  linux: Object.freeze<ProviderRow>({ auto: ['webgpu', 'cuda', 'cpu'], cpu: ['cpu'], webgpu: ['webgpu'], cuda: ['cuda'] }),
+  win32: Object.freeze<ProviderRow>({ auto: ['dml', 'webgpu', 'cpu'], cpu: ['cpu'], dml: ['dml'], webgpu: ['webgpu'], cuda: ['cuda'] }),
+  darwin: Object.freeze<ProviderRow>({ auto: ['coreml', 'webgpu', 'cpu'], cpu: ['cpu'], coreml: ['coreml'], webgpu: ['webgpu'] }),
+});
+
+const CPU_ONLY: ProviderRow = Object.freeze({ auto: ['cpu'], cpu: ['cpu'] });
+
+/** The device settings valid on `platform`, `auto` first. */
+export function validDevices(platform: string = process.platform): DeviceName[] {
+  return Object.keys(PROVIDER_TABLE[platform] ?? CPU_ONLY) as DeviceName[];
+}
+
+/** Providers to try for `device`; an unknown device is an error that lists the valid ones. */
+export function providersFor(device: string, platform: string = process.platform): readonly ConcreteDevice[] {
+  const table = PROVIDER_TABLE[platform] ?? CPU_ONLY;
+  const providers = Object.prototype.hasOwnProperty.call(table, device) ? table[device as DeviceName] : undefined;
+  if (!providers) {
+    throw new DeviceError(`Unknown device '${device}' on ${platform}. Valid devices: ${validDevices(platform).join(', ')}.`);
+  }
+  return providers;
+}
+
+export class DeviceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeviceError';
+  }
+}
+
+/** One input or output as the session reports it (`shape` entries are sizes or symbolic names). */
+export interface IoInfo {
+  name: string;
+  /** ONNX element type as onnxruntime names it: 'float32', 'float16', 'int64', 'int32', … */
+  type: string;
+  shape: ReadonlyArray<number | string>;
+}
+
+/** Values for one input; the backend casts them to the input's declared element type. */
+export interface TensorFeed {
+  values: ArrayLike<number>;
+  dims: readonly number[];
+}
+
+export interface FloatTensor {
+  data: Float32Array;
+  dims: number[];
+}
+
+export interface ModelSession {
+  /** Path relative to the model folder, used in every error about this session. */
+  readonly file: string;
+  readonly inputs: readonly IoInfo[];
+  readonly outputs: readonly IoInfo[];
+  run(feeds: Record<string, TensorFeed>, outputNames: string[]): Promise<Record<string, FloatTensor>>;
+}
+
+export interface SessionFile {
+  /** Relative to `dir`, e.g. `unet/model.onnx`. Opened by path so an external `.onnx.data` beside it loads. */
+  file: string;
+}
+
+export interface SessionSet {
+  sessions: ModelSession[];
+  device: ConcreteDevice;
+  /** Providers tried before `device`, each with why it failed. */
+  fallbacks: ProviderAttempt[];
+}
+
+export interface OpenOptions {
+  log?: (line: string) => void;
+  /** Intra-op threads; defaults to NANOFORGE_THREADS or the available cores (max 8). */
+  threads?: number;
+}
+
+class OrtModelSession implements ModelSession {
+  readonly inputs: IoInfo[];
+  readonly outputs: IoInfo[];
+
+  constructor(
+    readonly file: string,
+    readonly session: ort.InferenceSession,
+  ) {
+    this.inputs = session.inputMetadata.map(toIoInfo);
+    this.outputs = session.outputMetadata.map(toIoInfo);
+  }
+
+  async run(feeds: Record<string, TensorFeed>, outputNames: string[]): Promise<Record<string, FloatTensor>> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const input of this.inputs) {
+      const feed = feeds[input.name];
+      if (!feed) throw new Error(`${this.file}: no value for input '${input.name}'`);
+      ortFeeds[input.name] = makeTensor(input.type, feed);
+    }
+    let results: ort.InferenceSession.ReturnType;
+    try {
+      results = await this.session.run(ortFeeds, outputNames);
+    } catch (error) {
+      const shapes = Object.entries(feeds).map(([name, f]) => `${name} [${f.dims.join(', ')}]`).join(', ');
+      throw new Error(`${this.file}: inference failed with ${shapes}: ${summariseOrtError(error)}`);
+    }
+    const out: Record<string, FloatTensor> = {};
+    for (const name of outputNames) {
+      const tensor = results[name];
+      if (!tensor) throw new Error(`${this.file}: output '${name}' missing from the results`);
+      out[name] = { data: toFloat32(tensor), dims: tensor.dims.slice() };
+    }
+    return out;
+  }
+}
+
+function toIoInfo(meta: ort.InferenceSession.ValueMetadata): IoInfo {
+  if (!meta.isTensor) return { name: meta.name, type: 'non-tensor', shape: [] };
+  return { name: meta.name, type: meta.type, shape: meta.shape };
+}
+
+function makeTensor(type: string, feed: TensorFeed): ort.Tensor {
+  const dims = feed.dims.slice();
+  switch (type) {
+    case 'float32':
+      return new ort.Tensor('float32', feed.values instanceof Float32Array ? feed.values : Float32Array.from(feed.values), dims);
+    case 'float16':
+      return new ort.Tensor('float16', toFloat16Array(feed.values), dims);
+    case 'int64':
+      return new ort.Tensor('int64', BigInt64Array.from(Array.from(feed.values, (v) => BigInt(Math.round(v)))), dims);
+    case 'int32':
+      return new ort.Tensor('int32', Int32Array.from(feed.values, (v) => Math.round(v)), dims);
+    case 'float64':
+      return new ort.Tensor('float64', Float64Array.from(feed.values), dims);
+    default:
+      throw new Error(`unsupported input element type '${type}'`);
+  }
+}
+
+function toFloat32(tensor: ort.Tensor): Float32Array {
+  const data = tensor.data;
+  if (tensor.type === 'float32' && data instanceof Float32Array) return data;
+  if (tensor.type === 'float16' && data instanceof Uint16Array) return fromFloat16Array(data);
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Float32Array.from(data, (v) => Number(v));
+  if (ArrayBuffer.isView(data)) return Float32Array.from(data as unknown as ArrayLike<number>);
+  throw new Error(`output of type '${tensor.type}' is not numeric`);
+}
+
+/** onnxruntime messages start with a C++ source location; keep the part a person can act on. */
+export function summariseOrtError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const firstLine = message.split('\n')[0] ?? message;
+  const afterCheck = /was false\. (.*)$/.exec(firstLine);
+  if (afterCheck?.[1]) return afterCheck[1].trim();
+  return firstLine.replace(/^\/onnxruntime_src\/\S+ \S+ /, '').trim();
+}
+
+/** A failure that the model file causes on every provider (not the provider's fault). */
+function isModelProblem(reason: string): boolean {
+  return /Load model from|Protobuf parsing|INVALID_PROTOBUF|INVALID_GRAPH|NO_SUCHFILE|external data|Deserialize tensor|model_path/i.test(reason);
+}
+
+function bindingDir(): string {
+  const pkg = require.resolve('onnxruntime-node/package.json');
+  return path.join(path.dirname(pkg), 'bin', 'napi-v6', process.platform, process.arch);
+}
+
+/** Why `provider` cannot work in this install, without trying it (undefined: worth trying). */
+function unavailableReason(provider: ConcreteDevice): string | undefined {
+  if (provider === 'cpu') return undefined;
+  const supported = ort.listSupportedBackends().map((b) => b.name);
+  if (!supported.includes(provider)) {
+    return `this onnxruntime-node build has no '${provider}' provider on ${process.platform} (it has: ${supported.join(', ')})`;
+  }
+  if (provider === 'cuda') {
+    const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+    if (!existsSync(path.join(bindingDir(), lib))) {
+      return `CUDA provider libraries are not installed (${lib} not found; reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL_CUDA=v12)`;
+    }
+  }
+  return undefined;
+}
+
+function defaultThreads(): number {
+  const fromEnv = Number(process.env.NANOFORGE_THREADS);
+  if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
+  return Math.max(1, Math.min(8, os.availableParallelism()));
+}
+
+class OpenFailure extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`${file}: ${reason}`);
+  }
+}
+
+async function openAll(dir: string, files: SessionFile[], provider: ConcreteDevice, threads: number): Promise<OrtModelSession[]> {
+  const opened: OrtModelSession[] = [];
+  const options: ort.InferenceSession.SessionOptions = {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads,
+    logSeverityLevel: 3, // errors only: ort's warnings would clutter the CLI's stderr
+  };
+  for (const { file } of files) {
+    try {
+      opened.push(new OrtModelSession(file, await ort.InferenceSession.create(path.join(dir, file), options)));
+    } catch (error) {
+      await Promise.all(opened.map((s) => s.session.release()));
+      throw new OpenFailure(file, summariseOrtError(error));
+    }
+  }
+  return opened;
+}
+
+/** Opens every file on the first provider of `device` that works, recording each that did not. */
+export async function openSessionSet(dir: string, files: SessionFile[], device: DeviceName, options: OpenOptions = {}): Promise<SessionSet> {
+  const providers = providersFor(device);
+  const fallbacks: ProviderAttempt[] = [];
+  const threads = options.threads ?? defaultThreads();
+  for (const provider of providers) {
+    const skip = unavailableReason(provider);
+    const reason = skip ?? (await tryOpen(dir, files, provider, threads));
+    if (typeof reason !== 'string') return { sessions: reason, device: provider, fallbacks };
+    fallbacks.push({ provider, ok: false, reason });
+    options.log?.(`Execution provider '${provider}' unavailable: ${reason}`);
+  }
+  const last = fallbacks[fallbacks.length - 1];
+  const suggestion = device === 'auto' ? '' : ` Use device 'auto' to fall back to another provider, or 'cpu'.`;
+  throw new DeviceError(`Device '${device}' could not start: ${last?.reason ?? 'no provider available'}.${suggestion}`);
+}
+
+/** The sessions, or why this provider failed; a problem with the model file itself is thrown. */
+async function tryOpen(dir: string, files: SessionFile[], provider: ConcreteDevice, threads: number): Promise<OrtModelSession[] | string> {
+  try {
+    return await openAll(dir, files, provider, threads);
+  } catch (error) {
+    if (!(error instanceof OpenFailure)) throw error;
+    if (isModelProblem(error.reason) || provider === 'cpu') {
+      throw new ModelFolderError(dir, error.file, `cannot be loaded as an ONNX model (${error.reason})`);
+    }
+    return `${error.reason} (while opening ${error.file})`;
+  }
+}
+
+async function releaseSet(set: SessionSet): Promise<void> {
+  await Promise.all(set.sessions.map((s) => (s as OrtModelSession).session.release()));
+}
+
+const sharedSets = new SharedLoads<SessionSet>(releaseSet);
+
+export interface HeldSessionSet {
+  set: SessionSet;
+  /** Lets go of this hold; the sessions are released when no pipeline holds them. */
+  release(): Promise<void>;
+}
+
+/** Sessions cached per model folder + device; a failed open is not cached, so a retry reopens. */
+export async function acquireSessionSet(dir: string, files: SessionFile[], device: DeviceName, options: OpenOptions = {}): Promise<HeldSessionSet> {
+  providersFor(device); // unknown device: fail before touching the cache
+  const key = `${path.resolve(dir)}\u0000${device}`;
+  const set = await sharedSets.acquire(key, () => openSessionSet(dir, files, device, options));
+  let released = false;
+  return {
+    set,
+    release: async () => {
+      if (released) return;
+      released = true;
+      await sharedSets.releaseKey(key);
+    },
+  };
+}
+
+/** Number of model folder + device combinations with open sessions (for tests and diagnostics). */
+export function openSessionSetCount(): number {
+  return sharedSets.size;
+}

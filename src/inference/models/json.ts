@@ -1,0 +1,54 @@
+// Small readers for the model folder's files: every failure is a ModelFolderError naming the file.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { ModelFolderError } from './errors';
+
+export type JsonObject = Record<string, unknown>;
+
+export async function requireFile(dir: string, file: string): Promise<void> {
+  let stat;
+  try {
+    stat = await fs.stat(path.join(dir, file));
+  } catch (error) {
+    throw new ModelFolderError(dir, file, missingOrUnreadable(error));
+  }
+  if (!stat.isFile()) throw new ModelFolderError(dir, file, 'is not a file');
+}
+
+function missingOrUnreadable(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'is missing';
+  return `cannot be read (${error instanceof Error ? error.message : String(error)})`;
+}
+
+export async function readJsonFile(dir: string, file: string): Promise<JsonObject>;
+export async function readJsonFile(dir: string, file: string, options: { optional: true }): Promise<JsonObject | undefined>;
+export async function readJsonFile(dir: string, file: string, options?: { optional: true }): Promise<JsonObject | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(dir, file), 'utf8');
+  } catch (error) {
+    if (options?.optional && (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ModelFolderError(dir, file, missingOrUnreadable(error));
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ModelFolderError(dir, file, `is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ModelFolderError(dir, file, 'must contain a JSON object');
+  }
+  return parsed as JsonObject;
+}
+
+/** `config[key]` as a number; absent → undefined; present but not a number → error naming the field. */
+export function numberField(dir: string, file: string, config: JsonObject | undefined, key: string): number | undefined {
+  const value = config?.[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new ModelFolderError(dir, file, `field '${key}' must be a number, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}

@@ -1,0 +1,39 @@
+// Stage 1: reject a request the model cannot run, with the field and the allowed range in the message.
+import { isValidSeed } from './rng';
+import { SCHEDULER_NAMES } from '../schedulers';
+import type { GenerationRequest } from '../types';
+import { InvalidRequestError } from './errors';
+
+export const LIMITS = Object.freeze({ minSize: 64, maxSize: 2048, maxSteps: 100, maxCount: 8 });
+
+/** Throws InvalidRequestError for the first bad field; `multiple` is the VAE's down-scaling (8). */
+export function checkInputs(req: GenerationRequest, multiple = 8): void {
+  if (typeof req.prompt !== 'string') throw new InvalidRequestError('prompt', 'The prompt must be text.');
+  if (req.negativePrompt !== undefined && typeof req.negativePrompt !== 'string') {
+    throw new InvalidRequestError('negativePrompt', 'The negative prompt must be text.');
+  }
+  for (const field of ['width', 'height'] as const) {
+    const value = req[field];
+    if (!Number.isInteger(value) || value < LIMITS.minSize || value > LIMITS.maxSize || value % multiple !== 0) {
+      throw new InvalidRequestError(field,
+        `${field} must be a multiple of ${multiple} from ${LIMITS.minSize} to ${LIMITS.maxSize}, got ${String(value)}.`);
+    }
+  }
+  checkInteger(req.steps, 'steps', 1, LIMITS.maxSteps);
+  checkInteger(req.count, 'count', 1, LIMITS.maxCount);
+  if (typeof req.guidanceScale !== 'number' || !Number.isFinite(req.guidanceScale) || req.guidanceScale < 0) {
+    throw new InvalidRequestError('guidanceScale', `guidance scale must be a number ≥ 0, got ${String(req.guidanceScale)}.`);
+  }
+  if (!isValidSeed(req.seed)) {
+    throw new InvalidRequestError('seed', `seed must be an integer from 0 to 4294967295, got ${String(req.seed)}.`);
+  }
+  if (req.scheduler !== undefined && !SCHEDULER_NAMES.includes(req.scheduler)) {
+    throw new InvalidRequestError('scheduler', `Unknown scheduler '${String(req.scheduler)}'. Valid: ${SCHEDULER_NAMES.join(', ')}.`);
+  }
+}
+
+function checkInteger(value: unknown, field: string, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidRequestError(field, `${field} must be an integer from ${min} to ${max}, got ${String(value)}.`);
+  }
+}

@@ -1,0 +1,31 @@
+// Stage 6: latents / scaling_factor → VAE decoder → interleaved RGB bytes, one image at a time
+// (the decoder is the most memory-hungry stage at full size).
+import type { GeneratedImage } from '../types';
+import type { LatentShape } from './latents';
+import { toByte } from './latents';
+import type { LoadedModel } from './model';
+
+export async function decodeLatents(model: LoadedModel, latents: Float32Array, shape: LatentShape, seed: number): Promise<GeneratedImage> {
+  const scale = 1 / model.info.vae.scalingFactor;
+  const scaled = new Float32Array(latents.length);
+  for (let i = 0; i < latents.length; i++) scaled[i] = (latents[i] as number) * scale;
+  const out = await model.vae.run({ latent_sample: { values: scaled, dims: [1, shape.channels, shape.height, shape.width] } }, ['sample']);
+  const sample = out.sample;
+  const [batch, channels, height, width] = sample?.dims ?? [];
+  if (!sample || batch !== 1 || channels !== 3 || !height || !width) {
+    throw new Error(`${model.vae.file}: expected output 'sample' of shape [1, 3, H, W], got [${sample?.dims.join(', ') ?? ''}]`);
+  }
+  return { width, height, seed, data: planarToRgb(sample.data, width, height) };
+}
+
+/** [3, H, W] floats in [-1, 1] → H·W·3 bytes: clamp((x + 1) / 2) · 255, rounded. */
+export function planarToRgb(planar: Float32Array, width: number, height: number): Uint8Array {
+  const plane = width * height;
+  const rgb = new Uint8Array(plane * 3);
+  for (let p = 0; p < plane; p++) {
+    rgb[p * 3] = toByte(planar[p] as number);
+    rgb[p * 3 + 1] = toByte(planar[plane + p] as number);
+    rgb[p * 3 + 2] = toByte(planar[2 * plane + p] as number);
+  }
+  return rgb;
+}

@@ -1,0 +1,46 @@
+// Stage 2: prompt (and, for classifier-free guidance, the negative prompt) → text embeddings.
+import type { LoadedModel } from './model';
+
+export interface PromptEmbeddings {
+  cond: Float32Array;
+  /** Embedding of the negative prompt ('' when none), present only with classifier-free guidance. */
+  uncond?: Float32Array;
+  /** [tokens, hidden] of one embedding, e.g. [77, 1024]. */
+  shape: [number, number];
+  warnings: string[];
+  timings: { tokenize: number; textEncoder: number };
+}
+
+export async function encodePrompt(model: LoadedModel, prompt: string, negativePrompt: string | undefined, guidance: boolean): Promise<PromptEmbeddings> {
+  const warnings: string[] = [];
+  let started = performance.now();
+  const condIds = tokenize(model, prompt, 'Prompt', warnings);
+  const uncondIds = guidance ? tokenize(model, negativePrompt ?? '', 'Negative prompt', warnings) : undefined;
+  const tokenizeMs = performance.now() - started;
+  started = performance.now();
+  const cond = await runTextEncoder(model, condIds);
+  const uncond = uncondIds ? await runTextEncoder(model, uncondIds) : undefined;
+  return {
+    cond: cond.data,
+    uncond: uncond?.data,
+    shape: cond.shape,
+    warnings,
+    timings: { tokenize: tokenizeMs, textEncoder: performance.now() - started },
+  };
+}
+
+function tokenize(model: LoadedModel, text: string, label: string, warnings: string[]): number[] {
+  const encoded = model.tokenizer.encode(text);
+  if (encoded.truncatedTokens > 0) {
+    warnings.push(`${label} is too long: the last ${encoded.truncatedTokens} token(s) were cut ` +
+      `(the text encoder reads at most ${model.tokenizer.maxLength - 2}).`);
+  }
+  return encoded.ids;
+}
+
+async function runTextEncoder(model: LoadedModel, ids: number[]): Promise<{ data: Float32Array; shape: [number, number] }> {
+  const out = await model.textEncoder.run({ input_ids: { values: ids, dims: [1, ids.length] } }, ['last_hidden_state']);
+  const hidden = out.last_hidden_state;
+  if (!hidden || hidden.dims.length !== 3) throw new Error(`${model.textEncoder.file}: last_hidden_state is not [1, tokens, hidden]`);
+  return { data: hidden.data, shape: [hidden.dims[1] ?? 0, hidden.dims[2] ?? 0] };
+}
