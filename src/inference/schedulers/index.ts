@@ -1,7 +1,15 @@
 // Picks the scheduler class named by scheduler_config.json (or the user's override).
 import type { SchedulerName } from '../types';
+import { DDIMScheduler } from './ddim';
+import { EulerDiscreteScheduler } from './euler';
+import { EulerAncestralDiscreteScheduler } from './euler-ancestral';
+import { LCMScheduler } from './lcm';
 import { SchedulerConfigError, type Scheduler, type SchedulerConfig } from './types';
 
+export { DDIMScheduler } from './ddim';
+export { EulerDiscreteScheduler } from './euler';
+export { EulerAncestralDiscreteScheduler } from './euler-ancestral';
+export { LCMScheduler } from './lcm';
 export { SchedulerConfigError, type Scheduler, type SchedulerConfig, type SigmaScheduler, type StepResult } from './types';
 
 /** diffusers class name → our scheduler name. */
@@ -16,8 +24,20 @@ export const SCHEDULER_NAMES: readonly SchedulerName[] = Object.freeze(['euler',
 
 /** The scheduler the config names, or `override` built from the same config (betas, spacing, prediction type). */
 export function createScheduler(config: SchedulerConfig, override?: SchedulerName): Scheduler {
-  const name = override ?? schedulerNameOf(config);
-  throw new SchedulerConfigError('_class_name', name, `Scheduler ${name} is not implemented yet.`);
+  if (override !== undefined && !SCHEDULER_NAMES.includes(override)) {
+    throw new SchedulerConfigError('scheduler', override,
+      `Scheduler ${JSON.stringify(override)} is not supported; valid: ${SCHEDULER_NAMES.join(', ')}.`);
+  }
+  switch (override ?? schedulerNameOf(config)) {
+    case 'euler':
+      return new EulerDiscreteScheduler(config);
+    case 'euler-ancestral':
+      return new EulerAncestralDiscreteScheduler(config);
+    case 'lcm':
+      return new LCMScheduler(config);
+    case 'ddim':
+      return new DDIMScheduler(config);
+  }
 }
 
 /** Our name for the config's `_class_name`; an unknown class is an error listing the supported ones. */
