@@ -1,0 +1,320 @@
+// Writes the tiny ORACLE test models in the diffusers/optimum ONNX folder layout.
+//   npm run fixtures            → test/fixtures/models/<variant>/
+//   tsx scripts/make-test-models.ts --out <dir> [--only oracle-fp32,oracle-fp16]
+// Deterministic: no random weights; the same source always writes the same bytes.
+// Semantics, colours and variants: test/fixtures/README.md.
+import { createHash } from 'node:crypto';
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { buildTextEncoder, buildUnet, buildVaeDecoder, type OracleColour, type OracleSpec } from './lib/oracle-graphs';
+import type { WeightStorage } from './lib/onnx-builder';
+
+/** Bump when the generated models change in a way the source hash would not show. */
+export const GENERATOR_VERSION = 1;
+
+/** Colour words and their sRGB values; ids are the CLIP vocabulary's `word</w>` tokens. */
+export const ORACLE_COLOURS: OracleColour[] = [
+  { name: 'red', ids: [736], rgb: [255, 0, 0] },
+  { name: 'green', ids: [1901], rgb: [0, 128, 0] },
+  { name: 'blue', ids: [1746], rgb: [0, 0, 255] },
+  { name: 'yellow', ids: [4481], rgb: [255, 255, 0] },
+  { name: 'cyan', ids: [1470, 550], rgb: [0, 255, 255] },
+  { name: 'magenta', ids: [38091], rgb: [255, 0, 255] },
+  { name: 'white', ids: [1579], rgb: [255, 255, 255] },
+  { name: 'black', ids: [1449], rgb: [0, 0, 0] },
+  { name: 'orange', ids: [4287], rgb: [255, 165, 0] },
+  { name: 'purple', ids: [5496], rgb: [128, 0, 128] },
+  { name: 'pink', ids: [3360], rgb: [255, 192, 203] },
+  { name: 'brown', ids: [2866], rgb: [165, 42, 42] },
+  { name: 'grey', ids: [5046], rgb: [128, 128, 128] },
+  { name: 'gray', ids: [7048], rgb: [128, 128, 128] },
+];
+
+export const ORACLE_GREY: [number, number, number] = [128, 128, 128];
+
+export interface SchedulerConfigJson {
+  _class_name: string;
+  beta_start: number;
+  beta_end: number;
+  beta_schedule: 'scaled_linear' | 'linear';
+  num_train_timesteps: number;
+  prediction_type: 'epsilon' | 'v_prediction';
+  timestep_spacing: 'leading' | 'trailing' | 'linspace';
+  steps_offset: number;
+  [key: string]: unknown;
+}
+
+/** diffusers' sigmas: betas in float32 (torch.linspace), ᾱ cumulated in float64, σ = √((1−ᾱ)/ᾱ). */
+export function trainSigmas(cfg: Pick<SchedulerConfigJson, 'beta_start' | 'beta_end' | 'beta_schedule' | 'num_train_timesteps'>): Float64Array {
+  const T = cfg.num_train_timesteps;
+  const lo = cfg.beta_schedule === 'scaled_linear' ? Math.sqrt(cfg.beta_start) : cfg.beta_start;
+  const hi = cfg.beta_schedule === 'scaled_linear' ? Math.sqrt(cfg.beta_end) : cfg.beta_end;
+  const sigmas = new Float64Array(T);
+  let cumprod = 1;
+  for (let i = 0; i < T; i++) {
+    const b = Math.fround(lo + ((hi - lo) * i) / (T - 1));
+    const beta = cfg.beta_schedule === 'scaled_linear' ? Math.fround(b * b) : b;
+    cumprod *= Math.fround(1 - beta);
+    sigmas[i] = Math.sqrt((1 - cumprod) / cumprod);
+  }
+  return sigmas;
+}
+
+export interface VariantDef {
+  name: string;
+  description: string;
+  scheduler: SchedulerConfigJson;
+  spec: Omit<OracleSpec, 'sigmas' | 'predictionType'>;
+  /** 'turbo' pads with "!" (SD 2.x / SD-Turbo), 'sd1' pads with <|endoftext|>. */
+  tokenizer: 'turbo' | 'sd1';
+  unetExternalData: boolean;
+}
+
+const TURBO_SCHEDULER: SchedulerConfigJson = {
+  _class_name: 'EulerDiscreteScheduler',
+  _diffusers_version: '0.24.0.dev0',
+  beta_end: 0.012,
+  beta_schedule: 'scaled_linear',
+  beta_start: 0.00085,
+  clip_sample: false,
+  interpolation_type: 'linear',
+  num_train_timesteps: 1000,
+  prediction_type: 'epsilon',
+  sample_max_value: 1.0,
+  set_alpha_to_one: false,
+  skip_prk_steps: true,
+  steps_offset: 1,
+  timestep_spacing: 'trailing',
+  timestep_type: 'discrete',
+  trained_betas: null,
+  use_karras_sigmas: false,
+};
+
+const F32: WeightStorage = { kind: 'float32' };
+const F16: WeightStorage = { kind: 'float16' };
+
+const BASE_SPEC: VariantDef['spec'] = {
+  colours: ORACLE_COLOURS,
+  grey: ORACLE_GREY,
+  hiddenSize: 16,
+  vaeMix: [0.9, 0.1, -0.05, 0.05, 0.8, 0.15, -0.1, 0.1, 1.1],
+  vaeChannel3: 0.3,
+  scalingFactor: 0.13025,
+  floatType: 'float32',
+  inputIdsType: 'int64',
+  timestep: { dtype: 'float32', shape: [1] },
+  storage: { colourTable: F32, vae: F32, unet: F32 },
+  discRadius: 0.3,
+};
+
+interface VariantOverrides {
+  tokenizer?: VariantDef['tokenizer'];
+  unetExternalData?: boolean;
+  spec?: Partial<VariantDef['spec']>;
+  scheduler?: Partial<SchedulerConfigJson>;
+}
+
+function variant(name: string, description: string, over: VariantOverrides = {}): VariantDef {
+  return {
+    name,
+    description,
+    tokenizer: over.tokenizer ?? 'turbo',
+    unetExternalData: over.unetExternalData ?? false,
+    scheduler: { ...TURBO_SCHEDULER, ...over.scheduler },
+    spec: { ...BASE_SPEC, ...over.spec },
+  };
+}
+
+export const VARIANTS: VariantDef[] = [
+  variant('oracle-fp32', 'main: SD-Turbo-like, EulerDiscrete trailing, fp32, input_ids int64, timestep float32 [1], scaling 0.13025'),
+  variant('oracle-fp16', 'whole model float16: float inputs/outputs/initializers fp16, timestep float16 [1]', {
+    spec: { floatType: 'float16', timestep: { dtype: 'float16', shape: [1] }, storage: { colourTable: F16, vae: F16, unet: F16 } },
+  }),
+  variant('oracle-int8', 'colour table and VAE conv weight stored int8 behind DequantizeLinear', {
+    spec: { storage: { colourTable: { kind: 'int8', scale: [1 / 255], zeroPoint: [-128] }, vae: { kind: 'int8', axis: 0 }, unet: F32 } },
+  }),
+  variant('oracle-vpred', 'UNet predicts v (prediction_type v_prediction)', { scheduler: { prediction_type: 'v_prediction' } }),
+  variant('oracle-sd1', 'SD 1.x-like: pads with <|endoftext|>, input_ids int32, timestep int64 [1], leading spacing, scaling 0.18215', {
+    tokenizer: 'sd1',
+    scheduler: { timestep_spacing: 'leading', steps_offset: 1 },
+    spec: { inputIdsType: 'int32', timestep: { dtype: 'int64', shape: [1] }, scalingFactor: 0.18215 },
+  }),
+  variant('oracle-ext-data', 'UNet weights in unet/model.onnx.data (external data)', { unetExternalData: true }),
+  variant('oracle-ts-f16-scalar', 'fp32 model whose timestep input is float16 of shape [] (scalar)', {
+    spec: { timestep: { dtype: 'float16', shape: [] } },
+  }),
+  variant('oracle-ts-batch', 'fp32 model whose timestep input is float32 of shape [batch]', {
+    spec: { timestep: { dtype: 'float32', shape: ['batch'] } },
+  }),
+];
+
+export function oracleSpec(v: VariantDef): OracleSpec {
+  return { ...v.spec, sigmas: trainSigmas(v.scheduler), predictionType: v.scheduler.prediction_type };
+}
+
+// ---------------------------------------------------------------- folder writing
+
+/** Where the real CLIP vocabulary is: $NANOFORGE_CLIP_DIR, else ../shared/clip-tokenizer beside the repo. */
+function defaultClipDir(): string {
+  return process.env.NANOFORGE_CLIP_DIR ?? path.resolve(__dirname, '..', '..', 'shared', 'clip-tokenizer');
+}
+
+async function writeJson(file: string, value: unknown): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(file, JSON.stringify(value, null, 2) + '\n');
+}
+
+function addedToken(content: string): Record<string, unknown> {
+  return { __type: 'AddedToken', content, lstrip: false, normalized: true, rstrip: false, single_word: false };
+}
+
+async function writeTokenizer(dir: string, kind: VariantDef['tokenizer'], clipDir: string): Promise<void> {
+  const tok = path.join(dir, 'tokenizer');
+  await fs.mkdir(tok, { recursive: true });
+  await fs.copyFile(path.join(clipDir, 'vocab.json'), path.join(tok, 'vocab.json'));
+  await fs.copyFile(path.join(clipDir, 'merges.txt'), path.join(tok, 'merges.txt'));
+  const pad = kind === 'turbo' ? '!' : '<|endoftext|>';
+  const special = (s: string): unknown => (kind === 'turbo' ? addedToken(s) : s);
+  await writeJson(path.join(tok, 'tokenizer_config.json'), {
+    add_prefix_space: false,
+    bos_token: special('<|startoftext|>'),
+    clean_up_tokenization_spaces: true,
+    do_lower_case: true,
+    eos_token: special('<|endoftext|>'),
+    errors: 'replace',
+    model_max_length: 77,
+    pad_token: pad,
+    tokenizer_class: 'CLIPTokenizer',
+    unk_token: special('<|endoftext|>'),
+  });
+  await writeJson(path.join(tok, 'special_tokens_map.json'), {
+    bos_token: '<|startoftext|>',
+    eos_token: '<|endoftext|>',
+    pad_token: pad,
+    unk_token: '<|endoftext|>',
+  });
+}
+
+async function writeConfigs(dir: string, v: VariantDef): Promise<void> {
+  const D = v.spec.hiddenSize;
+  await writeJson(path.join(dir, 'model_index.json'), {
+    _class_name: 'StableDiffusionPipeline',
+    _diffusers_version: '0.24.0.dev0',
+    feature_extractor: [null, null],
+    requires_safety_checker: false,
+    safety_checker: [null, null],
+    scheduler: ['diffusers', v.scheduler._class_name],
+    text_encoder: ['onnxruntime', 'ORTModel'],
+    tokenizer: ['transformers', 'CLIPTokenizer'],
+    unet: ['onnxruntime', 'ORTModel'],
+    vae_decoder: ['onnxruntime', 'ORTModel'],
+  });
+  await writeJson(path.join(dir, 'scheduler', 'scheduler_config.json'), v.scheduler);
+  await writeJson(path.join(dir, 'text_encoder', 'config.json'), {
+    architectures: ['CLIPTextModel'],
+    model_type: 'clip_text_model',
+    hidden_size: D,
+    max_position_embeddings: 77,
+    vocab_size: 49408,
+    bos_token_id: 49406,
+    eos_token_id: 49407,
+    pad_token_id: v.tokenizer === 'turbo' ? 0 : 49407,
+    torch_dtype: v.spec.floatType,
+  });
+  await writeJson(path.join(dir, 'unet', 'config.json'), {
+    _class_name: 'UNet2DConditionModel',
+    _diffusers_version: '0.24.0.dev0',
+    sample_size: 64,
+    in_channels: 4,
+    out_channels: 4,
+    cross_attention_dim: D,
+  });
+  await writeJson(path.join(dir, 'vae_decoder', 'config.json'), {
+    _class_name: 'AutoencoderKL',
+    _diffusers_version: '0.24.0.dev0',
+    in_channels: 3,
+    out_channels: 3,
+    latent_channels: 4,
+    sample_size: 512,
+    scaling_factor: v.spec.scalingFactor,
+  });
+}
+
+async function writeModels(dir: string, v: VariantDef): Promise<void> {
+  const spec = oracleSpec(v);
+  const meta = { 'nanoforge.fixture': v.name };
+  const te = buildTextEncoder(spec).serialize({ metadata: meta });
+  await fs.writeFile(path.join(dir, 'text_encoder', 'model.onnx'), te.model);
+  const external = v.unetExternalData ? { location: 'model.onnx.data', minBytes: 64, align: 4096 } : undefined;
+  const unet = buildUnet(spec).serialize({ metadata: meta, external });
+  await fs.writeFile(path.join(dir, 'unet', 'model.onnx'), unet.model);
+  if (unet.externalData) await fs.writeFile(path.join(dir, 'unet', 'model.onnx.data'), unet.externalData);
+  const vae = buildVaeDecoder(spec).serialize({ metadata: meta });
+  await fs.writeFile(path.join(dir, 'vae_decoder', 'model.onnx'), vae.model);
+}
+
+export async function writeVariant(root: string, v: VariantDef, clipDir = defaultClipDir()): Promise<string> {
+  const dir = path.join(root, v.name);
+  await fs.rm(dir, { recursive: true, force: true });
+  await writeConfigs(dir, v);
+  await writeTokenizer(dir, v.tokenizer, clipDir);
+  await writeModels(dir, v);
+  return dir;
+}
+
+/** File in every written variant folder that records which generator wrote it. */
+export const STAMP_FILE = '.fixture-stamp';
+
+/** Changes whenever the generator's source (or GENERATOR_VERSION) changes. */
+export function generatorStamp(scriptsDir = __dirname): string {
+  const hash = createHash('sha256').update(`v${GENERATOR_VERSION}\n`);
+  for (const rel of ['make-test-models.ts', 'lib/onnx-builder.ts', 'lib/oracle-graphs.ts']) {
+    const file = path.join(scriptsDir, rel);
+    // A bundled copy has no sources beside it; the version number alone then stands for them.
+    if (existsSync(file)) hash.update(readFileSync(file));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+export async function writeAllVariants(root: string, only?: string[], clipDir = defaultClipDir()): Promise<string[]> {
+  const chosen = only ? VARIANTS.filter((v) => only.includes(v.name)) : VARIANTS;
+  const unknown = (only ?? []).filter((n) => !VARIANTS.some((v) => v.name === n));
+  if (unknown.length) throw new Error(`unknown fixture variant(s): ${unknown.join(', ')}; known: ${VARIANTS.map((v) => v.name).join(', ')}`);
+  await fs.mkdir(root, { recursive: true });
+  const dirs: string[] = [];
+  const stamp = generatorStamp();
+  for (const v of chosen) {
+    const dir = await writeVariant(root, v, clipDir);
+    await fs.writeFile(path.join(dir, STAMP_FILE), stamp + '\n');
+    dirs.push(dir);
+  }
+  return dirs;
+}
+
+function parseArgs(argv: string[]): { out: string; only?: string[] } {
+  let out = path.resolve(__dirname, '..', 'test', 'fixtures', 'models');
+  let only: string[] | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = argv[i + 1];
+    if ((a === '--out' || a === '--only') && value === undefined) throw new Error(`${a} needs a value`);
+    if (a === '--out') out = path.resolve(value ?? '');
+    else if (a === '--only') only = (value ?? '').split(',').filter(Boolean);
+    else throw new Error(`unknown argument ${a}; usage: make-test-models [--out dir] [--only a,b]`);
+    i++;
+  }
+  return { out, only };
+}
+
+async function main(): Promise<void> {
+  const { out, only } = parseArgs(process.argv.slice(2));
+  const dirs = await writeAllVariants(out, only);
+  for (const d of dirs) console.log(`wrote ${path.relative(process.cwd(), d) || d}`);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  });
+}
