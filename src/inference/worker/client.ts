@@ -1,0 +1,218 @@
+// Host side of the worker: spawns it on first use, routes replies to pending calls, survives its
+// death. Imports only Node built-ins and types, so the extension host never loads native code.
+import { fork, type ChildProcess } from 'node:child_process';
+import type { AssetResult } from '../image/generate-asset';
+import type { PlaceholderOptions } from '../image/placeholder';
+import type { PipelineInfo } from '../pipeline/types';
+import type { DeviceName, EncodedAsset, RgbImage } from '../types';
+import { parseWorkerEvent, type WireError, type WorkerEvent, type WorkerGenerateRequest, type WorkerRequest, type WorkerResult } from './protocol';
+
+export interface WorkerClientOptions {
+  /** dist/worker.js, or src/inference/worker/main.ts with execArgv ['--require', 'tsx/cjs']. */
+  workerPath: string;
+  /** The worker exits after this long without work (default 5 minutes; 0 = never). */
+  idleTimeoutMs?: number;
+  log?: (line: string) => void;
+  execArgv?: string[];
+}
+
+export interface WorkerProgress {
+  candidate: number;
+  step: number;
+  totalSteps: number;
+  preview?: RgbImage;
+}
+
+export interface WorkerGenerateCallbacks {
+  signal?: AbortSignal;
+  onProgress?: (p: WorkerProgress) => void;
+  previews?: boolean;
+}
+
+/** The worker died (crash, out of memory, killed) while this call was pending. */
+export class WorkerCrashedError extends Error {
+  constructor(
+    readonly exitCode: number | null,
+    readonly signal: NodeJS.Signals | null,
+    readonly stderrTail: string[],
+  ) {
+    const how = signal ? `was killed by ${signal}` : `exited with code ${String(exitCode)}`;
+    const tail = stderrTail.length ? ` Last output: ${stderrTail.slice(-3).join(' | ')}` : '';
+    super(`The image worker ${how}; the next request starts a new one.${tail}`);
+    this.name = 'WorkerCrashedError';
+  }
+}
+
+/** An error the worker reported, with the name and fields it had there. */
+export class WorkerError extends Error {
+  readonly file?: string;
+  readonly field?: string;
+  constructor(wire: WireError) {
+    super(wire.message);
+    this.name = wire.name;
+    if (wire.file !== undefined) this.file = wire.file;
+    if (wire.field !== undefined) this.field = wire.field;
+  }
+}
+
+interface Pending {
+  resolve(result: WorkerResult): void;
+  reject(error: Error): void;
+  onProgress?: (p: WorkerProgress) => void;
+}
+
+const STDERR_LINES_KEPT = 20;
+type WorkRequest = Extract<WorkerRequest, { id: number; type: 'generate' | 'placeholder' | 'modelInfo' }>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export class WorkerClient {
+  private child: ChildProcess | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private stderrTail: string[] = [];
+  private nextId = 1;
+  private disposed = false;
+
+  constructor(private readonly opts: WorkerClientOptions) {}
+
+  get running(): boolean {
+    return this.child !== undefined;
+  }
+
+  async generate(req: WorkerGenerateRequest, cb: WorkerGenerateCallbacks = {}): Promise<AssetResult> {
+    const result = await this.call({ type: 'generate', request: req, previews: cb.previews === true }, cb.signal, cb.onProgress);
+    return expectKind(result, 'generate');
+  }
+
+  async placeholder(options: PlaceholderOptions): Promise<EncodedAsset> {
+    return expectKind(await this.call({ type: 'placeholder', options }), 'placeholder');
+  }
+
+  async modelInfo(modelDir: string, device: DeviceName): Promise<PipelineInfo> {
+    return expectKind(await this.call({ type: 'modelInfo', modelDir, device }), 'modelInfo');
+  }
+
+  /** Stops the worker; pending calls reject. */
+  dispose(): void {
+    this.disposed = true;
+    const child = this.child;
+    this.rejectAll(new Error('The image worker was stopped.'));
+    if (!child) return;
+    if (child.connected) child.send({ type: 'shutdown' } satisfies WorkerRequest);
+    // Give it a moment to release sessions, then make sure it is gone.
+    setTimeout(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }, 2000).unref();
+  }
+
+  private call(request: DistributiveOmit<WorkRequest, 'id'>, signal?: AbortSignal, onProgress?: (p: WorkerProgress) => void): Promise<WorkerResult> {
+    if (this.disposed) return Promise.reject(new Error('The image worker client was disposed.'));
+    if (signal?.aborted) return Promise.reject(abortError());
+    const id = this.nextId++;
+    const child = this.ensureChild();
+    return new Promise<WorkerResult>((resolve, reject) => {
+      const onAbort = (): void => {
+        if (child.connected) child.send({ type: 'cancel', id } satisfies WorkerRequest);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = (): void => signal?.removeEventListener('abort', onAbort);
+      this.pending.set(id, {
+        resolve: (r) => (done(), resolve(r)),
+        reject: (e) => (done(), reject(e)),
+        ...(onProgress ? { onProgress } : {}),
+      });
+      child.send({ ...request, id } as WorkRequest, (error) => {
+        if (error) this.settle(id, (p) => p.reject(new Error(`Could not reach the image worker: ${error.message}`)));
+      });
+    });
+  }
+
+  private ensureChild(): ChildProcess {
+    if (this.child) return this.child;
+    this.stderrTail = [];
+    const child = fork(this.opts.workerPath, [], {
+      execArgv: this.opts.execArgv ?? [],
+      serialization: 'advanced',
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      // Inside VS Code the host's execPath is Electron; this makes it behave as plain Node.
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', NANOFORGE_WORKER_IDLE_MS: String(this.opts.idleTimeoutMs ?? 300_000) },
+    });
+    this.child = child;
+    this.opts.log?.(`Started image worker (pid ${String(child.pid)}).`);
+    child.stdout?.on('data', (chunk: Buffer) => this.onOutput(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => this.onOutput(chunk));
+    child.on('message', (raw: unknown) => this.onMessage(raw));
+    child.on('error', (error) => this.opts.log?.(`Image worker error: ${error.message}`));
+    child.on('exit', (code, signal) => this.onExit(child, code, signal));
+    return child;
+  }
+
+  private onOutput(chunk: Buffer): void {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (!line.trim()) continue;
+      this.stderrTail.push(line);
+      this.opts.log?.(`[worker] ${line}`);
+    }
+    if (this.stderrTail.length > STDERR_LINES_KEPT) this.stderrTail = this.stderrTail.slice(-STDERR_LINES_KEPT);
+  }
+
+  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.child !== child) return;
+    this.child = undefined;
+    this.opts.log?.(`Image worker exited (${signal ?? `code ${String(code)}`}).`);
+    this.rejectAll(new WorkerCrashedError(code, signal, this.stderrTail.slice()));
+  }
+
+  private onMessage(raw: unknown): void {
+    let event: WorkerEvent;
+    try {
+      event = parseWorkerEvent(raw);
+    } catch (error) {
+      this.opts.log?.(`Ignored an invalid message from the image worker: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    switch (event.type) {
+      case 'progress':
+      case 'preview': {
+        const { candidate, step, totalSteps } = event;
+        this.pending.get(event.id)?.onProgress?.({ candidate, step, totalSteps, ...(event.type === 'preview' ? { preview: event.image } : {}) });
+        return;
+      }
+      case 'result':
+        this.settle(event.id, (p) => p.resolve(event.result));
+        return;
+      case 'error':
+        this.settle(event.id, (p) => p.reject(new WorkerError(event.error)));
+        return;
+      default: {
+        const unreachable: never = event;
+        this.opts.log?.(`Unhandled worker event ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  private settle(id: number, action: (p: Pending) => void): void {
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    this.pending.delete(id);
+    action(pending);
+  }
+
+  private rejectAll(error: Error): void {
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of all) p.reject(error);
+  }
+}
+
+function abortError(): Error {
+  const error = new Error('Generation cancelled.');
+  error.name = 'AbortError';
+  return error;
+}
+
+type ResultValue<K extends WorkerResult['kind']> = Extract<WorkerResult, { kind: K }>['value'];
+
+function expectKind<K extends WorkerResult['kind']>(result: WorkerResult, kind: K): ResultValue<K> {
+  if (result.kind !== kind) throw new Error(`The image worker answered a '${kind}' request with '${result.kind}'.`);
+  return result.value as ResultValue<K>;
+}

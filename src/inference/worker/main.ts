@@ -1,0 +1,57 @@
+// Worker process entry (bundled to dist/worker.js; forked by WorkerClient with an IPC channel).
+// Native code (onnxruntime-node, sharp) lives only here, so a crash or OOM never takes the host down.
+import { WorkerHandler } from './handler';
+import { parseWorkerRequest, ProtocolError, type WorkerEvent } from './protocol';
+
+/** Exits after this long without a request, giving the model's memory back (0: never). */
+const idleTimeoutMs = Number(process.env.NANOFORGE_WORKER_IDLE_MS ?? '0');
+let idleTimer: NodeJS.Timeout | undefined;
+
+function send(event: WorkerEvent): void {
+  process.send?.(event);
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+let stopping = false;
+
+async function shutdown(code = 0): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  if (idleTimer) clearTimeout(idleTimer);
+  await handler.dispose().catch((error: unknown) => log(`Shutdown: ${String(error)}`));
+  process.disconnect?.();
+  process.exit(code);
+}
+
+function armIdleTimer(): void {
+  if (idleTimer) clearTimeout(idleTimer);
+  idleTimer = undefined;
+  if (idleTimeoutMs > 0 && !handler.busy) {
+    idleTimer = setTimeout(() => {
+      log(`Idle for ${idleTimeoutMs} ms; exiting to free memory.`);
+      void shutdown(0);
+    }, idleTimeoutMs);
+  }
+}
+
+const handler = new WorkerHandler({ send, log, activity: () => armIdleTimer(), shutdown: () => void shutdown(0) });
+
+process.on('message', (raw: unknown) => {
+  try {
+    handler.handle(parseWorkerRequest(raw));
+  } catch (error) {
+    // An invalid message cannot be answered by id unless it carries one; say what was wrong either way.
+    const id = typeof (raw as { id?: unknown } | null)?.id === 'number' ? (raw as { id: number }).id : -1;
+    const message = error instanceof ProtocolError ? `Invalid request: ${error.message}` : String(error);
+    log(message);
+    if (id >= 0) send({ type: 'error', id, error: { name: 'ProtocolError', message } });
+  }
+  armIdleTimer();
+});
+
+// The host went away (closed, crashed): nothing can receive our results any more.
+process.on('disconnect', () => void shutdown(0));
+armIdleTimer();

@@ -1,0 +1,177 @@
+// Host ↔ worker messages: discriminated unions on `type`, validated on arrival in both directions.
+// The channel uses Node's 'advanced' (structured clone) serialization, so image bytes cross as
+// Uint8Array without base64's extra third and its encode/decode passes.
+import type { AssetRequest, AssetResult } from '../image/generate-asset';
+import type { PlaceholderOptions } from '../image/placeholder';
+import type { PipelineInfo } from '../pipeline/types';
+import type { DeviceName, EncodedAsset, RgbImage } from '../types';
+
+export type WorkerGenerateRequest = { modelDir: string; device: DeviceName } & AssetRequest;
+
+export type WorkerRequest =
+  | { type: 'generate'; id: number; request: WorkerGenerateRequest; previews: boolean }
+  | { type: 'placeholder'; id: number; options: PlaceholderOptions }
+  | { type: 'modelInfo'; id: number; modelDir: string; device: DeviceName }
+  | { type: 'cancel'; id: number }
+  | { type: 'shutdown' };
+
+export type WorkerResult =
+  | { kind: 'generate'; value: AssetResult }
+  | { kind: 'placeholder'; value: EncodedAsset }
+  | { kind: 'modelInfo'; value: PipelineInfo };
+
+/** An error as it crosses the process boundary (class identity is lost; name and fields are not). */
+export interface WireError {
+  name: string;
+  message: string;
+  /** ModelFolderError: the file; InvalidRequestError: the field. */
+  file?: string;
+  field?: string;
+}
+
+export type WorkerEvent =
+  | { type: 'progress'; id: number; candidate: number; step: number; totalSteps: number }
+  | { type: 'preview'; id: number; candidate: number; step: number; totalSteps: number; image: RgbImage }
+  | { type: 'result'; id: number; result: WorkerResult }
+  | { type: 'error'; id: number; error: WireError };
+
+export class ProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+function object(value: unknown, what: string): Obj {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ProtocolError(`${what} must be an object`);
+  return value as Obj;
+}
+
+function int(o: Obj, key: string, what: string): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new ProtocolError(`${what}.${key} must be a non-negative integer`);
+  return v;
+}
+
+function str(o: Obj, key: string, what: string): string {
+  const v = o[key];
+  if (typeof v !== 'string') throw new ProtocolError(`${what}.${key} must be a string`);
+  return v;
+}
+
+const DEVICES: readonly string[] = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
+
+function device(o: Obj, what: string): DeviceName {
+  const v = str(o, 'device', what);
+  if (!DEVICES.includes(v)) throw new ProtocolError(`${what}.device '${v}' is not one of ${DEVICES.join(', ')}`);
+  return v as DeviceName;
+}
+
+/** Validates a message from the host; field-level checks of the request happen in the pipeline. */
+export function parseWorkerRequest(raw: unknown): WorkerRequest {
+  const msg = object(raw, 'request');
+  switch (msg.type) {
+    case 'generate': {
+      const request = object(msg.request, 'generate.request');
+      str(request, 'modelDir', 'generate.request');
+      str(request, 'prompt', 'generate.request');
+      str(request, 'kind', 'generate.request');
+      device(request, 'generate.request');
+      object(request.output, 'generate.request.output');
+      return { type: 'generate', id: int(msg, 'id', 'generate'), request: request as unknown as WorkerGenerateRequest, previews: msg.previews === true };
+    }
+    case 'placeholder': {
+      const options = object(msg.options, 'placeholder.options');
+      return { type: 'placeholder', id: int(msg, 'id', 'placeholder'), options: options as unknown as PlaceholderOptions };
+    }
+    case 'modelInfo':
+      return { type: 'modelInfo', id: int(msg, 'id', 'modelInfo'), modelDir: str(msg, 'modelDir', 'modelInfo'), device: device(msg, 'modelInfo') };
+    case 'cancel':
+      return { type: 'cancel', id: int(msg, 'id', 'cancel') };
+    case 'shutdown':
+      return { type: 'shutdown' };
+    default:
+      throw new ProtocolError(`unknown request type ${JSON.stringify(msg.type)}`);
+  }
+}
+
+function rgbImage(value: unknown, what: string): RgbImage {
+  const o = object(value, what);
+  const width = int(o, 'width', what);
+  const height = int(o, 'height', what);
+  if (!(o.data instanceof Uint8Array) || o.data.length !== width * height * 3) throw new ProtocolError(`${what}.data must be ${width}×${height}×3 bytes`);
+  return { width, height, data: o.data };
+}
+
+function encodedAsset(value: unknown, what: string): EncodedAsset {
+  const o = object(value, what);
+  if (!(o.bytes instanceof Uint8Array)) throw new ProtocolError(`${what}.bytes must be a Uint8Array`);
+  str(o, 'format', what);
+  int(o, 'width', what);
+  int(o, 'height', what);
+  if (!Array.isArray(o.warnings)) throw new ProtocolError(`${what}.warnings must be an array`);
+  return o as unknown as EncodedAsset;
+}
+
+function workerResult(value: unknown): WorkerResult {
+  const o = object(value, 'result');
+  switch (o.kind) {
+    case 'generate': {
+      const v = object(o.value, 'result.value');
+      if (!Array.isArray(v.candidates)) throw new ProtocolError('result.value.candidates must be an array');
+      v.candidates.forEach((c, i) => encodedAsset(c, `result.value.candidates[${i}]`));
+      str(v, 'device', 'result.value');
+      if (!Array.isArray(v.fallbacks) || !Array.isArray(v.warnings)) throw new ProtocolError('result.value.fallbacks/warnings must be arrays');
+      object(v.timings, 'result.value.timings');
+      return { kind: 'generate', value: v as unknown as AssetResult };
+    }
+    case 'placeholder':
+      return { kind: 'placeholder', value: encodedAsset(o.value, 'result.value') };
+    case 'modelInfo': {
+      const v = object(o.value, 'result.value');
+      str(v, 'modelDir', 'result.value');
+      str(v, 'device', 'result.value');
+      return { kind: 'modelInfo', value: v as unknown as PipelineInfo };
+    }
+    default:
+      throw new ProtocolError(`unknown result kind ${JSON.stringify(o.kind)}`);
+  }
+}
+
+/** Validates a message from the worker. */
+export function parseWorkerEvent(raw: unknown): WorkerEvent {
+  const msg = object(raw, 'event');
+  const id = int(msg, 'id', 'event');
+  switch (msg.type) {
+    case 'progress':
+      return { type: 'progress', id, candidate: int(msg, 'candidate', 'progress'), step: int(msg, 'step', 'progress'), totalSteps: int(msg, 'totalSteps', 'progress') };
+    case 'preview':
+      return {
+        type: 'preview', id, candidate: int(msg, 'candidate', 'preview'), step: int(msg, 'step', 'preview'),
+        totalSteps: int(msg, 'totalSteps', 'preview'), image: rgbImage(msg.image, 'preview.image'),
+      };
+    case 'result':
+      return { type: 'result', id, result: workerResult(msg.result) };
+    case 'error': {
+      const e = object(msg.error, 'error.error');
+      const error: WireError = { name: str(e, 'name', 'error.error'), message: str(e, 'message', 'error.error') };
+      if (typeof e.file === 'string') error.file = e.file;
+      if (typeof e.field === 'string') error.field = e.field;
+      return { type: 'error', id, error };
+    }
+    default:
+      throw new ProtocolError(`unknown event type ${JSON.stringify(msg.type)}`);
+  }
+}
+
+/** Any thrown value as a WireError, keeping the name and the fields callers branch on. */
+export function toWireError(error: unknown): WireError {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  const wire: WireError = { name: error.name, message: error.message };
+  const extra = error as Error & { file?: unknown; field?: unknown };
+  if (typeof extra.file === 'string') wire.file = extra.file;
+  if (typeof extra.field === 'string') wire.field = extra.field;
+  return wire;
+}
