@@ -48,7 +48,7 @@ describe('image: icon transparency', () => {
     const asset = await renderAsset(discImage(512, 512, GREEN, WHITE), { width: 64, height: 64, format: 'png', transparent: true }, { prompt: 'a green circle on white', kind: 'icon', generator: 'test' });
     const d = await decode(asset.bytes);
     assert.equal(d.channels, 4);
-    for (const [x, y] of [[0, 0], [63, 0], [0, 63], [63, 63]]) assert.equal(pixel(d, x, y)[3], 0, `corner ${x},${y}`);
+    for (const [x, y] of [[0, 0], [63, 0], [0, 63], [63, 63]] as const) assert.equal(pixel(d, x, y)[3], 0, `corner ${x},${y}`);
     const centre = pixel(d, 32, 32);
     assert.equal(centre[3], 255);
     assert.ok(Math.abs(centre[1]! - 160) < 6);

@@ -10,14 +10,14 @@ import { rasterFromRgb, type Raster, type Rgb } from './raster';
 
 const DEFAULT_PADDING = 0.08;
 
-interface Prepared {
+export interface Prepared {
   fit: FitResult;
   background: Rgb;
   warnings: string[];
 }
 
 /** Fits the image; when `transparent`, cuts the background out first and re-centres the subject. */
-async function prepare(src: Raster, output: OutputOptions, padding: number): Promise<Prepared> {
+export async function prepare(src: Raster, output: OutputOptions, padding: number): Promise<Prepared> {
   const mode = output.fit ?? 'cover';
   if (output.transparent) {
     const cut = removeBackground(src);
