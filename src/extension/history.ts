@@ -1,0 +1,68 @@
+// Every saved generation with the settings that made it, kept in workspaceState so it can be re-run.
+import * as vscode from 'vscode';
+import type { AssetFormat, AssetKind, DeviceName, SchedulerName } from '../inference/types';
+
+export interface HistoryEntry {
+  /** Epoch milliseconds when the file was written. */
+  time: number;
+  /** The written file, as a URI string. */
+  target: string;
+  prompt: string;
+  negativePrompt?: string;
+  kind: AssetKind;
+  width: number;
+  height: number;
+  format: AssetFormat;
+  seed?: number;
+  steps?: number;
+  guidanceScale?: number;
+  scheduler?: SchedulerName;
+  modelId?: string;
+  device?: Exclude<DeviceName, 'auto'>;
+}
+
+const HISTORY_KEY = 'nanoforge.history';
+const PROMPTS_KEY = 'nanoforge.recentPrompts';
+const MAX_ENTRIES = 200;
+const MAX_PROMPTS = 20;
+
+export class HistoryStore implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(private readonly state: vscode.Memento) {}
+
+  /** Newest first. */
+  list(): HistoryEntry[] {
+    return this.state.get<HistoryEntry[]>(HISTORY_KEY, []);
+  }
+
+  async add(entry: HistoryEntry): Promise<void> {
+    const entries = [entry, ...this.list()].slice(0, MAX_ENTRIES);
+    await this.state.update(HISTORY_KEY, entries);
+    await this.rememberPrompt(entry.prompt);
+    this.changed.fire();
+  }
+
+  async clear(): Promise<void> {
+    await this.state.update(HISTORY_KEY, []);
+    await this.state.update(PROMPTS_KEY, []);
+    this.changed.fire();
+  }
+
+  /** Prompts typed recently (also ones never saved), newest first, without duplicates. */
+  recentPrompts(): string[] {
+    return this.state.get<string[]>(PROMPTS_KEY, []);
+  }
+
+  async rememberPrompt(prompt: string): Promise<void> {
+    const trimmed = prompt.trim();
+    if (!trimmed) return;
+    const prompts = [trimmed, ...this.recentPrompts().filter((p) => p !== trimmed)].slice(0, MAX_PROMPTS);
+    await this.state.update(PROMPTS_KEY, prompts);
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}

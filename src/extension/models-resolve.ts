@@ -1,0 +1,109 @@
+// Finds the model folder named by `nanoforge.model` (absolute folder or catalog id under the models
+// folder), or explains why there is none and offers the next step.
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { NanoforgeSettings } from './settings';
+
+export interface ResolvedModel {
+  /** Local folder in the diffusers/optimum ONNX layout. */
+  dir: string;
+  /** Catalog id or folder name, shown in the status bar. */
+  id: string;
+}
+
+export const DOWNLOAD_MODEL_COMMAND = 'nanoforge.downloadModel';
+const MARKER = 'model_index.json';
+
+async function isModelFolder(dir: vscode.Uri): Promise<boolean> {
+  try {
+    const stat = await vscode.workspace.fs.stat(vscode.Uri.joinPath(dir, MARKER));
+    return (stat.type & vscode.FileType.File) !== 0;
+  } catch (err) {
+    if (err instanceof vscode.FileSystemError) return false;
+    throw err;
+  }
+}
+
+function expandHome(p: string): string {
+  return p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : p;
+}
+
+/** The folder catalog models are installed in: the setting, else `<globalStorage>/models`. */
+export function modelsRoot(settings: NanoforgeSettings, defaultRoot: vscode.Uri): vscode.Uri {
+  const folder = expandHome(settings.modelsFolder);
+  return folder && path.isAbsolute(folder) ? vscode.Uri.file(folder) : defaultRoot;
+}
+
+async function firstInstalled(root: vscode.Uri): Promise<ResolvedModel | undefined> {
+  let entries: [string, vscode.FileType][];
+  try {
+    entries = await vscode.workspace.fs.readDirectory(root);
+  } catch (err) {
+    if (err instanceof vscode.FileSystemError) return undefined; // no models folder yet
+    throw err;
+  }
+  const names = entries.filter(([, type]) => type & vscode.FileType.Directory).map(([name]) => name).sort();
+  for (const name of names) {
+    const dir = vscode.Uri.joinPath(root, name);
+    if (await isModelFolder(dir)) return { dir: dir.fsPath, id: name };
+  }
+  return undefined;
+}
+
+export async function resolveModelFolder(
+  settings: NanoforgeSettings,
+  defaultRoot: vscode.Uri,
+): Promise<{ model: ResolvedModel } | { problem: string }> {
+  const root = modelsRoot(settings, defaultRoot);
+  const setting = expandHome(settings.model);
+  if (setting && path.isAbsolute(setting)) {
+    const dir = vscode.Uri.file(setting);
+    if (await isModelFolder(dir)) return { model: { dir: dir.fsPath, id: path.basename(dir.fsPath) } };
+    return { problem: `nanoforge.model points at ${setting}, which has no ${MARKER}` };
+  }
+  if (setting) {
+    if (/[\\/]|\.\./.test(setting)) return { problem: `nanoforge.model "${setting}" is neither an absolute folder nor a catalog id` };
+    const dir = vscode.Uri.joinPath(root, setting);
+    if (await isModelFolder(dir)) return { model: { dir: dir.fsPath, id: setting } };
+    return { problem: `model "${setting}" is not installed in ${root.fsPath}` };
+  }
+  const found = await firstInstalled(root);
+  return found ? { model: found } : { problem: `no model is installed in ${root.fsPath}` };
+}
+
+/** Non-blocking: tells the user why there is no model and offers download, settings or placeholders. */
+export function offerModelSetup(problem: string): void {
+  const download = 'Download Model';
+  const settings = 'Open Settings';
+  const placeholder = 'Insert Placeholder';
+  void vscode.window
+    .showWarningMessage(
+      `Nanoforge needs a model: ${problem}. Download one, or set "nanoforge.model" to a model folder. ` +
+        '"Insert Placeholder Image" works without a model.',
+      download,
+      settings,
+      placeholder,
+    )
+    .then(async (choice) => {
+      if (choice === download) await runDownload();
+      else if (choice === settings) await vscode.commands.executeCommand('workbench.action.openSettings', 'nanoforge.model');
+      else if (choice === placeholder) await vscode.commands.executeCommand('nanoforge.insertPlaceholder');
+    });
+}
+
+/** Runs the model downloader when this build has it; otherwise says how to point at a folder. */
+export async function runDownload(): Promise<void> {
+  const commands = await vscode.commands.getCommands(true);
+  if (commands.includes(DOWNLOAD_MODEL_COMMAND)) {
+    await vscode.commands.executeCommand(DOWNLOAD_MODEL_COMMAND);
+    return;
+  }
+  const open = 'Open Settings';
+  const choice = await vscode.window.showInformationMessage(
+    'Model download is not available in this build. Export a Stable Diffusion model to ONNX in the diffusers layout ' +
+      '(model_index.json, unet/, vae_decoder/, text_encoder/, tokenizer/, scheduler/) and set "nanoforge.model" to that folder.',
+    open,
+  );
+  if (choice === open) await vscode.commands.executeCommand('workbench.action.openSettings', 'nanoforge.model');
+}
