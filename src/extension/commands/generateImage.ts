@@ -1,0 +1,75 @@
+// "Nanoforge: Generate Image": prompt → kind → size → target, then the generator panel, or in quick
+// mode (`nanoforge.usePanel: false`) a cancellable progress notification that saves the first candidate.
+import * as vscode from 'vscode';
+import type { AssetKind } from '../../inference/types';
+import { activeFolder, generateToFile, resolveTarget } from '../generation';
+import { defaultTargetPath, formatFromPath } from '../naming';
+import { GeneratorPanel } from '../panel';
+import type { Services } from '../services';
+import { askKind, askPrompt, askSize, askTarget } from './inputs';
+
+export const GENERATE_IMAGE_COMMAND = 'nanoforge.generateImage';
+
+/** Optional arguments (History re-run, links, tests); anything missing is asked for. */
+export interface GenerateImageArgs {
+  prompt?: string;
+  kind?: AssetKind;
+  width?: number;
+  height?: number;
+  /** Workspace-relative path or URI. */
+  target?: string | vscode.Uri;
+  seed?: number;
+  mode?: 'panel' | 'quick';
+}
+
+interface Plan {
+  prompt: string;
+  kind: AssetKind;
+  width: number;
+  height: number;
+  target: vscode.Uri;
+}
+
+async function plan(services: Services, args: GenerateImageArgs): Promise<Plan | undefined> {
+  const settings = services.settings();
+  const prompt = args.prompt ?? (await askPrompt(services.history.recentPrompts()));
+  if (!prompt) return undefined;
+  await services.history.rememberPrompt(prompt);
+  const kind = args.kind ?? (await askKind());
+  if (!kind) return undefined;
+  const preset = settings.defaultSizes[kind];
+  const size = args.width && args.height ? { width: args.width, height: args.height } : await askSize(preset);
+  if (!size) return undefined;
+  const suggested = defaultTargetPath(settings.outputFolder, settings.namingPattern, { prompt, kind, ...size, format: settings.format });
+  const targetText = args.target ?? (await askTarget(suggested));
+  if (!targetText) return undefined;
+  const target = typeof targetText === 'string' ? resolveTarget(targetText, activeFolder()) : targetText;
+  if (!target) {
+    void vscode.window.showErrorMessage('Nanoforge: open a folder first; generated images are saved inside the workspace.');
+    return undefined;
+  }
+  if (!formatFromPath(target.path)) {
+    void vscode.window.showErrorMessage(`Nanoforge: "${target.path}" needs an image extension (.png, .webp, .jpg, .avif, .ico, .svg).`);
+    return undefined;
+  }
+  return { prompt, kind, ...size, target };
+}
+
+async function generateImage(services: Services, args: GenerateImageArgs = {}): Promise<vscode.Uri | undefined> {
+  const explicit = args.prompt === undefined; // asked interactively ⇒ the user started it
+  if (!(await services.trust.allowGeneration(explicit ? 'command' : 'indirect'))) return undefined;
+  const p = await plan(services, args);
+  if (!p) return undefined;
+  const mode = args.mode ?? (services.settings().usePanel ? 'panel' : 'quick');
+  if (mode === 'panel') {
+    GeneratorPanel.show(services, { prompt: p.prompt, kind: p.kind, width: p.width, height: p.height, target: p.target });
+    return undefined;
+  }
+  return generateToFile(services, { ...p, seed: args.seed });
+}
+
+export function registerGenerateImage(services: Services): vscode.Disposable {
+  return vscode.commands.registerCommand(GENERATE_IMAGE_COMMAND, (args?: GenerateImageArgs) =>
+    generateImage(services, args && typeof args === 'object' && !(args instanceof vscode.Uri) ? args : {}),
+  );
+}

@@ -1,0 +1,63 @@
+// "Nanoforge: History": a quick pick of saved generations (newest first); pick one to open it, re-run
+// it with the same settings and seed, or vary it with a new seed. "Clear History" forgets them.
+import * as vscode from 'vscode';
+import { generateToFile } from '../generation';
+import type { HistoryEntry } from '../history';
+import type { Services } from '../services';
+
+export const SHOW_HISTORY_COMMAND = 'nanoforge.showHistory';
+export const CLEAR_HISTORY_COMMAND = 'nanoforge.clearHistory';
+
+type Action = 'open' | 'rerun' | 'vary';
+
+function describe(entry: HistoryEntry): vscode.QuickPickItem & { entry: HistoryEntry } {
+  const target = vscode.Uri.parse(entry.target);
+  const when = new Date(entry.time).toLocaleString();
+  return {
+    label: entry.prompt,
+    description: vscode.workspace.asRelativePath(target),
+    detail: `${entry.kind} ${entry.width}×${entry.height} · seed ${entry.seed ?? '?'} · ${entry.modelId ?? '?'} on ${entry.device ?? '?'} · ${when}`,
+    entry,
+  };
+}
+
+async function chooseAction(entry: HistoryEntry): Promise<Action | undefined> {
+  const items: (vscode.QuickPickItem & { action: Action })[] = [
+    { label: '$(go-to-file) Open', action: 'open' },
+    { label: '$(refresh) Re-run', description: `same settings, seed ${entry.seed ?? 'random'}`, action: 'rerun' },
+    { label: '$(sparkle) Create Variation', description: 'same settings, new seed', action: 'vary' },
+  ];
+  return (await vscode.window.showQuickPick(items, { title: entry.prompt }))?.action;
+}
+
+/** Re-runs an entry into its original file (the overwrite policy still applies). */
+export function rerun(services: Services, entry: HistoryEntry, newSeed: boolean): Promise<vscode.Uri | undefined> {
+  return generateToFile(services, {
+    prompt: entry.prompt, negativePrompt: entry.negativePrompt, kind: entry.kind,
+    width: entry.width, height: entry.height, target: vscode.Uri.parse(entry.target),
+    seed: newSeed ? undefined : entry.seed, steps: entry.steps, guidanceScale: entry.guidanceScale,
+    scheduler: entry.scheduler,
+  });
+}
+
+async function showHistory(services: Services): Promise<void> {
+  const entries = services.history.list();
+  if (entries.length === 0) {
+    void vscode.window.showInformationMessage('Nanoforge: no saved generations in this workspace yet.');
+    return;
+  }
+  const picked = await vscode.window.showQuickPick(entries.map(describe), {
+    title: 'Nanoforge: History', placeHolder: 'Pick a saved generation', matchOnDescription: true, matchOnDetail: true,
+  });
+  if (!picked) return;
+  const action = await chooseAction(picked.entry);
+  if (action === 'open') await vscode.commands.executeCommand('vscode.open', vscode.Uri.parse(picked.entry.target));
+  else if (action) await rerun(services, picked.entry, action === 'vary');
+}
+
+export function registerHistory(services: Services): vscode.Disposable {
+  return vscode.Disposable.from(
+    vscode.commands.registerCommand(SHOW_HISTORY_COMMAND, () => showHistory(services)),
+    vscode.commands.registerCommand(CLEAR_HISTORY_COMMAND, () => services.history.clear()),
+  );
+}

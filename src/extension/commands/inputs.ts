@@ -1,0 +1,67 @@
+// The small quick inputs the commands share: prompt (with recent prompts), kind, size, target path.
+// Each resolves to undefined when the user presses Escape.
+import * as vscode from 'vscode';
+import type { AssetKind } from '../../inference/types';
+import { ASSET_KINDS, parseSize, type Size } from '../settings';
+
+const KIND_DESCRIPTIONS: Record<AssetKind, string> = {
+  icon: 'square, transparent background',
+  placeholder: 'neutral stand-in for a real image',
+  mockup: 'UI screen or component',
+  illustration: 'drawn scene or spot art',
+  photo: 'photographic image',
+};
+
+/** Quick pick over recent prompts that also accepts whatever the user types. */
+export function askPrompt(recent: readonly string[], initial = ''): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const pick = vscode.window.createQuickPick();
+    pick.title = 'Nanoforge: Generate Image';
+    pick.placeholder = 'Describe the image (Enter to use the text, or pick a recent prompt)';
+    pick.value = initial;
+    const recentItems = recent.map((label) => ({ label, description: 'recent' }));
+    const refresh = () => {
+      const typed = pick.value.trim();
+      pick.items = typed && !recent.includes(typed) ? [{ label: typed, description: 'new prompt' }, ...recentItems] : recentItems;
+    };
+    refresh();
+    let result: string | undefined;
+    pick.onDidChangeValue(refresh);
+    pick.onDidAccept(() => {
+      result = (pick.selectedItems[0]?.label ?? pick.value).trim() || undefined;
+      pick.hide();
+    });
+    pick.onDidHide(() => {
+      pick.dispose();
+      resolve(result);
+    });
+    pick.show();
+  });
+}
+
+export async function askKind(initial?: AssetKind): Promise<AssetKind | undefined> {
+  const items = ASSET_KINDS.map((kind) => ({ label: kind, description: KIND_DESCRIPTIONS[kind], picked: kind === initial }));
+  const chosen = await vscode.window.showQuickPick(items, { title: 'Nanoforge: kind of image', placeHolder: 'What is it for?' });
+  return chosen?.label;
+}
+
+export async function askSize(initial: Size): Promise<Size | undefined> {
+  const value = await vscode.window.showInputBox({
+    title: 'Nanoforge: size',
+    prompt: 'Width x height in pixels (e.g. 64x64, or 64 for a square)',
+    value: `${initial.width}x${initial.height}`,
+    validateInput: (text) => (parseSize(text) ? undefined : 'Use WIDTHxHEIGHT with whole numbers from 1 to 4096.'),
+  });
+  return value === undefined ? undefined : parseSize(value);
+}
+
+export async function askTarget(initial: string): Promise<string | undefined> {
+  const value = await vscode.window.showInputBox({
+    title: 'Nanoforge: save as',
+    prompt: 'Path relative to the workspace folder',
+    value: initial,
+    valueSelection: [initial.lastIndexOf('/') + 1, initial.lastIndexOf('.') > 0 ? initial.lastIndexOf('.') : initial.length],
+    validateInput: (text) => (text.trim() ? undefined : 'Enter a file path such as assets/generated/logo.png.'),
+  });
+  return value?.trim() || undefined;
+}

@@ -1,0 +1,38 @@
+// Entry point: a list of features, each registered by its own file and disposed with the extension.
+import type * as vscode from 'vscode';
+import { registerGenerateForReference } from './commands/generateForReference';
+import { registerGenerateFromDirective } from './commands/generateFromDirective';
+import { registerGenerateImage } from './commands/generateImage';
+import { registerHistory } from './commands/history';
+import { registerInsertPlaceholder } from './commands/placeholder';
+import { registerGeneratorPanel } from './panel';
+import { registerReferenceContext } from './reference-context';
+import { createServices, type Services } from './services';
+import { registerStatusBar } from './status';
+import { registerWorkspaceTrust } from './workspace-trust';
+
+/** What `activate` returns: the services, for the integration tests (not a public API). */
+export interface NanoforgeExports {
+  services: Services;
+}
+
+export function activate(context: vscode.ExtensionContext): NanoforgeExports {
+  const services = createServices(context);
+  context.subscriptions.push(
+    registerWorkspaceTrust(),
+    registerStatusBar(services),
+    registerReferenceContext(services),
+    registerGenerateImage(services),
+    registerGenerateForReference(services),
+    registerGenerateFromDirective(services),
+    registerInsertPlaceholder(services),
+    registerHistory(services),
+    registerGeneratorPanel(services),
+    services, // last: features may still log while they are disposed
+  );
+  return { services };
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions; VS Code disposes it (and so stops the worker).
+}

@@ -1,0 +1,134 @@
+// One generation from request to saved file, shared by quick-mode Generate Image, Generate for
+// Reference, directives and History: resolve the model, run the worker under a cancellable progress
+// notification, write the first candidate, record it in History.
+import * as path from 'node:path';
+import { randomInt } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { AssetKind, SchedulerName } from '../inference/types';
+import type { WorkerClient } from '../inference/worker/client';
+import { formatFromPath } from './naming';
+import type { Services } from './services';
+import type { OverwritePolicy } from './settings';
+
+type WorkerRequest = Parameters<WorkerClient['generate']>[0];
+type WorkerResult = Awaited<ReturnType<WorkerClient['generate']>>;
+
+export interface GenerationSpec {
+  prompt: string;
+  negativePrompt?: string;
+  kind: AssetKind;
+  width: number;
+  height: number;
+  target: vscode.Uri;
+  seed?: number;
+  steps?: number;
+  guidanceScale?: number;
+  scheduler?: SchedulerName;
+}
+
+export function randomSeed(): number {
+  return randomInt(0, 2 ** 31 - 1);
+}
+
+/** Workspace-relative (or absolute) path → URI; relative paths resolve in `folder` or the first folder. */
+export function resolveTarget(p: string, folder?: vscode.WorkspaceFolder): vscode.Uri | undefined {
+  if (path.isAbsolute(p)) return vscode.Uri.file(p);
+  const base = folder ?? vscode.workspace.workspaceFolders?.[0];
+  return base ? vscode.Uri.joinPath(base.uri, p.replace(/\\/g, '/')) : undefined;
+}
+
+/** The folder of the active editor's file, else the first workspace folder. */
+export function activeFolder(): vscode.WorkspaceFolder | undefined {
+  const doc = vscode.window.activeTextEditor?.document;
+  return (doc && vscode.workspace.getWorkspaceFolder(doc.uri)) ?? vscode.workspace.workspaceFolders?.[0];
+}
+
+function isAbort(err: unknown, signal: AbortSignal): boolean {
+  return signal.aborted || (err instanceof Error && err.name === 'AbortError');
+}
+
+async function runWithProgress(services: Services, request: WorkerRequest, title: string): Promise<WorkerResult | undefined> {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    async (progress, token) => {
+      const abort = new AbortController();
+      const sub = token.onCancellationRequested(() => abort.abort());
+      let reported = 0;
+      try {
+        return await services.worker().generate(request, {
+          signal: abort.signal,
+          onProgress: (p) => {
+            const done = (100 * p.step) / Math.max(1, p.totalSteps);
+            progress.report({ message: `step ${p.step}/${p.totalSteps}`, increment: Math.max(0, done - reported) });
+            reported = done;
+          },
+        });
+      } catch (err) {
+        if (isAbort(err, abort.signal)) {
+          services.log.info(`generation cancelled: ${request.prompt}`);
+          return undefined;
+        }
+        throw err;
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
+}
+
+function showFailure(services: Services, err: unknown): void {
+  const message = err instanceof Error ? err.message : String(err);
+  services.log.error(`generation failed: ${message}`);
+  // A crash was already reported with its "Show Log" button by the services wrapper.
+  if (err instanceof Error && err.name === 'WorkerCrashedError') return;
+  const showLog = 'Show Log';
+  void vscode.window
+    .showErrorMessage(`Nanoforge could not generate the image: ${message}`, showLog)
+    .then((c) => c === showLog && services.log.show());
+}
+
+/** Generates one image for `spec` and saves it; resolves to where it was written, or undefined. */
+export async function generateToFile(
+  services: Services,
+  spec: GenerationSpec,
+  opts: { title?: string; overwrite?: OverwritePolicy } = {},
+): Promise<vscode.Uri | undefined> {
+  const model = await services.resolveModel();
+  if (!model) return undefined;
+  const settings = services.settings();
+  const format = formatFromPath(spec.target.path) ?? settings.format;
+  const seed = spec.seed ?? randomSeed();
+  const request: WorkerRequest = {
+    modelDir: model.dir, device: settings.device,
+    prompt: spec.prompt, negativePrompt: spec.negativePrompt, kind: spec.kind,
+    output: { width: spec.width, height: spec.height, format },
+    seed, count: 1, steps: spec.steps, guidanceScale: spec.guidanceScale, scheduler: spec.scheduler,
+  };
+  const name = vscode.workspace.asRelativePath(spec.target);
+  services.log.info(`generating ${name} with ${model.id}: "${spec.prompt}" (${spec.kind} ${spec.width}x${spec.height}, seed ${seed})`);
+  let result: WorkerResult | undefined;
+  try {
+    result = await runWithProgress(services, request, opts.title ?? `Nanoforge: generating ${name}`);
+  } catch (err) {
+    showFailure(services, err);
+    return undefined;
+  }
+  const candidate = result?.candidates[0];
+  if (!result || !candidate) return undefined;
+  const warnings = [...result.warnings, ...candidate.warnings];
+  for (const w of warnings) services.log.warn(w);
+  const written = await services.writer.writeAsset(spec.target, candidate.bytes, { overwrite: opts.overwrite ?? settings.overwrite });
+  if (!written) return undefined;
+  await services.history.add({
+    time: Date.now(), target: written.toString(), prompt: spec.prompt, negativePrompt: spec.negativePrompt,
+    kind: spec.kind, width: candidate.width, height: candidate.height, format: candidate.format,
+    seed: candidate.seed ?? seed, steps: spec.steps, guidanceScale: spec.guidanceScale, scheduler: spec.scheduler,
+    modelId: model.id, device: result.device,
+  });
+  const open = 'Open';
+  const note = warnings.length ? ` (${warnings[0]})` : '';
+  void vscode.window
+    .showInformationMessage(`Nanoforge saved ${vscode.workspace.asRelativePath(written)}${note}`, open)
+    .then((c) => c === open && vscode.commands.executeCommand('vscode.open', written));
+  return written;
+}
