@@ -30,6 +30,7 @@ const MATCHES: Case[] = [
   { lang: 'typescript', line: "const v = 'assets/logo.png?v=3';", paths: ['assets/logo.png'] },
   { lang: 'typescript', line: "const sprite = 'icons.svg#cart';", paths: ['icons.svg'] },
   { lang: 'typescript', line: "const retina = 'img/logo@2x.png';", paths: ['img/logo@2x.png'] },
+  { lang: 'typescript', line: "import hero from '#images/hero.jpg';", paths: ['#images/hero.jpg'], recognizer: 'import-require' },
   // Vue / Svelte
   { lang: 'vue', line: '<img src="@/assets/vue-logo.png" alt="Vue logo" width="64" height="64">', paths: ['@/assets/vue-logo.png'], attributes: { alt: 'Vue logo', width: 64, height: 64 } },
   { lang: 'vue', line: `<img :src="require('~/assets/x.png')">`, paths: ['~/assets/x.png'], recognizer: 'import-require' },

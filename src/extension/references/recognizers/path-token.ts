@@ -8,7 +8,7 @@ const EXT = IMAGE_EXTENSIONS.join('|');
 // A token: path characters, a non-empty stem, an image extension, an optional ?query/#hash.
 // Quotes, brackets, braces, whitespace, `,;=` end a token, so `${name}.png` never yields a path.
 const TOKEN_CHARS = "[^\\s\"'`()<>\\[\\]{},;=|*]";
-const TOKEN_SOURCE = `${TOKEN_CHARS}*[^\\s"'\`()<>\\[\\]{},;=|*./\\\\]\\.(?:${EXT})(?:[?#][^\\s"'\`()<>]*)?(?!${TOKEN_CHARS})`;
+const TOKEN_SOURCE = `(${TOKEN_CHARS}*[^\\s"'\`()<>\\[\\]{},;=|*./\\\\]\\.(?:${EXT}))(?:[?#][^\\s"'\`()<>]*)?(?!${TOKEN_CHARS})`;
 
 export interface PathToken {
   /** The path without ?query / #hash. */
@@ -26,8 +26,7 @@ export function findPathTokens(text: string, offset = 0): PathToken[] {
   const re = new RegExp(TOKEN_SOURCE, 'gi');
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const raw = m[0];
-    const cut = raw.search(/[?#]/);
-    const path = cut < 0 ? raw : raw.slice(0, cut);
+    const path = m[1] ?? raw;
     const start = offset + m.index;
     tokens.push({ path, start, end: start + path.length, tokenEnd: start + raw.length });
   }

@@ -1,0 +1,147 @@
+// Generation directives in comments:
+//   <comment> @image [kind] [WxH]: <prompt> [-> <path>]
+// e.g. `// @image icon 64x64: a blue shopping cart -> ./assets/cart.png`. Kind and size are
+// optional; without `-> path` the target is the reference on the same line (before the comment) or
+// on the next code line. Comment styles: //, #, /* */, * (block continuation), <!-- -->, --, ;, %.
+import type { AssetKind } from '../../inference/types';
+import { recognizeLine } from './recognizers';
+
+export const DEFAULT_DIRECTIVE_TAG = '@image';
+export const DIRECTIVE_KINDS: readonly AssetKind[] = ['icon', 'placeholder', 'mockup', 'illustration', 'photo'];
+
+export interface ColumnRange { start: number; end: number }
+
+export interface DirectiveTarget extends ColumnRange {
+  path: string;
+  /** Zero-based line of the path: the directive's own line when explicit. */
+  line: number;
+  /** True for `-> path`, false for a reference found in the code. */
+  explicit: boolean;
+}
+
+export interface Directive {
+  line: number;
+  /** From the tag to the end of the directive text (comment closers excluded). */
+  range: ColumnRange;
+  prompt: string;
+  kind?: AssetKind;
+  width?: number;
+  height?: number;
+  target?: DirectiveTarget;
+  /** Set when the directive is malformed; the other fields are then best effort. */
+  error?: string;
+}
+
+const OPENER = String.raw`(?:\/\/+|\/\*+|<!--|--+|#+|;+|%+|(?<=^\s*)\*+)`;
+const CLOSER = /\s*(?:\*\/\s*\}?|-->)\s*$/;
+const SIZE = /^(\d{1,4})(?:[x×X](\d{1,4}))?$/;
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+interface Spec { kind?: AssetKind; width?: number; height?: number; error?: string }
+
+/** Reads `[kind] [WxH]` words; `undefined` when a word is neither (the words are then prose). */
+function readSpec(words: string[]): Spec | undefined {
+  const spec: Spec = {};
+  for (const word of words) {
+    const size = SIZE.exec(word);
+    const kind = DIRECTIVE_KINDS.find((k) => k === word.toLowerCase());
+    if (kind && !spec.kind) spec.kind = kind;
+    else if (size && spec.width === undefined) {
+      spec.width = Number(size[1]);
+      spec.height = Number(size[2] ?? size[1]);
+      if (!spec.width || !spec.height) spec.error = `Size "${word}" must be positive, like 64x64.`;
+    } else return undefined;
+  }
+  return spec;
+}
+
+function splitTarget(body: string, bodyStart: number, lineIndex: number): { head: string; target?: DirectiveTarget } {
+  const arrow = body.lastIndexOf('->');
+  if (arrow < 0) return { head: body };
+  const raw = body.slice(arrow + 2);
+  const lead = raw.length - raw.trimStart().length;
+  let path = raw.trim();
+  let start = bodyStart + arrow + 2 + lead;
+  const quoted = /^(["'`])(.*)\1$/.exec(path);
+  if (quoted) {
+    path = quoted[2] ?? '';
+    start += 1;
+  }
+  if (!path) return { head: body.slice(0, arrow) };
+  return { head: body.slice(0, arrow), target: { path, start, end: start + path.length, line: lineIndex, explicit: true } };
+}
+
+function parseBody(head: string): Spec & { prompt: string } {
+  const colon = head.indexOf(':');
+  if (colon >= 0) {
+    const words = head.slice(0, colon).trim().split(/\s+/).filter(Boolean);
+    const spec = readSpec(words);
+    if (spec) return { ...spec, prompt: head.slice(colon + 1).trim() };
+    // `icn: cart` or `icn 64x64: cart` is a typo in the kind; longer prose is a prompt with a colon.
+    const unknown = words.filter((w) => !SIZE.test(w) && !DIRECTIVE_KINDS.includes(w.toLowerCase() as AssetKind));
+    if (unknown.length === 1 && (words.length === 1 || (words.length === 2 && unknown.length < words.length))) {
+      return { prompt: head.slice(colon + 1).trim(), error: `Unknown kind "${unknown[0]}"; use one of ${DIRECTIVE_KINDS.join(', ')}.` };
+    }
+  }
+  // No colon (or prose before it): leading kind/size words, then the prompt.
+  const words = head.trim().split(/\s+/).filter(Boolean);
+  let n = 0;
+  while (n < words.length && n < 2 && readSpec(words.slice(0, n + 1))) n++;
+  return { ...(readSpec(words.slice(0, n)) ?? {}), prompt: words.slice(n).join(' ') };
+}
+
+/** Parses one line; `undefined` when it holds no directive. */
+export function parseDirectiveLine(line: string, lineIndex = 0, tag = DEFAULT_DIRECTIVE_TAG): Directive | undefined {
+  const re = new RegExp(`${OPENER}\\s*(${escapeRegExp(tag)})(?=[\\s:]|$)`, 'd');
+  const m = re.exec(line);
+  const tagSpan = m?.indices?.[1];
+  if (!m || !tagSpan) return undefined;
+  const bodyStart = tagSpan[1];
+  const closer = CLOSER.exec(line.slice(bodyStart));
+  const body = closer ? line.slice(bodyStart, bodyStart + closer.index) : line.slice(bodyStart).trimEnd();
+  const { head, target } = splitTarget(body, bodyStart, lineIndex);
+  const parsed = parseBody(head);
+  const directive: Directive = { line: lineIndex, range: { start: tagSpan[0], end: bodyStart + body.length }, prompt: parsed.prompt };
+  if (parsed.kind) directive.kind = parsed.kind;
+  if (parsed.width !== undefined && parsed.height !== undefined) {
+    directive.width = parsed.width;
+    directive.height = parsed.height;
+  }
+  if (target) directive.target = target;
+  const error = parsed.error ?? (parsed.prompt ? undefined : `The ${tag} directive needs a prompt, e.g. "${tag} icon 64x64: a blue cart".`);
+  if (error) directive.error = error;
+  return directive;
+}
+
+const LOOKAHEAD_LINES = 3;
+
+/** The reference a target-less directive is about: same line before the comment, else the next code line. */
+function implicitTarget(lines: readonly string[], directive: Directive, languageId: string): DirectiveTarget | undefined {
+  const own = recognizeLine(lines[directive.line] ?? '', languageId).filter((m) => m.end <= directive.range.start);
+  const before = own[own.length - 1];
+  if (before) return { path: before.path, start: before.start, end: before.end, line: directive.line, explicit: false };
+  for (let i = directive.line + 1; i < lines.length && i <= directive.line + LOOKAHEAD_LINES; i++) {
+    const text = lines[i] ?? '';
+    if (!text.trim()) continue;
+    const first = recognizeLine(text, languageId)[0];
+    if (first) return { path: first.path, start: first.start, end: first.end, line: i, explicit: false };
+    if (!/^\s*(?:\/\/|#|\/\*|\*|<!--|--|;|%)/.test(text)) return undefined; // code without a reference
+  }
+  return undefined;
+}
+
+/** Every directive in a document, with explicit or implicit targets filled in. */
+export function findDirectives(lines: readonly string[], languageId: string, tag = DEFAULT_DIRECTIVE_TAG): Directive[] {
+  const found: Directive[] = [];
+  lines.forEach((text, i) => {
+    if (!text.includes(tag)) return;
+    const directive = parseDirectiveLine(text, i, tag);
+    if (!directive) return;
+    directive.target ??= implicitTarget(lines, directive, languageId);
+    found.push(directive);
+  });
+  return found;
+}

@@ -1,0 +1,86 @@
+// Directive syntax in every comment style, explicit and implicit targets, and malformed input.
+import assert from 'node:assert/strict';
+import { findDirectives, parseDirectiveLine } from '../../src/extension/references/directives';
+
+describe('directives', () => {
+  const styles: [string, string][] = [
+    ['//', '// @image icon 64x64: a blue shopping cart -> ./assets/cart.png'],
+    ['#', '# @image icon 64x64: a blue shopping cart -> ./assets/cart.png'],
+    ['/* */', '/* @image icon 64x64: a blue shopping cart -> ./assets/cart.png */'],
+    [' * (block continuation)', ' * @image icon 64x64: a blue shopping cart -> ./assets/cart.png'],
+    ['<!-- -->', '<!-- @image icon 64x64: a blue shopping cart -> ./assets/cart.png -->'],
+    ['--', '-- @image icon 64x64: a blue shopping cart -> ./assets/cart.png'],
+    [';', '; @image icon 64x64: a blue shopping cart -> ./assets/cart.png'],
+    ['{/* */} (JSX)', '    {/* @image icon 64x64: a blue shopping cart -> ./assets/cart.png */}'],
+    ['trailing //', 'const x = 1; // @image icon 64x64: a blue shopping cart -> ./assets/cart.png'],
+  ];
+  for (const [style, line] of styles) {
+    it(`parses the full form in ${style}`, () => {
+      const d = parseDirectiveLine(line, 7);
+      assert.ok(d, line);
+      assert.equal(d.line, 7);
+      assert.equal(d.kind, 'icon');
+      assert.equal(d.width, 64);
+      assert.equal(d.height, 64);
+      assert.equal(d.prompt, 'a blue shopping cart');
+      assert.equal(d.error, undefined);
+      assert.deepEqual(d.target && { path: d.target.path, line: d.target.line, explicit: d.target.explicit }, { path: './assets/cart.png', line: 7, explicit: true });
+      assert.equal(line.slice(d.target?.start, d.target?.end), './assets/cart.png');
+      assert.equal(line.slice(d.range.start, d.range.end), '@image icon 64x64: a blue shopping cart -> ./assets/cart.png');
+    });
+  }
+
+  it('makes kind and size optional and accepts a single number as a square', () => {
+    assert.deepEqual(parseDirectiveLine('# @image: a red fox'), { line: 0, range: { start: 2, end: 19 }, prompt: 'a red fox' });
+    const square = parseDirectiveLine('// @image 48: bell');
+    assert.deepEqual([square?.kind, square?.width, square?.height, square?.prompt], [undefined, 48, 48, 'bell']);
+    const noColon = parseDirectiveLine('// @image placeholder 320x200 grey card');
+    assert.deepEqual([noColon?.kind, noColon?.width, noColon?.height, noColon?.prompt], ['placeholder', 320, 200, 'grey card']);
+  });
+
+  it('keeps colons inside a prose prompt and quotes around the target', () => {
+    const d = parseDirectiveLine('// @image a sign that reads: OPEN -> "img/sign.png"');
+    assert.equal(d?.prompt, 'a sign that reads: OPEN');
+    assert.equal(d?.kind, undefined);
+    assert.equal(d?.target?.path, 'img/sign.png');
+  });
+
+  it('reports a typo in the kind and a missing prompt', () => {
+    assert.match(parseDirectiveLine('// @image icn 64x64: cart')?.error ?? '', /Unknown kind "icn"/);
+    assert.match(parseDirectiveLine('// @image icn: cart')?.error ?? '', /Unknown kind "icn"/);
+    assert.match(parseDirectiveLine('// @image')?.error ?? '', /needs a prompt/);
+  });
+
+  it('ignores lines without a comment opener before the tag, and other tags', () => {
+    assert.equal(parseDirectiveLine('const email = "me@image.com";'), undefined);
+    assert.equal(parseDirectiveLine('@image icon: not in a comment'), undefined);
+    assert.equal(parseDirectiveLine('// @imagery is a word'), undefined);
+  });
+
+  it('uses a configured tag', () => {
+    assert.equal(parseDirectiveLine('// @image icon: cart', 0, '@gen'), undefined);
+    assert.equal(parseDirectiveLine('// @gen icon: cart', 0, '@gen')?.prompt, 'cart');
+    assert.equal(parseDirectiveLine('# nanoforge(icon): cart', 0, 'nanoforge(icon)')?.prompt, 'cart');
+  });
+
+  it('targets the reference on the next code line when there is no -> path', () => {
+    const lines = ['// @image icon 32x32: a gear', '', '// settings button', '<img src="./gear.png">', '<img src="./other.png">'];
+    const [d] = findDirectives(lines, 'html');
+    assert.deepEqual(d?.target, { path: './gear.png', start: 10, end: 20, line: 3, explicit: false });
+  });
+
+  it('targets a reference before a trailing directive on the same line', () => {
+    const [d] = findDirectives(['<img src="logo.svg"> <!-- @image icon: company logo -->'], 'html');
+    assert.deepEqual(d?.target, { path: 'logo.svg', start: 10, end: 18, line: 0, explicit: false });
+  });
+
+  it('leaves the target empty when the next code line has no reference', () => {
+    const [d] = findDirectives(['# @image icon: a gear', 'x = compute()', 'y = "gear.png"'], 'python');
+    assert.equal(d?.target, undefined);
+  });
+
+  it('finds every directive in a document with their lines', () => {
+    const lines = ['/* @image icon: a */', 'const a = "a.png";', '', '/* @image icon: b -> b.png */'];
+    assert.deepEqual(findDirectives(lines, 'javascript').map((d) => [d.line, d.prompt, d.target?.path, d.target?.line]), [[0, 'a', 'a.png', 1], [3, 'b', 'b.png', 3]]);
+  });
+});
