@@ -12,6 +12,8 @@ export interface ActivityState {
   device?: Exclude<DeviceName, 'auto'>;
   /** Providers that failed before `device`, with their reasons. */
   fallbacks: ProviderAttempt[];
+  /** Why the worker died, until the next generation starts. */
+  lastCrash?: string;
 }
 
 export interface ActivityHandle {
@@ -29,7 +31,7 @@ export class Activity implements vscode.Disposable {
   }
 
   begin(): ActivityHandle {
-    this.update({ running: this.current.running + 1 });
+    this.update({ running: this.current.running + 1, lastCrash: undefined });
     let done = false;
     return {
       progress: (step, totalSteps) => {
@@ -42,6 +44,11 @@ export class Activity implements vscode.Disposable {
         this.update({ running, step: undefined, totalSteps: undefined, ...(result ?? {}) });
       },
     };
+  }
+
+  /** The worker died while a generation was pending; shown until the next one starts. */
+  crashed(message: string): void {
+    this.update({ lastCrash: message });
   }
 
   private update(patch: Partial<ActivityState>): void {

@@ -1,7 +1,7 @@
 // The shared services every feature receives: log channel, the lazily started image worker, settings,
 // the asset writer, history, and model resolution. Created once in `activate`, disposed with it.
 import * as vscode from 'vscode';
-import { WorkerClient } from '../inference/worker/client';
+import { WorkerClient, WorkerCrashedError } from '../inference/worker/client';
 import { Activity } from './activity';
 import { AssetWriter } from './assets';
 import { HistoryStore } from './history';
@@ -26,10 +26,10 @@ export interface Services extends vscode.Disposable {
 type GenerateFn = WorkerClient['generate'];
 
 /** Reports a worker crash once, with the way to the log. Other errors are left to the caller to show. */
-function reportCrash(log: vscode.LogOutputChannel, err: unknown): void {
-  // Matched by name so this module needs no runtime value from the client besides the class itself.
-  if (!(err instanceof Error) || err.name !== 'WorkerCrashedError') return;
+function reportCrash(log: vscode.LogOutputChannel, activity: Activity, err: unknown): void {
+  if (!(err instanceof WorkerCrashedError)) return;
   log.error(`image worker crashed: ${err.message}`);
+  activity.crashed(err.message);
   const showLog = 'Show Log';
   void vscode.window
     .showErrorMessage(`Nanoforge's image worker stopped unexpectedly (${err.message}). The next generation starts a new one.`, showLog)
@@ -97,7 +97,7 @@ class ExtensionServices implements Services {
         return result;
       } catch (err) {
         handle.finished();
-        reportCrash(this.log, err);
+        reportCrash(this.log, this.activity, err);
         throw err;
       }
     };

@@ -36,10 +36,13 @@ export function registerStatusBar(services: Services): vscode.Disposable {
     if (state.running > 0) {
       const step = state.step !== undefined ? ` ${state.step}/${state.totalSteps ?? '?'}` : '';
       item.text = `$(loading~spin) Nanoforge: generating${step}`;
+    } else if (state.lastCrash) {
+      item.text = `$(error) Nanoforge: worker stopped`;
     } else {
       item.text = `$(sparkle) Nanoforge: ${modelId} · ${device.short}`;
     }
-    item.tooltip = `${modelProblem ?? `model: ${modelId}`}\n${device.detail}\nClick to choose a model.`;
+    const crash = state.lastCrash ? `\nLast generation failed: ${state.lastCrash}` : '';
+    item.tooltip = `${modelProblem ?? `model: ${modelId}`}\n${device.detail}${crash}\nClick to choose a model.`;
   };
   const refreshModel = async () => {
     const settings = services.settings();
