@@ -103,7 +103,8 @@ export interface PanelInit {
 }
 
 export type HostMessage =
-  | { type: 'init'; prefill: PanelInit; sizes: string[]; history: HistoryView[] }
+  /** `activeGeneration`: the run the host is still working on, so a reloaded webview can tell a live run from a lost one. */
+  | { type: 'init'; prefill: PanelInit; sizes: string[]; history: HistoryView[]; activeGeneration: string | null }
   | { type: 'modelInfo'; model: ModelSummary | null; error?: string }
   | { type: 'started'; generationId: string; request: PanelRequest; seed: number }
   | { type: 'progress'; generationId: string; candidate: number; step: number; totalSteps: number; preview?: PreviewView }

@@ -1,0 +1,151 @@
+// What the panel does with a chosen candidate: Save (to the target, through the safe writer),
+// Save as… (native dialog), Copy (data URI / Markdown / <img>) and picking the target path.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { CandidateRef, CopyFormat, HistoryView, HostMessage } from '../protocol/panel';
+import type { EncodedAsset } from '../inference/types';
+import { containingFolder } from './assets';
+import { resolveTarget } from './generation';
+import type { HistoryEntry } from './history';
+import { defaultTargetPath, extensionFor, formatFromPath } from './naming';
+import type { CandidateStore, StoredGeneration } from './panel-candidates';
+import { dataUri } from './panel-run';
+import type { Services } from './services';
+
+export interface ActionContext {
+  services: Services;
+  store: CandidateStore;
+  /** The folder relative targets resolve in (the one the panel was opened for). */
+  folder(): vscode.WorkspaceFolder | undefined;
+  post(message: HostMessage): void;
+}
+
+type Found = { generation: StoredGeneration; asset: EncodedAsset };
+
+async function find(ctx: ActionContext, ref: CandidateRef): Promise<Found | undefined> {
+  const generation = await ctx.store.get(ref.generationId);
+  const asset = generation?.candidates[ref.index];
+  if (generation && asset) return { generation, asset };
+  ctx.post({ type: 'notice', level: 'error', text: 'That candidate is no longer available; generate again.' });
+  return undefined;
+}
+
+/** The workspace-relative target for `asset`: the form's path, else the naming pattern's. */
+function relativeTarget(ctx: ActionContext, target: string, { generation, asset }: Found): string {
+  const settings = ctx.services.settings();
+  const r = generation.request;
+  const rel = target || defaultTargetPath(settings.outputFolder, settings.namingPattern, {
+    prompt: r.prompt, kind: r.kind, width: asset.width, height: asset.height, format: asset.format, ...(asset.seed === undefined ? {} : { seed: asset.seed }),
+  });
+  return formatFromPath(rel) ? rel : `${rel}.${extensionFor(asset.format)}`;
+}
+
+/** Resolves and re-checks (the webview already did) that the target stays inside the workspace. */
+async function targetUri(ctx: ActionContext, rel: string, asset: EncodedAsset): Promise<vscode.Uri | string> {
+  const wanted = formatFromPath(rel);
+  if (wanted !== asset.format) return `${rel} is a .${wanted} file but this candidate is ${asset.format}; change the target's extension or generate again with it.`;
+  const uri = resolveTarget(rel, ctx.folder());
+  if (!uri) return 'Open a folder first; generated images are saved inside the workspace.';
+  if (path.isAbsolute(rel) || !(await containingFolder(uri))) return `${rel} is outside the workspace; choose a path inside it.`;
+  return uri;
+}
+
+async function record(ctx: ActionContext, written: vscode.Uri, { generation, asset }: Found): Promise<void> {
+  const r = generation.request;
+  await ctx.services.history.add({
+    time: Date.now(), target: written.toString(), prompt: r.prompt,
+    ...(r.negativePrompt ? { negativePrompt: r.negativePrompt } : {}),
+    kind: r.kind, width: asset.width, height: asset.height, format: asset.format,
+    ...(asset.seed === undefined ? {} : { seed: asset.seed }), steps: r.steps,
+    ...(r.guidanceScale === undefined ? {} : { guidanceScale: r.guidanceScale }),
+    modelId: generation.modelId, device: generation.device as HistoryEntry['device'],
+  });
+  ctx.post({ type: 'notice', level: 'info', text: `Saved ${vscode.workspace.asRelativePath(written)}` });
+  ctx.post({ type: 'history', entries: historyViews(ctx.services) });
+}
+
+export async function saveCandidate(ctx: ActionContext, ref: CandidateRef, target: string): Promise<void> {
+  const found = await find(ctx, ref);
+  if (!found) return;
+  const uri = await targetUri(ctx, relativeTarget(ctx, target, found), found.asset);
+  if (typeof uri === 'string') {
+    ctx.services.log.warn(`panel: save refused: ${uri}`);
+    ctx.post({ type: 'notice', level: 'error', text: uri });
+    return;
+  }
+  const written = await ctx.services.writer.writeAsset(uri, found.asset.bytes, { overwrite: ctx.services.settings().overwrite });
+  if (written) await record(ctx, written, found);
+  else ctx.post({ type: 'notice', level: 'info', text: 'Not saved.' });
+}
+
+export async function saveCandidateAs(ctx: ActionContext, ref: CandidateRef): Promise<void> {
+  const found = await find(ctx, ref);
+  if (!found) return;
+  const ext = extensionFor(found.asset.format);
+  const suggested = resolveTarget(relativeTarget(ctx, '', found), ctx.folder());
+  const uri = await vscode.window.showSaveDialog({
+    ...(suggested ? { defaultUri: suggested } : {}), filters: { [`${found.asset.format.toUpperCase()} image`]: [ext] }, title: 'Save candidate as',
+  });
+  if (!uri) return;
+  // The dialog already asked about replacing; the path came from the user, not from the webview.
+  const written = (await containingFolder(uri))
+    ? await ctx.services.writer.writeAsset(uri, found.asset.bytes, { overwrite: 'always' })
+    : await vscode.workspace.fs.writeFile(uri, found.asset.bytes).then(() => uri);
+  if (written) await record(ctx, written, found);
+}
+
+function escapeText(text: string, chars: RegExp): string {
+  return text.replace(/\s+/g, ' ').trim().slice(0, 120).replace(chars, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export async function copyCandidate(ctx: ActionContext, ref: CandidateRef, as: CopyFormat, target: string): Promise<void> {
+  const found = await find(ctx, ref);
+  if (!found) return;
+  const rel = relativeTarget(ctx, target, found).replace(/\\/g, '/');
+  const alt = found.generation.request.prompt;
+  const { width, height } = found.asset;
+  const text = as === 'dataUri' ? dataUri(found.asset)
+    : as === 'markdown' ? `![${escapeText(alt, /[[\]\\]/g)}](${encodeURI(rel)})`
+    : `<img src="${escapeText(rel, /["&<>]/g)}" width="${width}" height="${height}" alt="${escapeText(alt, /["&<>]/g)}">`;
+  await vscode.env.clipboard.writeText(text);
+  const what = as === 'dataUri' ? 'data URI' : as === 'markdown' ? 'Markdown' : '<img> tag';
+  ctx.post({ type: 'notice', level: 'info', text: `Copied the ${what}${as === 'dataUri' ? '' : ` for ${rel}`} to the clipboard` });
+}
+
+export async function browseTarget(ctx: ActionContext, current: string): Promise<void> {
+  const folder = ctx.folder();
+  if (!folder) {
+    ctx.post({ type: 'notice', level: 'error', text: 'Open a folder first; generated images are saved inside the workspace.' });
+    return;
+  }
+  const settings = ctx.services.settings();
+  const uri = await vscode.window.showSaveDialog({
+    defaultUri: vscode.Uri.joinPath(folder.uri, current || `${settings.outputFolder}/image.${extensionFor(settings.format)}`),
+    filters: { Images: ['png', 'webp', 'jpg', 'jpeg', 'avif', 'ico', 'svg'] },
+    title: 'Target for generated images', saveLabel: 'Use as target',
+  });
+  if (!uri) return;
+  const inside = await containingFolder(uri);
+  if (!inside) {
+    ctx.post({ type: 'notice', level: 'error', text: `${uri.fsPath} is outside the workspace; choose a path inside it.` });
+    return;
+  }
+  ctx.post({ type: 'targetChosen', target: path.posix.relative(inside.uri.path, uri.path) });
+}
+
+/** History entries as the webview shows them (newest first, a screenful). */
+export function historyViews(services: Services, limit = 30): HistoryView[] {
+  return services.history.list().slice(0, limit).map((h): HistoryView => {
+    const uri = vscode.Uri.parse(h.target);
+    const rel = vscode.workspace.asRelativePath(uri, false);
+    return {
+      id: `${h.time}-${h.target}`, at: h.time, seeds: h.seed === undefined ? [] : [h.seed], savedTo: rel,
+      request: {
+        prompt: h.prompt, negativePrompt: h.negativePrompt ?? '', kind: h.kind, width: h.width, height: h.height,
+        count: 1, steps: h.steps ?? 4, seed: h.seed ?? null,
+        ...(h.guidanceScale === undefined ? {} : { guidanceScale: h.guidanceScale }),
+        target: path.isAbsolute(rel) ? '' : rel,
+      },
+    };
+  });
+}

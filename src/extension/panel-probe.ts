@@ -1,0 +1,98 @@
+// What the integration tests (test/extension/panel.test.ts) can see of the panel: a bounded record
+// of the traffic, and a command that drives it. The command exists only outside Production mode.
+import * as vscode from 'vscode';
+import { PANEL_VIEW_TYPE, type HostMessage, type WebviewMessage } from '../protocol/panel';
+import type { Services } from './services';
+
+const KEPT = 200;
+
+function keep<T>(list: T[], item: T): void {
+  list.push(item);
+  if (list.length > KEPT) list.shift();
+}
+
+export class PanelProbe {
+  readonly fromWebview: WebviewMessage[] = [];
+  readonly rejections: string[] = [];
+  /** Host messages without their bulky payloads (image data). */
+  readonly toWebview: { type: HostMessage['type']; generationId?: string; candidates?: number; text?: string }[] = [];
+
+  received(m: WebviewMessage): void {
+    keep(this.fromWebview, m);
+  }
+
+  rejected(reason: string): void {
+    keep(this.rejections, reason);
+  }
+
+  posted(m: HostMessage): void {
+    keep(this.toWebview, {
+      type: m.type,
+      ...('generationId' in m ? { generationId: m.generationId } : {}),
+      ...(m.type === 'result' ? { candidates: m.candidates.length } : {}),
+      ...(m.type === 'notice' || m.type === 'failed' ? { text: m.type === 'notice' ? m.text : m.message } : {}),
+    });
+  }
+}
+
+/** The part of GeneratorPanel the hook drives (kept structural to avoid an import cycle). */
+export interface ProbedPanel {
+  readonly probe: PanelProbe;
+  readonly panel: vscode.WebviewPanel;
+  receive(raw: unknown): void;
+  dispose(): void;
+}
+
+export const PANEL_TEST_COMMAND = 'nanoforge.test.generatorPanel';
+
+export type PanelTestRequest =
+  | { op: 'open'; init?: { prompt?: string; kind?: 'icon'; width?: number; height?: number; target?: string } }
+  | { op: 'state' }
+  | { op: 'send'; message: unknown }
+  | { op: 'close' }
+  | { op: 'reviveFresh' };
+
+export interface PanelTestState {
+  open: boolean;
+  visible: boolean;
+  fromWebview: WebviewMessage[];
+  rejections: string[];
+  toWebview: PanelProbe['toWebview'];
+}
+
+export function registerPanelTestHook(
+  services: Services,
+  current: () => ProbedPanel | undefined,
+  open: (init: { prompt?: string; kind?: 'icon'; width?: number; height?: number; target?: vscode.Uri }) => ProbedPanel,
+): vscode.Disposable {
+  return vscode.commands.registerCommand(PANEL_TEST_COMMAND, async (req: PanelTestRequest): Promise<PanelTestState | undefined> => {
+    switch (req.op) {
+      case 'open': {
+        const { target, ...rest } = req.init ?? {};
+        const folder = vscode.workspace.workspaceFolders?.[0];
+        open({ ...rest, ...(target && folder ? { target: vscode.Uri.joinPath(folder.uri, target) } : {}) });
+        break;
+      }
+      case 'send':
+        current()?.receive(req.message);
+        break;
+      case 'close':
+        current()?.dispose();
+        break;
+      case 'reviveFresh': {
+        // What VS Code does after a reload: a bare panel of our view type handed to the serializer.
+        const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Nanoforge: Generate Image', vscode.ViewColumn.One, {});
+        const { GeneratorPanel } = await import('./panel');
+        GeneratorPanel.revive(services, panel);
+        break;
+      }
+      case 'state':
+        break;
+    }
+    const p = current();
+    return {
+      open: p !== undefined, visible: p?.panel.visible ?? false,
+      fromWebview: p ? [...p.probe.fromWebview] : [], rejections: p ? [...p.probe.rejections] : [], toWebview: p ? [...p.probe.toWebview] : [],
+    };
+  });
+}

@@ -1,0 +1,80 @@
+// One panel generation: validated form request → worker request → progress and previews streamed
+// to the webview → candidates kept for Save/Copy and shown as data: URIs.
+import type { CandidateView, HostMessage, PanelRequest, PreviewView } from '../protocol/panel';
+import type { AssetFormat, EncodedAsset } from '../inference/types';
+import type { WorkerProgress } from '../inference/worker/client';
+import type { ResolvedModel } from './models-resolve';
+import { randomSeed } from './generation';
+import { formatFromPath } from './naming';
+import type { CandidateStore } from './panel-candidates';
+import type { Services } from './services';
+
+const MIME: Record<AssetFormat, string> = {
+  png: 'image/png', webp: 'image/webp', avif: 'image/avif', jpeg: 'image/jpeg', ico: 'image/x-icon', svg: 'image/svg+xml',
+};
+
+export function dataUri(asset: Pick<EncodedAsset, 'bytes' | 'format'>): string {
+  return `data:${MIME[asset.format]};base64,${Buffer.from(asset.bytes).toString('base64')}`;
+}
+
+export function candidateView(asset: EncodedAsset, index: number): CandidateView {
+  return {
+    index, src: dataUri(asset), format: asset.format, width: asset.width, height: asset.height,
+    ...(asset.seed === undefined ? {} : { seed: asset.seed }), warnings: asset.warnings,
+  };
+}
+
+function previewView(p: WorkerProgress): PreviewView | undefined {
+  if (!p.preview) return undefined;
+  return { width: p.preview.width, height: p.preview.height, rgb: Buffer.from(p.preview.data).toString('base64') };
+}
+
+export function isAbort(error: unknown, signal: AbortSignal): boolean {
+  return signal.aborted || (error instanceof Error && error.name === 'AbortError');
+}
+
+export interface RunContext {
+  services: Services;
+  store: CandidateStore;
+  post(message: HostMessage): void;
+}
+
+/** Runs to the end (result, failure or cancel) and always tells the webview which one it was. */
+export async function runPanelGeneration(
+  ctx: RunContext, id: string, request: PanelRequest, model: ResolvedModel, signal: AbortSignal,
+): Promise<void> {
+  const { services } = ctx;
+  const settings = services.settings();
+  const seed = request.seed ?? randomSeed();
+  const format = formatFromPath(request.target) ?? settings.format;
+  ctx.post({ type: 'started', generationId: id, request, seed });
+  services.log.info(`panel: generating ${request.count}× "${request.prompt}" (${request.kind} ${request.width}x${request.height}, ${request.steps} steps, seed ${seed}) with ${model.id}`);
+  const started = Date.now();
+  try {
+    const result = await services.worker().generate({
+      modelDir: model.dir, device: settings.device, prompt: request.prompt,
+      ...(request.negativePrompt.trim() ? { negativePrompt: request.negativePrompt } : {}),
+      kind: request.kind, output: { width: request.width, height: request.height, format },
+      seed, count: request.count, steps: request.steps,
+      ...(request.guidanceScale === undefined ? {} : { guidanceScale: request.guidanceScale }),
+    }, {
+      signal, previews: true,
+      onProgress: (p) => {
+        const preview = previewView(p);
+        ctx.post({ type: 'progress', generationId: id, candidate: p.candidate, step: p.step, totalSteps: p.totalSteps, ...(preview ? { preview } : {}) });
+      },
+    });
+    await ctx.store.put({ id, request: { ...request, seed }, modelId: model.id, device: result.device, candidates: result.candidates });
+    for (const w of result.warnings) services.log.warn(`panel: ${w}`);
+    ctx.post({
+      type: 'result', generationId: id, candidates: result.candidates.map(candidateView),
+      device: result.device, warnings: result.warnings, elapsedMs: Date.now() - started,
+    });
+  } catch (error) {
+    const cancelled = isAbort(error, signal);
+    const message = cancelled ? 'Cancelled' : error instanceof Error ? error.message : String(error);
+    if (cancelled) services.log.info(`panel: generation ${id} cancelled`);
+    else services.log.error(`panel: generation ${id} failed: ${message}`);
+    ctx.post({ type: 'failed', generationId: id, message, cancelled });
+  }
+}

@@ -1,0 +1,242 @@
+// The generator panel's host: one webview panel at a time, owning its disposables, talking to the
+// webview (webview-ui/) only through the validated protocol in src/protocol/panel.ts.
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  PANEL_VIEW_TYPE, sizeProblem, validateWebviewMessage,
+  type HostMessage, type ModelSummary, type PanelInit, type PanelRequest, type WebviewMessage,
+} from '../protocol/panel';
+import type { AssetKind } from '../inference/types';
+import { activeFolder } from './generation';
+import { browseTarget, copyCandidate, historyViews, saveCandidate, saveCandidateAs, type ActionContext } from './panel-actions';
+import { CandidateStore } from './panel-candidates';
+import { makeNonce, renderPanelHtml } from './panel-html';
+import { runPanelGeneration } from './panel-run';
+import { PanelProbe, registerPanelTestHook } from './panel-probe';
+import type { Services } from './services';
+
+/** What a command may pre-fill (contracts.md: `GeneratorPanel.show(services, init)`). */
+export interface GeneratorPanelInit {
+  prompt?: string;
+  kind?: AssetKind;
+  width?: number;
+  height?: number;
+  target?: vscode.Uri;
+}
+
+const COMMON_SIZES = ['16x16', '32x32', '64x64', '128x128', '256x256', '512x512', '768x512', '1024x1024'];
+
+function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
+  // Only the built UI may load into the webview; no command links, no other local files.
+  return { enableScripts: true, enableCommandUris: false, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview')] };
+}
+
+export class GeneratorPanel implements vscode.Disposable {
+  static current: GeneratorPanel | undefined;
+
+  readonly probe = new PanelProbe();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly store: CandidateStore;
+  private running: { id: string; abort: AbortController } | undefined;
+  /** The messages of the latest run, re-sent when the webview comes back without having seen them. */
+  private lastRun: HostMessage[] = [];
+  private needsReplay = false;
+  private model: ModelSummary | null | undefined;
+  private modelError: string | undefined;
+  private prefill: PanelInit = {};
+  private folder: vscode.WorkspaceFolder | undefined;
+
+  static show(services: Services, init: GeneratorPanelInit = {}): GeneratorPanel {
+    const existing = GeneratorPanel.current;
+    if (existing) {
+      existing.setInit(init);
+      existing.panel.reveal();
+      existing.sendInit();
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      PANEL_VIEW_TYPE, 'Nanoforge: Generate Image',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
+      // State survives hiding through getState/setState, so the webview need not stay alive hidden.
+      { ...webviewOptions(services.context.extensionUri), retainContextWhenHidden: false },
+    );
+    return new GeneratorPanel(services, panel, init);
+  }
+
+  /** Called by the serializer after a window reload; the webview restores its own state. */
+  static revive(services: Services, panel: vscode.WebviewPanel): GeneratorPanel {
+    GeneratorPanel.current?.dispose();
+    panel.webview.options = webviewOptions(services.context.extensionUri);
+    return new GeneratorPanel(services, panel, {});
+  }
+
+  private constructor(private readonly services: Services, readonly panel: vscode.WebviewPanel, init: GeneratorPanelInit) {
+    GeneratorPanel.current = this;
+    const storage = services.context.storageUri ?? services.context.globalStorageUri;
+    this.store = new CandidateStore(vscode.Uri.joinPath(storage, 'panel-candidates'), services.log);
+    this.setInit(init);
+    panel.webview.html = this.html();
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      services.history.onDidChange(() => this.post({ type: 'history', entries: historyViews(services) })),
+    );
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const root = vscode.Uri.joinPath(this.services.context.extensionUri, 'dist', 'webview');
+    return renderPanelHtml({
+      cspSource: webview.cspSource,
+      nonce: makeNonce(randomBytes),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'main.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'main.css')).toString(),
+    });
+  }
+
+  private setInit(init: GeneratorPanelInit): void {
+    this.folder = (init.target && vscode.workspace.getWorkspaceFolder(init.target)) || activeFolder();
+    const target = init.target && this.folder ? path.posix.relative(this.folder.uri.path, init.target.path) : undefined;
+    this.prefill = {
+      ...(init.prompt === undefined ? {} : { prompt: init.prompt }),
+      ...(init.kind === undefined ? {} : { kind: init.kind }),
+      ...(init.width === undefined || init.height === undefined ? {} : { width: init.width, height: init.height }),
+      ...(target && !target.startsWith('..') ? { target } : {}),
+    };
+  }
+
+  private sizes(): string[] {
+    const fromSettings = Object.values(this.services.settings().defaultSizes).map((s) => `${s.width}x${s.height}`);
+    return [...new Set([...COMMON_SIZES, ...fromSettings])]
+      .filter((s) => s.split('x').every((n) => sizeProblem(Number(n)) === undefined))
+      .sort((a, b) => Number(a.split('x')[0]) - Number(b.split('x')[0]));
+  }
+
+  private sendInit(): void {
+    this.post({ type: 'init', prefill: this.prefill, sizes: this.sizes(), history: historyViews(this.services), activeGeneration: this.running?.id ?? null });
+    this.prefill = {}; // applied once; a later "ready" (hide/show) must not overwrite the user's edits
+    if (this.model !== undefined) this.post({ type: 'modelInfo', model: this.model, ...(this.modelError ? { error: this.modelError } : {}) });
+  }
+
+  post(message: HostMessage): void {
+    this.probe.posted(message);
+    if (message.type === 'started') this.lastRun = [message];
+    else if (message.type === 'result' || message.type === 'failed') this.lastRun.push(message);
+    if (!this.panel.visible && (message.type === 'result' || message.type === 'failed' || message.type === 'started')) this.needsReplay = true;
+    void this.panel.webview.postMessage(message).then((delivered) => {
+      if (!delivered) this.needsReplay = true;
+    });
+  }
+
+  /** Every message is validated before anything happens; a rejection is logged and does nothing. */
+  receive(raw: unknown): void {
+    const checked = validateWebviewMessage(raw);
+    if (!checked.ok) {
+      this.services.log.warn(`panel: rejected a message from the webview: ${checked.reason}`);
+      this.probe.rejected(checked.reason);
+      return;
+    }
+    this.probe.received(checked.message);
+    this.handle(checked.message).catch((error: unknown) => {
+      const text = error instanceof Error ? error.message : String(error);
+      this.services.log.error(`panel: ${checked.message.type} failed: ${text}`);
+      this.post({ type: 'notice', level: 'error', text: `${checked.message.type} failed: ${text}` });
+    });
+  }
+
+  private actions(): ActionContext {
+    return { services: this.services, store: this.store, folder: () => this.folder ?? activeFolder(), post: (m) => this.post(m) };
+  }
+
+  private async handle(m: WebviewMessage): Promise<void> {
+    switch (m.type) {
+      case 'ready': return this.onReady();
+      case 'generate': return this.generate(m.request);
+      case 'cancel':
+        this.running?.abort.abort();
+        return;
+      case 'save': return saveCandidate(this.actions(), m.candidate, m.target);
+      case 'saveAs': return saveCandidateAs(this.actions(), m.candidate);
+      case 'copy': return copyCandidate(this.actions(), m.candidate, m.as, m.target);
+      case 'browseTarget': return browseTarget(this.actions(), m.current);
+      case 'clearHistory': return this.services.history.clear();
+      case 'rendered':
+        this.services.log.info(`panel: webview shows ${m.candidates} candidate(s) of ${m.generationId}`);
+        return;
+      default: {
+        const unreachable: never = m;
+        throw new Error(`unhandled message ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  private async onReady(): Promise<void> {
+    this.sendInit();
+    if (this.needsReplay || this.running) {
+      this.needsReplay = false;
+      for (const message of this.lastRun) this.post(message);
+    }
+    if (this.model === undefined) await this.loadModelInfo();
+  }
+
+  private async loadModelInfo(): Promise<void> {
+    const model = await this.services.resolveModel();
+    if (!model) {
+      this.model = null;
+      this.modelError = 'no model is set up; run "Nanoforge: Download Model" or set nanoforge.model';
+    } else {
+      try {
+        const info = await this.services.worker().modelInfo(model.dir, this.services.settings().device);
+        this.model = { id: model.id, device: info.device, usesGuidance: info.usesGuidance, nativeSize: info.nativeSize };
+        this.modelError = undefined;
+      } catch (error) {
+        this.model = null;
+        this.modelError = `${model.id} could not be loaded: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    }
+    this.post({ type: 'modelInfo', model: this.model, ...(this.modelError ? { error: this.modelError } : {}) });
+  }
+
+  private async generate(request: PanelRequest): Promise<void> {
+    if (this.running) {
+      this.post({ type: 'notice', level: 'info', text: 'A generation is already running; cancel it first.' });
+      return;
+    }
+    if (!(await this.services.trust.allowGeneration('command'))) return;
+    const model = await this.services.resolveModel();
+    if (!model) {
+      this.post({ type: 'notice', level: 'error', text: 'No model is set up; run "Nanoforge: Download Model" or set nanoforge.model.' });
+      return;
+    }
+    const run = { id: randomBytes(8).toString('hex'), abort: new AbortController() };
+    this.running = run;
+    try {
+      await runPanelGeneration({ services: this.services, store: this.store, post: (m) => this.post(m) }, run.id, request, model, run.abort.signal);
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  dispose(): void {
+    if (GeneratorPanel.current === this) GeneratorPanel.current = undefined;
+    this.running?.abort.abort();
+    this.panel.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+/** Restores the panel after a window reload and, in test runs, exposes the probe. */
+export function registerGeneratorPanel(services: Services): vscode.Disposable {
+  const serializer = vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
+    async deserializeWebviewPanel(panel: vscode.WebviewPanel, _state: unknown) {
+      // The webview brings its own state back (getState); the host only reconnects to it.
+      GeneratorPanel.revive(services, panel);
+    },
+  });
+  const disposables = [serializer, { dispose: () => GeneratorPanel.current?.dispose() }];
+  if (services.context.extensionMode !== vscode.ExtensionMode.Production) {
+    disposables.push(registerPanelTestHook(services, () => GeneratorPanel.current, (init) => GeneratorPanel.show(services, init)));
+  }
+  return vscode.Disposable.from(...disposables);
+}

@@ -1,0 +1,36 @@
+// The actions for the selected candidate, in one toolbar under the grid.
+import { button, el } from './components';
+import type { CandidateAction } from './grid';
+
+const ACTIONS: { action: CandidateAction; label: string; aria: string; primary?: boolean }[] = [
+  { action: 'save', label: 'Save', aria: 'Save to the target path', primary: true },
+  { action: 'saveAs', label: 'Save as…', aria: 'Save as a file you choose' },
+  { action: 'copyDataUri', label: 'Copy data URI', aria: 'Copy as a data URI' },
+  { action: 'copyMarkdown', label: 'Copy Markdown', aria: 'Copy as a Markdown image' },
+  { action: 'copyImg', label: 'Copy <img>', aria: 'Copy as an HTML img tag' },
+  { action: 'variation', label: 'Variation', aria: 'Generate a variation: same settings, new seed' },
+  { action: 'useSeed', label: 'Use seed', aria: 'Use this seed in the form' },
+  { action: 'enlarge', label: 'Enlarge', aria: 'Show larger' },
+];
+
+export class CandidateActions {
+  readonly element: HTMLElement;
+  private readonly title: HTMLElement;
+  private readonly buttons: (HTMLElement & { disabled: boolean })[];
+
+  constructor(private readonly onAction: (action: CandidateAction) => void) {
+    this.title = el('span', { id: 'actions-title', className: 'muted' });
+    this.buttons = ACTIONS.map((a) => button({
+      id: `action-${a.action}`, label: a.label, ariaLabel: a.aria,
+      appearance: a.primary ? 'primary' : 'secondary', onClick: () => this.onAction(a.action),
+    }));
+    this.element = el('div', { id: 'actions', className: 'actions row', attrs: { role: 'toolbar', 'aria-labelledby': 'actions-title' } }, this.title, ...this.buttons);
+    this.setCandidate(undefined);
+  }
+
+  /** `undefined` when there is nothing to act on; the toolbar stays in place (no layout jump). */
+  setCandidate(label: string | undefined): void {
+    this.title.textContent = label ?? 'No candidate selected';
+    for (const b of this.buttons) b.disabled = label === undefined;
+  }
+}

@@ -1,0 +1,129 @@
+// The only folder that knows which component library draws the panel's controls. Everything else
+// in webview-ui/ builds UI through these factories, so moving from @vscode/webview-ui-toolkit
+// (archived upstream in 2025) to @vscode-elements/elements means rewriting this file alone.
+import {
+  provideVSCodeDesignSystem, vsCodeButton, vsCodeCheckbox, vsCodeDropdown, vsCodeOption,
+  vsCodeProgressRing, vsCodeTextArea, vsCodeTextField,
+} from '@vscode/webview-ui-toolkit';
+import { el } from './dom';
+
+export { el } from './dom';
+
+let registered = false;
+
+/** Defines the custom elements once; the toolkit reads the --vscode-* theme variables itself. */
+export function registerComponents(): void {
+  if (registered) return;
+  registered = true;
+  provideVSCodeDesignSystem().register(
+    vsCodeButton(), vsCodeCheckbox(), vsCodeDropdown(), vsCodeOption(), vsCodeProgressRing(),
+    vsCodeTextArea(), vsCodeTextField(),
+  );
+}
+
+/** A labelled input whose value the rest of the UI reads and writes without knowing its element. */
+export interface Control<T> {
+  /** The labelled block to place in the layout. */
+  readonly element: HTMLElement;
+  /** The focusable control itself (what keyboard tests and focus() target). */
+  readonly control: HTMLElement;
+  value: T;
+  disabled: boolean;
+  onChange(listener: (value: T) => void): void;
+  /** Shows (or clears, with undefined) a validation message under the control. */
+  setProblem(message: string | undefined): void;
+}
+
+/** Toolkit controls keep `value`/`checked`/`disabled` as properties on the custom element. */
+interface ToolkitControl extends HTMLElement {
+  value: string;
+  checked: boolean;
+  disabled: boolean;
+}
+
+function wrap<T>(
+  id: string, control: ToolkitControl, block: HTMLElement,
+  read: () => T, write: (v: T) => void,
+): Control<T> {
+  const problem = el('div', { className: 'problem', id: `${id}-problem`, attrs: { 'aria-live': 'polite' } });
+  block.append(problem);
+  return {
+    element: block,
+    control,
+    get value() { return read(); },
+    set value(v: T) { write(v); },
+    get disabled() { return control.disabled; },
+    set disabled(v: boolean) { control.disabled = v; },
+    onChange(listener) {
+      // Text inputs fire `input` per keystroke (validation as you type); dropdowns/checkboxes `change`.
+      const fire = (): void => listener(read());
+      control.addEventListener('input', fire);
+      control.addEventListener('change', fire);
+    },
+    setProblem(message) {
+      problem.textContent = message ?? '';
+      control.toggleAttribute('aria-invalid', message !== undefined);
+      block.classList.toggle('invalid', message !== undefined);
+    },
+  };
+}
+
+export function textField(o: { id: string; label: string; value?: string; placeholder?: string; size?: number; inputMode?: string }): Control<string> {
+  const control = el('vscode-text-field', { id: o.id, attrs: { placeholder: o.placeholder ?? '', ...(o.size ? { size: String(o.size) } : {}) } }, o.label) as ToolkitControl;
+  if (o.inputMode) control.setAttribute('inputmode', o.inputMode);
+  control.value = o.value ?? '';
+  const block = el('div', { className: 'field' }, control);
+  return wrap(o.id, control, block, () => control.value, (v) => { control.value = v; });
+}
+
+export function textArea(o: { id: string; label: string; rows: number; value?: string; placeholder?: string }): Control<string> {
+  const control = el('vscode-text-area', { id: o.id, attrs: { rows: String(o.rows), resize: 'vertical', placeholder: o.placeholder ?? '' } }, o.label) as ToolkitControl;
+  control.value = o.value ?? '';
+  const block = el('div', { className: 'field wide' }, control);
+  return wrap(o.id, control, block, () => control.value, (v) => { control.value = v; });
+}
+
+export interface Choice { value: string; label: string }
+
+export function dropdown(o: { id: string; label: string; choices: readonly Choice[]; value?: string }): Control<string> & { setChoices(choices: readonly Choice[]): void } {
+  const labelId = `${o.id}-label`;
+  const control = el('vscode-dropdown', { id: o.id, attrs: { 'aria-labelledby': labelId, position: 'below' } }) as ToolkitControl;
+  const setChoices = (choices: readonly Choice[]): void => {
+    control.replaceChildren(...choices.map((c) => el('vscode-option', { attrs: { value: c.value } }, c.label)));
+  };
+  setChoices(o.choices);
+  if (o.value !== undefined) control.value = o.value;
+  const block = el('div', { className: 'field' }, el('label', { id: labelId, className: 'label', attrs: { for: o.id } }, o.label), control);
+  return { ...wrap(o.id, control, block, () => control.value, (v) => { control.value = v; }), setChoices };
+}
+
+export function checkbox(o: { id: string; label: string; checked?: boolean }): Control<boolean> {
+  const control = el('vscode-checkbox', { id: o.id }, o.label) as ToolkitControl;
+  control.checked = o.checked ?? false;
+  const block = el('div', { className: 'field check' }, control);
+  return wrap(o.id, control, block, () => control.checked, (v) => { control.checked = v; });
+}
+
+export interface ButtonOptions {
+  id?: string;
+  label: string;
+  /** Spoken name when the visible label is terse or a symbol. */
+  ariaLabel?: string;
+  title?: string;
+  appearance?: 'primary' | 'secondary';
+  onClick: () => void;
+}
+
+export function button(o: ButtonOptions): HTMLElement & { disabled: boolean } {
+  const b = el('vscode-button', {
+    id: o.id,
+    attrs: { appearance: o.appearance ?? 'secondary', ...(o.ariaLabel ? { 'aria-label': o.ariaLabel } : {}), ...(o.title ? { title: o.title } : {}) },
+  }, o.label) as ToolkitControl;
+  b.addEventListener('click', () => { if (!b.disabled) o.onClick(); });
+  return b;
+}
+
+/** An indeterminate spinner shown while a generation runs. */
+export function spinner(): HTMLElement {
+  return el('vscode-progress-ring', { className: 'spinner', attrs: { 'aria-hidden': 'true' } });
+}

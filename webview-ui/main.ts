@@ -1,0 +1,223 @@
+// Entry of the generator panel's webview (bundled by esbuild.mjs to dist/webview/main.js).
+// Owns the panel state, applies host messages to the views, and turns user intent into messages.
+import type { CandidateView, HistoryView, HostMessage, PanelRequest } from '../src/protocol/panel';
+import { el, registerComponents } from './components';
+import { CandidateActions } from './actions';
+import { SettingsForm } from './form';
+import { CandidateGrid, type CandidateAction } from './grid';
+import { HistoryList } from './history';
+import { RunBar } from './run-bar';
+import { HostLink, type FormValues, type PanelState } from './state';
+import { CandidateViewer } from './viewer';
+
+class GeneratorView {
+  private state: PanelState;
+  private readonly model = el('p', { id: 'model', className: 'model muted' }, 'Model: loading…');
+  private readonly form = new SettingsForm({ onChange: () => this.persist(), onBrowse: (current) => this.link.post({ type: 'browseTarget', current }) });
+  private readonly run = new RunBar(() => this.generate(), () => this.link.post({ type: 'cancel' }));
+  private readonly grid = new CandidateGrid({ onSelect: (i) => this.onSelect(i), onAction: (a, i) => this.act(a, i) });
+  private readonly actions = new CandidateActions((a) => this.act(a, this.state.selected));
+  private readonly viewer = new CandidateViewer((i) => this.act('save', i), (i) => this.grid.select(i, true));
+  private readonly history = new HistoryList((entry) => this.restoreHistory(entry), () => this.link.post({ type: 'clearHistory' }));
+
+  constructor(private readonly link: HostLink, root: HTMLElement) {
+    this.state = link.load();
+    root.replaceChildren(
+      this.model, this.form.element, this.run.element,
+      el('section', { className: 'results', attrs: { 'aria-label': 'Results' } }, this.grid.element, this.actions.element),
+      this.history.element, this.viewer.element,
+    );
+    this.restore();
+    window.addEventListener('message', (event: MessageEvent<HostMessage>) => this.onHostMessage(event.data));
+    document.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        this.generate();
+      }
+    });
+    link.post({ type: 'ready' });
+  }
+
+  private restore(): void {
+    const s = this.state;
+    this.form.setSizes(s.sizes);
+    this.form.write(s.form);
+    this.form.setModel(s.model);
+    this.showModel();
+    this.history.render(s.history);
+    const g = s.generation;
+    if (!g) return;
+    if (g.candidates.length > 0) this.grid.showCandidates(g.candidates);
+    else this.grid.reserve(g.request.count, g.request.width, g.request.height);
+    if (g.status === 'running') {
+      this.run.setRunning(true, g.startedAt);
+      this.run.setStatus(`Generating ${g.request.count} candidate${g.request.count === 1 ? '' : 's'}…`);
+    } else {
+      this.run.setElapsed(g.elapsedMs);
+      this.run.setStatus(g.status === 'done' ? `${g.candidates.length} candidates` : g.message ?? 'Stopped');
+      if (g.status === 'failed') this.grid.stop('Stopped');
+    }
+    this.grid.select(s.selected, false);
+  }
+
+  private persist(): void {
+    this.state.form = this.form.read();
+    this.link.save(this.state);
+  }
+
+  private generate(request?: PanelRequest): void {
+    if (this.state.generation?.status === 'running') return;
+    const problems = this.form.validate();
+    if (!request && problems.length > 0) {
+      this.run.setStatus(`Fix ${problems.length === 1 ? 'this' : 'these'} first: ${problems.join('; ')}`);
+      this.run.announce(`Cannot generate: ${problems.join('; ')}`);
+      return;
+    }
+    const v = this.form.read();
+    const { seedLocked, ...fields } = v;
+    this.link.post({ type: 'generate', request: request ?? { ...fields, seed: seedLocked ? v.seed : null } });
+    this.run.setStatus('Starting…');
+    this.persist();
+  }
+
+  private onHostMessage(m: HostMessage): void {
+    switch (m.type) {
+      case 'init': return this.onInit(m);
+      case 'modelInfo':
+        this.state.model = m.model;
+        this.state.modelError = m.error;
+        this.form.setModel(m.model);
+        this.showModel();
+        break;
+      case 'started': return this.onStarted(m.generationId, m.request, m.seed);
+      case 'progress': {
+        const g = this.state.generation;
+        if (g?.id !== m.generationId) return;
+        this.grid.progress(m.candidate, m.step, m.totalSteps, m.preview);
+        this.run.setStatus(`Candidate ${m.candidate + 1}/${g.request.count} · step ${m.step}/${m.totalSteps}`);
+        if (m.step === m.totalSteps) this.run.announce(`Candidate ${m.candidate + 1} of ${g.request.count} denoised`);
+        return;
+      }
+      case 'result': return this.onResult(m.generationId, m.candidates, m.elapsedMs, m.warnings, m.device);
+      case 'failed': return this.onFailed(m.generationId, m.message, m.cancelled);
+      case 'history':
+        this.state.history = m.entries;
+        this.history.render(m.entries);
+        break;
+      case 'targetChosen':
+        this.form.setTarget(m.target);
+        break;
+      case 'notice':
+        this.run.setStatus(m.text);
+        this.run.announce(m.text);
+        return;
+      default:
+        return;
+    }
+    this.persist();
+  }
+
+  private onInit(m: Extract<HostMessage, { type: 'init' }>): void {
+    this.state.sizes = m.sizes.length > 0 ? m.sizes : this.state.sizes;
+    this.form.setSizes(this.state.sizes);
+    const p = m.prefill;
+    const f = this.form.read();
+    this.form.write({
+      ...f, prompt: p.prompt ?? f.prompt, kind: p.kind ?? f.kind, width: p.width ?? f.width,
+      height: p.height ?? f.height, target: p.target ?? f.target,
+    });
+    this.state.history = m.history;
+    this.history.render(m.history);
+    const g = this.state.generation;
+    if (g?.status === 'running' && g.id !== m.activeGeneration) this.onFailed(g.id, 'Interrupted: the window was reloaded during the run', false);
+    this.persist();
+  }
+
+  private onStarted(id: string, request: PanelRequest, seed: number): void {
+    this.state.generation = { id, request, seed, startedAt: Date.now(), status: 'running', candidates: [], warnings: [] };
+    this.grid.reserve(request.count, request.width, request.height);
+    this.actions.setCandidate(undefined);
+    this.form.showSeed(seed);
+    this.run.setRunning(true);
+    const text = `Generating ${request.count} candidate${request.count === 1 ? '' : 's'} (seed ${seed})…`;
+    this.run.setStatus(text);
+    this.run.announce(text);
+    this.persist();
+  }
+
+  private onResult(id: string, candidates: CandidateView[], elapsedMs: number, warnings: string[], device: string): void {
+    const g = this.state.generation;
+    if (g?.id !== id) return;
+    Object.assign(g, { status: 'done', candidates, elapsedMs, warnings, device });
+    this.run.setRunning(false);
+    this.run.setElapsed(elapsedMs);
+    this.grid.showCandidates(candidates);
+    const text = `${candidates.length} candidate${candidates.length === 1 ? '' : 's'} ready on ${device}${warnings.length ? ` — ${warnings.join('; ')}` : ''}`;
+    this.run.setStatus(text);
+    this.run.announce(text);
+    this.grid.select(0, false);
+    this.persist();
+    this.link.post({ type: 'rendered', generationId: id, candidates: this.grid.size });
+  }
+
+  private onFailed(id: string, message: string, cancelled: boolean): void {
+    const g = this.state.generation;
+    if (g?.id !== id) return;
+    g.status = 'failed';
+    g.message = cancelled ? 'Cancelled' : message;
+    this.run.setRunning(false);
+    this.grid.stop(cancelled ? 'Cancelled' : 'Failed');
+    this.run.setStatus(g.message);
+    this.run.announce(g.message);
+    this.persist();
+  }
+
+  private onSelect(index: number): void {
+    this.state.selected = index;
+    const c = this.state.generation?.candidates[index];
+    this.actions.setCandidate(c ? `Candidate ${index + 1}${c.seed === undefined ? '' : ` (seed ${c.seed})`}:` : undefined);
+    this.link.save(this.state);
+  }
+
+  private act(action: CandidateAction, index: number): void {
+    const g = this.state.generation;
+    const c = g?.candidates[index];
+    if (!g || !c) return;
+    const candidate = { generationId: g.id, index };
+    const target = this.form.read().target;
+    switch (action) {
+      case 'save': return this.link.post({ type: 'save', candidate, target });
+      case 'saveAs': return this.link.post({ type: 'saveAs', candidate });
+      case 'copyDataUri': return this.link.post({ type: 'copy', candidate, as: 'dataUri', target });
+      case 'copyMarkdown': return this.link.post({ type: 'copy', candidate, as: 'markdown', target });
+      case 'copyImg': return this.link.post({ type: 'copy', candidate, as: 'img', target });
+      case 'enlarge': return this.viewer.open(index, c);
+      case 'useSeed':
+        if (c.seed !== undefined) this.form.useSeed(c.seed);
+        return this.persist();
+      case 'variation': {
+        const request = { ...g.request, seed: null };
+        this.form.write({ ...this.form.read(), ...request, seedLocked: false });
+        return this.generate(request);
+      }
+    }
+  }
+
+  private restoreHistory(entry: HistoryView): void {
+    const seed = entry.seeds[0] ?? entry.request.seed;
+    const values: FormValues = { ...entry.request, seed, seedLocked: seed !== null };
+    this.form.write(values);
+    this.persist();
+    this.run.setStatus('Settings restored from history');
+    this.form.focusPrompt();
+  }
+
+  private showModel(): void {
+    const m = this.state.model;
+    if (m) this.model.textContent = `Model: ${m.id} · Device: ${m.device} · native ${m.nativeSize}px`;
+    else if (m === null) this.model.textContent = `No model: ${this.state.modelError ?? 'set nanoforge.model or download one'}`;
+  }
+}
+
+registerComponents();
+new GeneratorView(new HostLink(), document.getElementById('app') ?? document.body);
