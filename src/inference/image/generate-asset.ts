@@ -8,24 +8,18 @@ import type {
   EncodedAsset,
   GenerateCallbacks,
   GenerationRequest,
-  GenerationResult,
   OutputOptions,
   ProviderAttempt,
   SchedulerName,
   StageTimings,
 } from '../types';
+import type { Pipeline } from '../pipeline/types';
 import { NANOFORGE_VERSION } from '../version';
 import { planGeneration, presetFor } from './presets';
 import { renderAsset } from './render';
 
-/**
- * The part of the pipeline (src/inference/pipeline) this module needs, declared structurally so
- * assets do not depend on how the pipeline is built.
- */
-export interface AssetPipeline {
-  readonly info: { nativeSize: number; usesGuidance: boolean; modelId: string; scheduler: SchedulerName; device?: DeviceName };
-  generate(req: GenerationRequest, cb?: GenerateCallbacks): Promise<GenerationResult>;
-}
+/** The part of the pipeline this module needs (tests and the worker pass a full Pipeline). */
+export type AssetPipeline = Pick<Pipeline, 'info' | 'generate'>;
 
 export interface AssetRequest {
   prompt: string;
