@@ -40,7 +40,7 @@ function sessions(name: FixtureName): Promise<Sessions> {
   return s;
 }
 
-function inputMeta(s: ort.InferenceSession, name: string): { type: string; shape: (number | string)[] } {
+function inputMeta(s: ort.InferenceSession, name: string): { type: string; shape: readonly (number | string)[] } {
   const m = s.inputMetadata.find((x) => x.name === name);
   if (!m || !m.isTensor) throw new Error(`no tensor input ${name}`);
   return { type: m.type, shape: m.shape };
