@@ -2,9 +2,11 @@
 // src/cli/commands/<name>.ts and exports a CliCommand; add it to the table below.
 import type { CliCommand } from './command';
 import { NANOFORGE_VERSION } from '../inference/version';
+import { generateCommand } from './commands/generate';
 
 const commands: CliCommand[] = [
   // Commands register here, one import each (generate, placeholder, icons, info, models, quantize).
+  generateCommand,
 ];
 
 async function main(argv: string[]): Promise<number> {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { schedulerNameOf, SchedulerConfigError, type SchedulerConfig } from '../schedulers';
 import type { SchedulerName } from '../types';
 import { ModelFolderError } from './errors';
-import { readJsonFile, requireFile, numberField, type JsonObject } from './json';
+import { readJsonFile, requireFile, requireFolder, numberField, type JsonObject } from './json';
 
 /** Component files relative to the model folder. */
 export const MODEL_FILES = Object.freeze({
@@ -41,6 +41,7 @@ export interface ModelFolderInfo {
 /** Reads and checks the folder's configs and that every component file exists; opens no sessions. */
 export async function validateModelFolder(dir: string): Promise<ModelFolderInfo> {
   const notes: string[] = [];
+  await requireFolder(dir);
   const modelIndex = await readJsonFile(dir, MODEL_FILES.modelIndex);
   const schedulerConfig = (await readJsonFile(dir, MODEL_FILES.scheduler)) as SchedulerConfig;
   for (const file of [MODEL_FILES.vocab, MODEL_FILES.merges, MODEL_FILES.textEncoder, MODEL_FILES.unet, MODEL_FILES.vaeDecoder]) {

@@ -15,6 +15,15 @@ export async function requireFile(dir: string, file: string): Promise<void> {
   if (!stat.isFile()) throw new ModelFolderError(dir, file, 'is not a file');
 }
 
+export async function requireFolder(dir: string): Promise<void> {
+  const stat = await fs.stat(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw new ModelFolderError(dir, '', missingOrUnreadable(error));
+  });
+  if (!stat) throw new ModelFolderError(dir, '', 'the model folder does not exist');
+  if (!stat.isDirectory()) throw new ModelFolderError(dir, '', 'is not a folder (point --model / nanoforge.model at the model folder)');
+}
+
 function missingOrUnreadable(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT') return 'is missing';

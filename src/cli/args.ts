@@ -1,0 +1,65 @@
+// Argument parsing shared by the CLI commands: node's util.parseArgs plus typed, range-checked
+// getters whose errors name the option and say what is allowed.
+import { parseArgs } from 'node:util';
+
+/** A command-line mistake; main.ts prints the message on one line and exits non-zero. */
+export class CliUsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CliUsageError';
+  }
+}
+
+export type OptionKinds = Record<string, 'string' | 'boolean'>;
+
+export interface ParsedArgs {
+  positionals: string[];
+  values: Record<string, string | boolean | undefined>;
+}
+
+export function parseCommandLine(args: string[], options: OptionKinds): ParsedArgs {
+  const config = Object.fromEntries(Object.entries(options).map(([name, type]) => [name, { type }]));
+  try {
+    const { values, positionals } = parseArgs({ args, options: config, allowPositionals: true, strict: true });
+    return { positionals, values: values as ParsedArgs['values'] };
+  } catch (error) {
+    // util.parseArgs messages are already plain ("Unknown option '--foo'"); add the valid options.
+    const message = error instanceof Error ? error.message : String(error);
+    throw new CliUsageError(`${message.replace(/\. To specify a positional.*$/s, '')}. Options: ${Object.keys(options).map((o) => `--${o}`).join(' ')}`);
+  }
+}
+
+export function stringOption(parsed: ParsedArgs, name: string): string | undefined {
+  const value = parsed.values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function requiredString(parsed: ParsedArgs, name: string): string {
+  const value = stringOption(parsed, name);
+  if (value === undefined || value === '') throw new CliUsageError(`--${name} is required.`);
+  return value;
+}
+
+/** A number option within [min, max]; `integer` rejects fractions. */
+export function numberOption(parsed: ParsedArgs, name: string, range: { min: number; max: number; integer?: boolean }): number | undefined {
+  const text = stringOption(parsed, name);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  const kind = range.integer ? 'an integer' : 'a number';
+  if (text.trim() === '' || !Number.isFinite(value) || (range.integer && !Number.isInteger(value)) || value < range.min || value > range.max) {
+    throw new CliUsageError(`--${name} must be ${kind} from ${range.min} to ${range.max}, got '${text}'.`);
+  }
+  return value;
+}
+
+/** One of `choices`, or undefined when absent. */
+export function choiceOption<T extends string>(parsed: ParsedArgs, name: string, choices: readonly T[]): T | undefined {
+  const text = stringOption(parsed, name);
+  if (text === undefined) return undefined;
+  if (!(choices as readonly string[]).includes(text)) throw new CliUsageError(`--${name} must be one of ${choices.join(', ')}, got '${text}'.`);
+  return text as T;
+}
+
+export function flag(parsed: ParsedArgs, name: string): boolean {
+  return parsed.values[name] === true;
+}
