@@ -26,7 +26,7 @@ export const SCHEDULER_NAMES: readonly SchedulerName[] = Object.freeze(['euler',
 export function createScheduler(config: SchedulerConfig, override?: SchedulerName): Scheduler {
   if (override !== undefined && !SCHEDULER_NAMES.includes(override)) {
     throw new SchedulerConfigError('scheduler', override,
-      `Scheduler ${JSON.stringify(override)} is not supported; valid: ${SCHEDULER_NAMES.join(', ')}.`);
+      `scheduler override ${JSON.stringify(override)} is not supported; valid: ${SCHEDULER_NAMES.join(', ')}.`);
   }
   switch (override ?? schedulerNameOf(config)) {
     case 'euler':
