@@ -53,9 +53,9 @@ describe('createScheduler: option errors name the field, the value and the valid
     ['final_sigmas_type', { final_sigmas_type: 'one' }, 'final_sigmas_type', ['zero', 'sigma_min']],
     ['num_train_timesteps', { num_train_timesteps: 10.5 }, 'num_train_timesteps', ['10.5', 'integer']],
     ['steps_offset', { steps_offset: -1 }, 'steps_offset', ['-1']],
-    ['beta_start', { beta_start: '0.001' }, 'beta_start', ['"0.001"', 'number']],
+    ['beta_start', { beta_start: '0.001' } as unknown as SchedulerConfig, 'beta_start', ['"0.001"', 'number']],
     ['trained_betas', { trained_betas: [0.1, 0.2] }, 'trained_betas', ['1000']],
-    ['use_karras_sigmas as a string', { use_karras_sigmas: 'yes' }, 'use_karras_sigmas', ['"yes"', 'true, false']],
+    ['use_karras_sigmas as a string', { use_karras_sigmas: 'yes' } as unknown as SchedulerConfig, 'use_karras_sigmas', ['"yes"', 'true, false']],
   ];
   for (const [label, patch, field, mentions] of cases) {
     it(`Euler: ${label}`, () => expectConfigError(() => createScheduler({ ...SD_TURBO, ...patch }), field, ...mentions));

@@ -32,7 +32,7 @@ function oracle(input: Float32Array, t: number, table: Float64Array, prediction:
 function denoise(s: Scheduler, steps: number, seed: number): Float32Array {
   s.setTimesteps(steps);
   const rng = createRng(seed);
-  let x = rng.normal(SIZE).map((v) => v * s.initNoiseSigma);
+  let x: Float32Array = rng.normal(SIZE).map((v) => v * s.initNoiseSigma);
   const prediction = (s.config.prediction_type as string | undefined) ?? 'epsilon';
   s.timesteps.forEach((t, i) => {
     const out = oracle(s.scaleModelInput(x, i), t, s.alphasCumprod, prediction);

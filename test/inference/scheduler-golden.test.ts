@@ -14,7 +14,7 @@ const sumAbs = (x: Float32Array): number => x.reduce((acc, v) => acc + Math.abs(
 function diffusersLoop(config: SchedulerConfig, steps: number, reuseScaled: boolean): { sum: number; mean: number } {
   const s = createScheduler(config);
   s.setTimesteps(steps);
-  let x = dummySample().map((v) => v * s.initNoiseSigma);
+  let x: Float32Array = dummySample().map((v) => v * s.initNoiseSigma);
   const rng = createRng(0);
   s.timesteps.forEach((t, i) => {
     const input = s.scaleModelInput(x, i);
@@ -124,7 +124,7 @@ function refLcm(n: number): Loop {
 function runOurs(config: SchedulerConfig, name: 'euler' | 'euler-ancestral' | 'ddim' | 'lcm', n: number, len: number): Float32Array {
   const s = createScheduler(config, name);
   s.setTimesteps(n);
-  let x = start(len).map((v) => v * s.initNoiseSigma);
+  let x: Float32Array = start(len).map((v) => v * s.initNoiseSigma);
   const rng = createRng(77);
   s.timesteps.forEach((t, i) => {
     x = s.step(model(s.scaleModelInput(x, i), t), i, x, rng).prevSample;
