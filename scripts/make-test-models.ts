@@ -3,7 +3,7 @@
 //   tsx scripts/make-test-models.ts --out <dir> [--only oracle-fp32,oracle-fp16]
 // Deterministic: no random weights; the same source always writes the same bytes.
 // Semantics, colours and variants: test/fixtures/README.md.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { buildTextEncoder, buildUnet, buildVaeDecoder, type OracleColour, type OracleSpec } from './lib/oracle-graphs';
@@ -276,10 +276,16 @@ export function generatorStamp(scriptsDir = __dirname): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-export async function writeAllVariants(root: string, only?: string[], clipDir = defaultClipDir()): Promise<string[]> {
-  const chosen = only ? VARIANTS.filter((v) => only.includes(v.name)) : VARIANTS;
+/** The named variants (all when `only` is undefined); an unknown name is an error listing the known ones. */
+function chooseVariants(only: string[] | undefined): VariantDef[] {
   const unknown = (only ?? []).filter((n) => !VARIANTS.some((v) => v.name === n));
   if (unknown.length) throw new Error(`unknown fixture variant(s): ${unknown.join(', ')}; known: ${VARIANTS.map((v) => v.name).join(', ')}`);
+  return only ? VARIANTS.filter((v) => only.includes(v.name)) : VARIANTS;
+}
+
+/** Writes variants straight into `root` (not atomic; see installVariants). */
+export async function writeAllVariants(root: string, only?: string[], clipDir = defaultClipDir()): Promise<string[]> {
+  const chosen = chooseVariants(only);
   await fs.mkdir(root, { recursive: true });
   const dirs: string[] = [];
   const stamp = generatorStamp();
@@ -291,25 +297,87 @@ export async function writeAllVariants(root: string, only?: string[], clipDir = 
   return dirs;
 }
 
-function parseArgs(argv: string[]): { out: string; only?: string[] } {
-  let out = path.resolve(__dirname, '..', 'test', 'fixtures', 'models');
-  let only: string[] | undefined;
+async function readStamp(dir: string): Promise<string | undefined> {
+  try {
+    return (await fs.readFile(path.join(dir, STAMP_FILE), 'utf8')).trim();
+  } catch (err) {
+    if (errCode(err) === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function errCode(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** Renames a finished variant folder over `dst` (moving an old one aside first); rename is atomic. */
+async function install(src: string, dst: string, stamp: string, replaceCurrent: boolean): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    if (!replaceCurrent && (await readStamp(dst)) === stamp) return;
+    try {
+      await fs.rename(src, dst);
+      return;
+    } catch (err) {
+      if (errCode(err) !== 'ENOTEMPTY' && errCode(err) !== 'EEXIST') throw err;
+    }
+    // Another process may move or replace dst at the same time; then the next round sees its result.
+    const old = path.join(path.dirname(dst), `.old-${process.pid}-${randomUUID().slice(0, 8)}`);
+    try {
+      await fs.rename(dst, old);
+      await fs.rm(old, { recursive: true, force: true });
+    } catch (err) {
+      if (errCode(err) !== 'ENOENT') throw err;
+    }
+    replaceCurrent = false;
+  }
+  throw new Error(`could not install fixture ${path.basename(dst)} into ${path.dirname(dst)}`);
+}
+
+/**
+ * Brings `root/<variant>` up to date without ever exposing a half-written folder: stale (or, with
+ * `force`, all) variants are written into `root/.tmp-*` and renamed into place. Safe to run from
+ * several processes at once. Returns the names it wrote.
+ */
+export async function installVariants(root: string, opts: { only?: string[]; force?: boolean; clipDir?: string } = {}): Promise<string[]> {
+  const stamp = generatorStamp();
+  await fs.mkdir(root, { recursive: true });
+  const stale: string[] = [];
+  for (const v of chooseVariants(opts.only)) {
+    if (opts.force || (await readStamp(path.join(root, v.name))) !== stamp) stale.push(v.name);
+  }
+  if (stale.length === 0) return [];
+  const tmp = path.join(root, `.tmp-${process.pid}-${randomUUID().slice(0, 8)}`);
+  try {
+    await writeAllVariants(tmp, stale, opts.clipDir);
+    for (const name of stale) await install(path.join(tmp, name), path.join(root, name), stamp, opts.force ?? false);
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+  return stale;
+}
+
+interface CliArgs { out: string; only?: string[]; force: boolean }
+
+function parseArgs(argv: string[]): CliArgs {
+  const args: CliArgs = { out: path.resolve(__dirname, '..', 'test', 'fixtures', 'models'), force: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = argv[i + 1];
+    if (a === '--force') { args.force = true; continue; }
     if ((a === '--out' || a === '--only') && value === undefined) throw new Error(`${a} needs a value`);
-    if (a === '--out') out = path.resolve(value ?? '');
-    else if (a === '--only') only = (value ?? '').split(',').filter(Boolean);
-    else throw new Error(`unknown argument ${a}; usage: make-test-models [--out dir] [--only a,b]`);
+    if (a === '--out') args.out = path.resolve(value ?? '');
+    else if (a === '--only') args.only = (value ?? '').split(',').filter(Boolean);
+    else throw new Error(`unknown argument ${a}; usage: make-test-models [--out dir] [--only a,b] [--force]`);
     i++;
   }
-  return { out, only };
+  return args;
 }
 
 async function main(): Promise<void> {
-  const { out, only } = parseArgs(process.argv.slice(2));
-  const dirs = await writeAllVariants(out, only);
-  for (const d of dirs) console.log(`wrote ${path.relative(process.cwd(), d) || d}`);
+  const { out, only, force } = parseArgs(process.argv.slice(2));
+  const written = await installVariants(out, { only, force });
+  const where = path.relative(process.cwd(), out) || out;
+  console.log(written.length ? `wrote ${written.join(', ')} in ${where}` : `fixtures in ${where} are current (--force rewrites them)`);
 }
 
 if (require.main === module) {
