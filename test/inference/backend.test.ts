@@ -1,0 +1,135 @@
+// The onnxruntime backend: device → provider table, recorded fallbacks (this machine has no WebGPU
+// adapter and no CUDA libraries, so `auto` must fall back to CPU and say why), session caching
+// with eviction of failed loads, and fp16 conversion.
+import { strict as assert } from 'node:assert';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { copyFixture, ensureFixtures, type Fixtures } from '../fixtures/models';
+import { loadPipeline } from '../../src/inference';
+import { openSessionSetCount, PROVIDER_TABLE, providersFor, validDevices } from '../../src/inference/backend/onnx';
+import { float16BitsToFloat32, float32ToFloat16Bits, fromFloat16Array, toFloat16Array } from '../../src/inference/backend/float16';
+
+const base = { prompt: 'green', width: 64, height: 64, steps: 1, guidanceScale: 0, seed: 3, count: 1 };
+
+describe('onnx backend', function () {
+  let fx: Fixtures;
+  let tmp: string;
+
+  before(async function () {
+    this.timeout(180_000);
+    fx = await ensureFixtures();
+    tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'nanoforge-backend-'));
+  });
+
+  after(async () => {
+    await fs.rm(tmp, { recursive: true, force: true });
+  });
+
+  describe('device table', () => {
+    it('is frozen and tries GPU providers before the CPU on each platform', () => {
+      assert.ok(Object.isFrozen(PROVIDER_TABLE) && Object.isFrozen(PROVIDER_TABLE.linux));
+      assert.deepEqual(providersFor('auto', 'linux'), ['webgpu', 'cuda', 'cpu']);
+      assert.deepEqual(providersFor('auto', 'win32'), ['dml', 'webgpu', 'cpu']);
+      assert.deepEqual(providersFor('auto', 'darwin'), ['coreml', 'webgpu', 'cpu']);
+      assert.deepEqual(providersFor('cpu', 'linux'), ['cpu']);
+    });
+
+    it('rejects an unknown device, listing the valid ones for the platform', () => {
+      assert.throws(() => providersFor('tpu', 'linux'), { name: 'DeviceError', message: "Unknown device 'tpu' on linux. Valid devices: auto, cpu, webgpu, cuda." });
+      assert.throws(() => providersFor('dml', 'darwin'), /Valid devices: auto, cpu, coreml, webgpu\./);
+      assert.throws(() => providersFor('toString', 'linux'), /Unknown device 'toString'/);
+      assert.deepEqual(validDevices('freebsd'), ['auto', 'cpu']);
+    });
+
+    it('an unknown device fails loadPipeline before anything opens', async () => {
+      await assert.rejects(loadPipeline(fx.path('oracle-fp32'), { device: 'vulkan' as 'cpu' }), /Unknown device 'vulkan'/);
+    });
+  });
+
+  describe('fallback (no WebGPU adapter, no CUDA libraries here)', () => {
+    it("'auto' runs on the CPU and reports why WebGPU and CUDA failed", async () => {
+      const p = await loadPipeline(fx.path('oracle-fp32'), { device: 'auto' });
+      try {
+        assert.equal(p.info.device, 'cpu');
+        assert.deepEqual(p.info.fallbacks.map((f) => [f.provider, f.ok]), [['webgpu', false], ['cuda', false]]);
+        assert.match(p.info.fallbacks[0]!.reason!, /WebGPU adapter/);
+        assert.match(p.info.fallbacks[1]!.reason!, /CUDA provider libraries are not installed/);
+        const r = await p.generate(base);
+        assert.equal(r.device, 'cpu');
+        assert.deepEqual(r.fallbacks, p.info.fallbacks);
+      } finally {
+        await p.dispose();
+      }
+    });
+
+    it("an explicit 'webgpu' fails with the reason and what to do instead", async () => {
+      await assert.rejects(loadPipeline(fx.path('oracle-fp32'), { device: 'webgpu' }), (e: Error) => {
+        assert.equal(e.name, 'DeviceError');
+        assert.match(e.message, /^Device 'webgpu' could not start: Failed to get a WebGPU adapter.*Use device 'auto' to fall back to another provider, or 'cpu'\.$/);
+        return true;
+      });
+    });
+
+    it("an explicit 'cuda' without its libraries says which library is missing", async () => {
+      await assert.rejects(loadPipeline(fx.path('oracle-fp32'), { device: 'cuda' }), /libonnxruntime_providers_cuda\.so not found/);
+    });
+  });
+
+  describe('session cache', () => {
+    it('shares sessions per folder + device and releases them when the last pipeline is disposed', async () => {
+      const before = openSessionSetCount();
+      const a = await loadPipeline(fx.path('oracle-int8'), { device: 'cpu' });
+      const b = await loadPipeline(fx.path('oracle-int8'), { device: 'cpu' });
+      assert.equal(openSessionSetCount(), before + 1);
+      await a.dispose();
+      assert.equal(openSessionSetCount(), before + 1);
+      assert.equal((await b.generate(base)).images.length, 1);
+      await b.dispose();
+      assert.equal(openSessionSetCount(), before);
+    });
+
+    it('does not cache a failed load, so a retry after fixing the folder succeeds', async () => {
+      const dir = await copyFixture('oracle-fp32', tmp);
+      const file = path.join(dir, 'unet', 'model.onnx');
+      const good = await fs.readFile(file);
+      await fs.writeFile(file, 'not an onnx model');
+      const before = openSessionSetCount();
+      await assert.rejects(loadPipeline(dir, { device: 'cpu' }), { name: 'ModelFolderError' });
+      assert.equal(openSessionSetCount(), before);
+      await fs.writeFile(file, good);
+      const p = await loadPipeline(dir, { device: 'cpu' });
+      assert.equal((await p.generate(base)).images.length, 1);
+      await p.dispose();
+    });
+  });
+
+  describe('float16', () => {
+    it('converts exactly representable values both ways', () => {
+      const cases: Array<[number, number]> = [
+        [0, 0x0000], [-0, 0x8000], [1, 0x3c00], [-2, 0xc000], [0.5, 0x3800], [65504, 0x7bff],
+        [2 ** -14, 0x0400], [2 ** -24, 0x0001], [Infinity, 0x7c00], [-Infinity, 0xfc00],
+      ];
+      for (const [value, bits] of cases) {
+        assert.equal(float32ToFloat16Bits(value), bits, `${value}`);
+        assert.ok(Object.is(float16BitsToFloat32(bits), value), `${bits.toString(16)}`);
+      }
+      assert.ok(Number.isNaN(float16BitsToFloat32(float32ToFloat16Bits(NaN))));
+    });
+
+    it('rounds to nearest even and overflows to infinity', () => {
+      assert.equal(float32ToFloat16Bits(0.1), 0x2e66);
+      assert.equal(float32ToFloat16Bits(1 + 2 ** -11), 0x3c00); // tie → even
+      assert.equal(float32ToFloat16Bits(1 + 3 * 2 ** -11), 0x3c02); // tie → even (up)
+      assert.equal(float32ToFloat16Bits(65520), 0x7c00);
+      assert.equal(float32ToFloat16Bits(2 ** -26), 0); // below half the smallest subnormal
+      assert.equal(float32ToFloat16Bits(3 * 2 ** -26), 0x0001);
+    });
+
+    it('round-trips arrays within half-precision error', () => {
+      const values = Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 100);
+      const back = fromFloat16Array(toFloat16Array(values));
+      values.forEach((v, i) => assert.ok(Math.abs((back[i] as number) - v) <= Math.abs(v) * 2 ** -11 + 2 ** -24));
+    });
+  });
+});
