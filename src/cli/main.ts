@@ -3,10 +3,16 @@
 import type { CliCommand } from './command';
 import { NANOFORGE_VERSION } from '../inference/version';
 import { generateCommand } from './commands/generate';
+import { iconsCommand } from './commands/icons';
+import { infoCommand } from './commands/info';
+import { placeholderCommand } from './commands/placeholder';
 
 const commands: CliCommand[] = [
   // Commands register here, one import each (generate, placeholder, icons, info, models, quantize).
   generateCommand,
+  placeholderCommand,
+  iconsCommand,
+  infoCommand,
 ];
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,64 @@
+// `nanoforge icons "<prompt>" --model DIR --out-dir public/` — one icon generation, then the whole web
+// icon set (favicon.ico, PNGs, apple-touch-icon, site.webmanifest) and the <link> snippet to paste.
+import { randomInt } from 'node:crypto';
+import sharp from 'sharp';
+import { generateAsset } from '../../inference/image/generate-asset';
+import { writeIconSet } from '../../inference/image/icon-set';
+import { loadPipeline } from '../../inference/pipeline/text-to-image';
+import { LIMITS } from '../../inference/pipeline/check-inputs';
+import type { DeviceName, RgbImage } from '../../inference/types';
+import { choiceOption, CliUsageError, flag, numberOption, parseCommandLine, requiredString, stringOption } from '../args';
+import type { CliCommand } from '../command';
+
+const DEVICES: readonly DeviceName[] = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
+const OPTIONS = {
+  model: 'string', 'out-dir': 'string', seed: 'string', steps: 'string', device: 'string', name: 'string', 'href-base': 'string', opaque: 'boolean', force: 'boolean',
+} as const;
+
+async function decodeRgb(bytes: Uint8Array): Promise<RgbImage> {
+  const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}
+
+async function run(args: string[]): Promise<number> {
+  const parsed = parseCommandLine(args, OPTIONS);
+  const prompt = parsed.positionals.join(' ').trim();
+  if (!prompt) throw new CliUsageError('a prompt is required, e.g. nanoforge icons "a paper plane" --model DIR --out-dir public/');
+  const modelDir = requiredString(parsed, 'model');
+  const outDir = requiredString(parsed, 'out-dir');
+  const seed = numberOption(parsed, 'seed', { min: 0, max: 0xffffffff, integer: true }) ?? randomInt(0, 2 ** 32);
+  const steps = numberOption(parsed, 'steps', { min: 1, max: LIMITS.maxSteps, integer: true });
+  const pipeline = await loadPipeline(modelDir, { device: choiceOption(parsed, 'device', DEVICES) ?? 'auto' });
+  try {
+    // A lossless, unprocessed native-size PNG (with its metadata); the icon set does the cut-out itself.
+    const native = pipeline.info.nativeSize;
+    const result = await generateAsset(pipeline, {
+      prompt,
+      kind: 'icon',
+      seed,
+      ...(steps !== undefined ? { steps } : {}),
+      output: { width: native, height: native, format: 'png', fit: 'cover', transparent: false },
+    });
+    const candidate = result.candidates[0];
+    if (!candidate) throw new Error('the model returned no image');
+    const set = await writeIconSet(await decodeRgb(candidate.bytes), process.cwd(), outDir, {
+      force: flag(parsed, 'force'),
+      transparent: !flag(parsed, 'opaque'),
+      appName: stringOption(parsed, 'name') ?? prompt.slice(0, 40),
+      hrefBase: stringOption(parsed, 'href-base') ?? '/',
+      ...(candidate.metadata ? { metadata: candidate.metadata } : {}),
+    });
+    for (const warning of [...result.warnings, ...set.warnings]) process.stderr.write(`warning: ${warning}\n`);
+    for (const file of set.files) process.stdout.write(`wrote ${file}\n`);
+    process.stdout.write(`\nPaste into <head>:\n${set.html}\n`);
+    return 0;
+  } finally {
+    await pipeline.dispose();
+  }
+}
+
+export const iconsCommand: CliCommand = {
+  name: 'icons',
+  usage: 'icons "PROMPT" --model DIR --out-dir DIR [--seed N] [--steps N] [--device D] [--name APP] [--href-base /] [--opaque] [--force]',
+  run,
+};

@@ -1,0 +1,68 @@
+// `nanoforge info FILE [--json]` — format, dimensions and the generation settings stored in an asset.
+import { promises as fs } from 'node:fs';
+import sharp from 'sharp';
+import { isIco, readIco } from '../../inference/image/ico';
+import { readMetadata } from '../../inference/image/metadata';
+import type { AssetMetadata } from '../../inference/types';
+import { CliUsageError, flag, parseCommandLine } from '../args';
+import type { CliCommand } from '../command';
+
+interface FileInfo {
+  file: string;
+  format: string;
+  width: number;
+  height: number;
+  hasAlpha: boolean;
+  bytes: number;
+  /** ICO only: the sizes inside. */
+  entries?: string[];
+  metadata?: AssetMetadata;
+}
+
+async function describe(file: string): Promise<FileInfo> {
+  const bytes = new Uint8Array(await fs.readFile(file));
+  const metadata = readMetadata(bytes);
+  const base = { file, bytes: bytes.length, ...(metadata ? { metadata } : {}) };
+  if (isIco(bytes)) {
+    const entries = readIco(bytes);
+    const largest = entries.reduce((a, b) => (b.width > a.width ? b : a));
+    return { ...base, format: 'ico', width: largest.width, height: largest.height, hasAlpha: true, entries: entries.map((e) => `${e.width}x${e.height}`) };
+  }
+  const meta = await sharp(bytes).metadata().catch((error: Error) => {
+    throw new Error(`${file} is not an image sharp can read (${error.message})`);
+  });
+  const format = meta.format === 'heif' && meta.compression === 'av1' ? 'avif' : String(meta.format);
+  return { ...base, format, width: meta.width ?? 0, height: meta.height ?? 0, hasAlpha: meta.hasAlpha === true };
+}
+
+function printable(info: FileInfo): string {
+  const lines = [
+    `file:       ${info.file}`,
+    `format:     ${info.format}${info.entries ? ` (${info.entries.join(', ')})` : ''}`,
+    `size:       ${info.width}×${info.height}${info.hasAlpha ? ', with alpha' : ''}, ${info.bytes} bytes`,
+  ];
+  const m = info.metadata;
+  if (!m) return [...lines, 'metadata:   none (not written by Nanoforge, or stripped)'].join('\n');
+  const fields: [string, unknown][] = [
+    ['prompt', m.prompt], ['negative', m.negativePrompt], ['kind', m.kind], ['seed', m.seed], ['steps', m.steps],
+    ['guidance', m.guidanceScale], ['scheduler', m.scheduler], ['model', m.modelId], ['model version', m.modelVersion], ['generator', m.generator],
+  ];
+  for (const [name, value] of fields) if (value !== undefined && value !== '') lines.push(`${`${name}:`.padEnd(12)}${String(value)}`);
+  return lines.join('\n');
+}
+
+async function run(args: string[]): Promise<number> {
+  const parsed = parseCommandLine(args, { json: 'boolean' });
+  if (parsed.positionals.length === 0) throw new CliUsageError('give a file, e.g. nanoforge info logo.png');
+  for (const file of parsed.positionals) {
+    const info = await describe(file);
+    process.stdout.write(flag(parsed, 'json') ? `${JSON.stringify(info)}\n` : `${printable(info)}\n`);
+  }
+  return 0;
+}
+
+export const infoCommand: CliCommand = {
+  name: 'info',
+  usage: 'info FILE… [--json]        format, size and the stored prompt/seed/model',
+  run,
+};
