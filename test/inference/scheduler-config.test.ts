@@ -105,6 +105,7 @@ describe('scheduler step-count and call-order errors', () => {
     for (const name of ['euler', 'euler-ancestral', 'ddim', 'lcm'] as const) {
       const s = createScheduler(SD_TURBO, name);
       assert.throws(() => s.step(x, 0, x, createRng(0)), /setTimesteps/);
+      assert.throws(() => s.scaleModelInput(x, 0), /setTimesteps/);
       s.setTimesteps(2);
       assert.throws(() => s.step(x, 2, x, createRng(0)), /Step index 2/);
       assert.throws(() => s.scaleModelInput(x, -1), RangeError);

@@ -23,6 +23,7 @@ function oracle(input: Float32Array, t: number, table: Float64Array, prediction:
   const a = alphaAt(table, t);
   const sa = Math.sqrt(a);
   const sb = Math.sqrt(1 - a);
+  if (prediction === 'sample') return X0.slice();
   return input.map((x, i) => {
     const eps = (x - sa * (X0[i] as number)) / sb;
     return prediction === 'v_prediction' ? sa * eps - sb * (X0[i] as number) : eps;
@@ -76,6 +77,15 @@ describe('every scheduler lands on x0 when the model predicts exactly', () => {
       }
     }
   });
+
+  for (const name of ['euler', 'ddim', 'lcm'] as const) {
+    it(`${name} with prediction_type "sample", 1 and 4 steps`, () => {
+      for (const steps of [1, 4]) {
+        const err = maxError(denoise(createScheduler({ ...SD_TURBO, prediction_type: 'sample', set_alpha_to_one: true }, name), steps, 3));
+        assert.ok(err < 1e-4, `${steps} steps: ${err}`);
+      }
+    });
+  }
 
   it('DDIM with set_alpha_to_one false (SD-Turbo, SD 1.5 as shipped) ends at alphas_cumprod[0], not exactly x0', () => {
     const s = createScheduler(SD_TURBO, 'ddim');

@@ -41,7 +41,7 @@ export class EulerAncestralDiscreteScheduler implements SigmaScheduler {
   }
 
   scaleModelInput(sample: Float32Array, stepIndex: number): Float32Array {
-    return scaleBySigma(sample, this.sigmas, stepIndex);
+    return scaleBySigma(sample, this.sigmas, stepIndex, this.timesteps.length);
   }
 
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, rng: Rng): StepResult {

@@ -21,8 +21,8 @@ export function eulerInitNoiseSigma(sigmas: Float64Array, spacing: SpacingOption
 }
 
 /** sample / sqrt(sigma^2 + 1): the UNet was trained on unit-variance inputs. */
-export function scaleBySigma(sample: Float32Array, sigmas: Float64Array, stepIndex: number): Float32Array {
-  checkStepIndex(stepIndex, sigmas.length - 1);
+export function scaleBySigma(sample: Float32Array, sigmas: Float64Array, stepIndex: number, steps: number): Float32Array {
+  checkStepIndex(stepIndex, steps);
   const sigma = sigmas[stepIndex] as number;
   const inv = 1 / Math.sqrt(sigma * sigma + 1);
   const out = new Float32Array(sample.length);

@@ -38,7 +38,9 @@ function readOptional(config: SchedulerConfig, field: string): number | undefine
 }
 
 function readEulerOptions(config: SchedulerConfig): EulerOptions {
-  const prediction = readEnum<EulerPrediction>(config, 'prediction_type', 'epsilon', ['epsilon', 'v_prediction', 'sample']);
+  // diffusers still accepts the old name "original_sample" for "sample" here.
+  const named = readEnum(config, 'prediction_type', 'epsilon', ['epsilon', 'v_prediction', 'sample', 'original_sample']);
+  const prediction: EulerPrediction = named === 'original_sample' ? 'sample' : named;
   // log_linear in diffusers yields steps + 2 sigmas and never reaches sigma 0; we only do linear.
   readEnum(config, 'interpolation_type', 'linear', ['linear']);
   const timestepType = readEnum(config, 'timestep_type', 'discrete', ['discrete', 'continuous']);
@@ -99,7 +101,7 @@ export class EulerDiscreteScheduler implements SigmaScheduler {
   }
 
   scaleModelInput(sample: Float32Array, stepIndex: number): Float32Array {
-    return scaleBySigma(sample, this.sigmas, stepIndex);
+    return scaleBySigma(sample, this.sigmas, stepIndex, this.timesteps.length);
   }
 
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, _rng: Rng): StepResult {
