@@ -1,0 +1,203 @@
+// The extension shell's commands inside a real VS Code with the oracle model (nanoforge.model is set
+// by the harness): registration and contributions, quick-mode Generate Image, Generate for Reference,
+// placeholders, history, and recovery from a killed worker.
+import * as assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { rerun } from '../../src/extension/commands/history';
+import type { Services } from '../../src/extension/services';
+import { EXTENSION_ID, exists, pngSize, scratch, services, withHooks, workspaceRoot } from './shell-helpers';
+
+const SHELL_COMMANDS = [
+  'nanoforge.generateImage', 'nanoforge.generateForReference', 'nanoforge.regenerateReference',
+  'nanoforge.generateFromDirective', 'nanoforge.insertPlaceholder', 'nanoforge.showHistory', 'nanoforge.clearHistory',
+];
+
+interface Manifest {
+  activationEvents: string[];
+  contributes: {
+    commands: { command: string; title: string; category?: string }[];
+    menus: Record<string, { command: string; when?: string }[]>;
+    configuration: { properties: Record<string, { default?: unknown; description?: string; markdownDescription?: string; enum?: unknown[] }> };
+  };
+}
+
+function manifest(): Manifest {
+  return vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as Manifest;
+}
+
+/** Pids of the image workers this extension host has forked (Linux /proc). */
+function workerPids(): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (ppid === process.pid && cmdline.includes('worker.js')) pids.push(Number(entry));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  }
+  return pids;
+}
+
+async function until<T>(probe: () => T | undefined, what: string, tries = 400): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const value = probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+describe('extension shell: commands', () => {
+  let s: Services;
+  let dir: vscode.Uri;
+  before(async () => {
+    s = await services();
+    dir = await scratch('commands');
+  });
+
+  it('registers every shell command', async () => {
+    const all = new Set(await vscode.commands.getCommands(true));
+    for (const id of SHELL_COMMANDS) assert.ok(all.has(id), `${id} is not registered`);
+  });
+
+  it('contributes every command under the Nanoforge category, with model commands reserved', () => {
+    const commands = manifest().contributes.commands;
+    for (const id of [...SHELL_COMMANDS, 'nanoforge.downloadModel', 'nanoforge.selectModel']) {
+      const c = commands.find((x) => x.command === id);
+      assert.ok(c, `${id} is not contributed`);
+      assert.equal(c.category, 'Nanoforge', id);
+    }
+    const context = manifest().contributes.menus['editor/context'] ?? [];
+    assert.ok(context.some((m) => m.command === 'nanoforge.generateForReference' && m.when?.includes('nanoforge.onAssetReference')));
+    const palette = manifest().contributes.menus.commandPalette ?? [];
+    assert.equal(palette.find((m) => m.command === 'nanoforge.generateFromDirective')?.when, 'false');
+  });
+
+  it('documents every nanoforge.* setting and activates lazily', () => {
+    const props = manifest().contributes.configuration.properties;
+    for (const key of ['model', 'modelsFolder', 'device', 'outputFolder', 'namingPattern', 'defaultSizes', 'format', 'overwrite',
+      'diagnostics.enabled', 'diagnostics.severity', 'directiveTag', 'worker.idleTimeoutSeconds', 'usePanel', 'hub.endpoint']) {
+      const p = props[`nanoforge.${key}`];
+      assert.ok(p, `nanoforge.${key} is not contributed`);
+      assert.ok((p.description ?? p.markdownDescription ?? '').length > 20, `nanoforge.${key} has no description`);
+      assert.ok('default' in p, `nanoforge.${key} has no default`);
+    }
+    assert.deepEqual(props['nanoforge.overwrite']?.enum, ['ask', 'never', 'always']);
+    const events = manifest().activationEvents;
+    assert.ok(!events.includes('*') && !events.includes('onStartupFinished'), events.join(', '));
+    assert.ok(events.includes('onLanguage:html') && events.includes('onLanguage:markdown'));
+  });
+
+  it('quick-mode Generate Image writes a real PNG at the target and records it in History', async () => {
+    const target = vscode.Uri.joinPath(dir, 'quick', 'red-square.png');
+    const written = await vscode.commands.executeCommand<vscode.Uri | undefined>('nanoforge.generateImage', {
+      prompt: 'a red square icon', kind: 'icon', width: 48, height: 48, target, seed: 7, mode: 'quick',
+    });
+    assert.equal(written?.toString(), target.toString());
+    assert.deepEqual(pngSize(await vscode.workspace.fs.readFile(target)), { width: 48, height: 48 });
+    const entry = s.history.list()[0];
+    assert.ok(entry, 'a history entry');
+    assert.equal(entry.target, target.toString());
+    assert.equal(entry.prompt, 'a red square icon');
+    assert.equal(entry.seed, 7);
+    assert.equal(entry.modelId, path.basename(String(vscode.workspace.getConfiguration('nanoforge').get('model'))));
+    assert.equal(entry.device, 'cpu');
+    assert.equal(s.history.recentPrompts()[0], 'a red square icon');
+  });
+
+  it('a workspace-relative target uses the output folder layout and the image extension', async () => {
+    const rel = 'nanoforge-test/commands/rel/placeholder-like.webp';
+    const written = await vscode.commands.executeCommand<vscode.Uri | undefined>('nanoforge.generateImage', {
+      prompt: 'a grey card', kind: 'placeholder', width: 40, height: 24, target: rel, mode: 'quick',
+    });
+    assert.equal(written?.toString(), vscode.Uri.joinPath(workspaceRoot(), rel).toString());
+    const bytes = await vscode.workspace.fs.readFile(written!);
+    assert.equal(Buffer.from(bytes.subarray(8, 12)).toString('latin1'), 'WEBP');
+  });
+
+  it('re-running a History entry with the same seed reproduces the same bytes', async () => {
+    const entry = s.history.list().find((e) => e.prompt === 'a red square icon');
+    assert.ok(entry);
+    const before = await vscode.workspace.fs.readFile(vscode.Uri.parse(entry.target));
+    const again = await withHooks(s, { confirm: async () => 'copy' }, () => rerun(s, entry, false));
+    assert.ok(again && again.path.endsWith('red-square-1.png'), again?.toString());
+    assert.deepEqual([...(await vscode.workspace.fs.readFile(again))], [...before]);
+  });
+
+  it('Generate for Reference writes exactly the referenced path, and keeps an existing file unless confirmed', async () => {
+    const page = vscode.Uri.joinPath(dir, 'page.html');
+    const html = '<main>\n  <img src="./img/hero-32x32.png" alt="a mountain sunrise">\n</main>\n';
+    await vscode.workspace.fs.writeFile(page, Buffer.from(html));
+    const doc = await vscode.workspace.openTextDocument(page);
+    const character = doc.lineAt(1).text.indexOf('hero');
+    const args = { uri: page.toString(), line: 1, character, prompt: 'a mountain sunrise', mode: 'quick' };
+    const target = vscode.Uri.joinPath(dir, 'img', 'hero-32x32.png');
+
+    const written = await vscode.commands.executeCommand<vscode.Uri | undefined>('nanoforge.generateForReference', args);
+    assert.equal(written?.toString(), target.toString());
+    assert.deepEqual(pngSize(await vscode.workspace.fs.readFile(target)), { width: 32, height: 32 }, 'size from the file name');
+
+    const original = [...(await vscode.workspace.fs.readFile(target))];
+    const asked: string[] = [];
+    const cancelled = await withHooks(s, { confirm: async (t) => (asked.push(t.toString()), 'cancel') }, () =>
+      vscode.commands.executeCommand<vscode.Uri | undefined>('nanoforge.regenerateReference', args));
+    assert.equal(cancelled, undefined);
+    assert.deepEqual(asked, [target.toString()]);
+    assert.deepEqual([...(await vscode.workspace.fs.readFile(target))], original, 'the old file is kept');
+
+    const variation = await withHooks(s, { confirm: async () => 'copy' }, () =>
+      vscode.commands.executeCommand<vscode.Uri | undefined>('nanoforge.regenerateReference', args));
+    assert.equal(variation?.toString(), vscode.Uri.joinPath(dir, 'img', 'hero-32x32-1.png').toString());
+    assert.deepEqual([...(await vscode.workspace.fs.readFile(target))], original);
+  });
+
+  it('Insert Placeholder Image writes a model-free PNG and references it at the cursor', async () => {
+    const md = vscode.Uri.joinPath(dir, 'notes.md');
+    await vscode.workspace.fs.writeFile(md, Buffer.from('# Notes\n\n'));
+    const editor = await vscode.window.showTextDocument(md);
+    editor.selection = new vscode.Selection(2, 0, 2, 0);
+    const target = vscode.Uri.joinPath(dir, 'media', 'ph.png');
+    const written = await vscode.commands.executeCommand<vscode.Uri | undefined>('nanoforge.insertPlaceholder', { width: 120, height: 60, target });
+    assert.equal(written?.toString(), target.toString());
+    assert.deepEqual(pngSize(await vscode.workspace.fs.readFile(target)), { width: 120, height: 60 });
+    assert.equal(editor.document.lineAt(2).text, '![placeholder 120×60](./media/ph.png)');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  it('a killed worker is reported, and the next generation starts a new one and succeeds', async () => {
+    // Deterministic crash: freeze a live worker, queue a generation for it, then kill it.
+    await s.worker().placeholder({ width: 8, height: 8, format: 'png' });
+    const pid = await until(() => workerPids()[0], 'a live worker');
+    process.kill(pid, 'SIGSTOP');
+    const first = vscode.Uri.joinPath(dir, 'crash', 'first.png');
+    const pending = vscode.commands.executeCommand<vscode.Uri | undefined>('nanoforge.generateImage', {
+      prompt: 'a doomed request', kind: 'icon', width: 32, height: 32, target: first, mode: 'quick',
+    });
+    await until(() => (s.activity.state.running > 0 ? true : undefined), 'the request to reach the worker');
+    process.kill(pid, 'SIGKILL');
+    assert.equal(await pending, undefined, 'the interrupted generation saves nothing');
+    assert.equal(await exists(first), false);
+    assert.match(s.activity.state.lastCrash ?? '', /killed by SIGKILL/);
+
+    const second = vscode.Uri.joinPath(dir, 'crash', 'second.png');
+    const written = await vscode.commands.executeCommand<vscode.Uri | undefined>('nanoforge.generateImage', {
+      prompt: 'a hopeful request', kind: 'icon', width: 32, height: 32, target: second, mode: 'quick',
+    });
+    assert.equal(written?.toString(), second.toString());
+    assert.deepEqual(pngSize(await vscode.workspace.fs.readFile(second)), { width: 32, height: 32 });
+    assert.equal(s.activity.state.lastCrash, undefined);
+    const pids = workerPids();
+    assert.equal(pids.length, 1);
+    assert.notEqual(pids[0], pid);
+  });
+
+  it('never loads onnxruntime-node or sharp in the extension host', () => {
+    const native = Object.keys(require.cache).filter((m) => /[\\/]node_modules[\\/](onnxruntime-node|sharp)[\\/]/.test(m));
+    assert.deepEqual(native, []);
+  });
+});
