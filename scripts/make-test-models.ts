@@ -242,15 +242,11 @@ async function writeConfigs(dir: string, v: VariantDef): Promise<void> {
 
 async function writeModels(dir: string, v: VariantDef): Promise<void> {
   const spec = oracleSpec(v);
-  const meta = { 'nanoforge.fixture': v.name };
-  const te = buildTextEncoder(spec).serialize({ metadata: meta });
-  await fs.writeFile(path.join(dir, 'text_encoder', 'model.onnx'), te.model);
+  const opts = { metadata: { 'nanoforge.fixture': v.name } };
+  await buildTextEncoder(spec).save(path.join(dir, 'text_encoder', 'model.onnx'), opts);
   const external = v.unetExternalData ? { location: 'model.onnx.data', minBytes: 64, align: 4096 } : undefined;
-  const unet = buildUnet(spec).serialize({ metadata: meta, external });
-  await fs.writeFile(path.join(dir, 'unet', 'model.onnx'), unet.model);
-  if (unet.externalData) await fs.writeFile(path.join(dir, 'unet', 'model.onnx.data'), unet.externalData);
-  const vae = buildVaeDecoder(spec).serialize({ metadata: meta });
-  await fs.writeFile(path.join(dir, 'vae_decoder', 'model.onnx'), vae.model);
+  await buildUnet(spec).save(path.join(dir, 'unet', 'model.onnx'), { ...opts, external });
+  await buildVaeDecoder(spec).save(path.join(dir, 'vae_decoder', 'model.onnx'), opts);
 }
 
 export async function writeVariant(root: string, v: VariantDef, clipDir = defaultClipDir()): Promise<string> {

@@ -2,6 +2,8 @@
 // (tiny oracle models) and meant for reuse by synthetic full-size models and a weight quantizer:
 // it knows dtypes, symbolic dims, initializers in fp32/fp16/int8/int64, weight storage with
 // Cast / DequantizeLinear in front, and optional external data (`model.onnx.data`).
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 
 export type DType = 'float32' | 'float16' | 'int8' | 'uint8' | 'int32' | 'int64' | 'bool' | 'float64';
@@ -183,6 +185,14 @@ export interface ExternalDataOptions {
   align: number;
 }
 
+export interface SerializeOptions {
+  external?: ExternalDataOptions;
+  metadata?: Record<string, string>;
+  docString?: string;
+  /** ModelProto.producer_name; defaults to 'nanoforge-fixtures'. */
+  producer?: string;
+}
+
 export interface SerializedModel {
   model: Uint8Array;
   /** External data file contents, when any initializer went there. */
@@ -284,7 +294,30 @@ export class GraphBuilder {
   }
 
   /** Serialises to ModelProto bytes; with `external`, large initializers go to a side file. */
-  serialize(opts: { external?: ExternalDataOptions; metadata?: Record<string, string>; docString?: string } = {}): SerializedModel {
+  serialize(opts: SerializeOptions = {}): SerializedModel {
+    const { model, chunks, dataBytes } = this.encode(opts);
+    return { model, externalData: chunks.length ? concat(chunks, dataBytes) : undefined };
+  }
+
+  /**
+   * Writes `file` and, when initializers go external, `opts.external.location` beside it, one
+   * tensor at a time (no second copy of the weights in memory; needed past protobuf's 2 GB limit).
+   */
+  async save(file: string, opts: SerializeOptions = {}): Promise<{ modelBytes: number; dataBytes: number }> {
+    const { model, chunks, dataBytes } = this.encode(opts);
+    await fs.writeFile(file, model);
+    if (opts.external && chunks.length) {
+      const handle = await fs.open(path.join(path.dirname(file), opts.external.location), 'w');
+      try {
+        for (const c of chunks) await handle.write(c);
+      } finally {
+        await handle.close();
+      }
+    }
+    return { modelBytes: model.byteLength, dataBytes };
+  }
+
+  private encode(opts: SerializeOptions): { model: Uint8Array; chunks: Uint8Array[]; dataBytes: number } {
     const chunks: Uint8Array[] = [];
     let offset = 0;
     const initializer = this.inits.map(({ name, value }) => {
@@ -307,14 +340,13 @@ export class GraphBuilder {
     const model: onnx.IModelProto = {
       irVersion: 8,
       opsetImport: [{ domain: '', version: this.opset }],
-      producerName: 'nanoforge-fixtures',
+      producerName: opts.producer ?? 'nanoforge-fixtures',
       producerVersion: '1',
       docString: opts.docString,
       graph: { name: this.name, node: this.nodes, initializer, input: this.inputs, output: this.outputs },
       metadataProps: Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value })),
     };
-    const bytes = onnx.ModelProto.encode(model).finish();
-    return { model: bytes, externalData: chunks.length ? concat(chunks, offset) : undefined };
+    return { model: onnx.ModelProto.encode(model).finish(), chunks, dataBytes: offset };
   }
 }
 
@@ -338,49 +370,35 @@ export interface QuantizedInt8 {
 
 /** Affine int8 quantization: each slice maps [min(0,lo), max(0,hi)] onto [-128, 127]. */
 export function quantizeInt8(values: ArrayLike<number>, dims: number[], axis?: number): QuantizedInt8 {
-  const slices = sliceIndex(dims, axis);
-  const scale: number[] = [];
-  const zeroPoint: number[] = [];
-  for (let s = 0; s < slices.count; s++) {
-    let lo = 0;
-    let hi = 0;
-    slices.forEach(s, (i) => {
-      const v = values[i] ?? 0;
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    });
-    const sc = hi > lo ? (hi - lo) / 255 : 1;
-    scale.push(sc);
-    zeroPoint.push(Math.max(-128, Math.min(127, Math.round(-128 - lo / sc))));
+  const { count, sliceOf } = slicing(dims, axis);
+  const lo = new Float64Array(count);
+  const hi = new Float64Array(count);
+  for (let i = 0; i < values.length; i++) {
+    const s = sliceOf(i);
+    const v = values[i] ?? 0;
+    if (v < (lo[s] ?? 0)) lo[s] = v;
+    if (v > (hi[s] ?? 0)) hi[s] = v;
   }
+  const scale = Array.from(lo, (l, s) => ((hi[s] ?? 0) > l ? ((hi[s] ?? 0) - l) / 255 : 1));
+  const zeroPoint = Array.from(lo, (l, s) => Math.max(-128, Math.min(127, Math.round(-128 - l / (scale[s] ?? 1)))));
   return { values: requantize(values, dims, axis, scale, zeroPoint), scale, zeroPoint };
 }
 
 function requantize(values: ArrayLike<number>, dims: number[], axis: number | undefined, scale: number[], zero: number[]): Int8Array {
-  const slices = sliceIndex(dims, axis);
+  const { sliceOf } = slicing(dims, axis);
   const out = new Int8Array(values.length);
-  for (let s = 0; s < slices.count; s++) {
-    const sc = scale[s] ?? 1;
-    const zp = zero[s] ?? 0;
-    slices.forEach(s, (i) => {
-      out[i] = Math.max(-128, Math.min(127, Math.round((values[i] ?? 0) / sc) + zp));
-    });
+  for (let i = 0; i < values.length; i++) {
+    const s = sliceOf(i);
+    out[i] = Math.max(-128, Math.min(127, Math.round((values[i] ?? 0) / (scale[s] ?? 1)) + (zero[s] ?? 0)));
   }
   return out;
 }
 
-/** Iterates the flat indices belonging to slice `s` along `axis` (all of them when no axis). */
-function sliceIndex(dims: number[], axis: number | undefined) {
-  const total = dims.reduce((a, b) => a * b, 1);
-  if (axis === undefined) {
-    return { count: 1, forEach: (_s: number, f: (i: number) => void) => { for (let i = 0; i < total; i++) f(i); } };
-  }
+/** Which slice along `axis` each flat index belongs to (one slice when no axis). */
+function slicing(dims: number[], axis: number | undefined): { count: number; sliceOf: (i: number) => number } {
+  if (axis === undefined) return { count: 1, sliceOf: () => 0 };
+  if (axis < 0 || axis >= dims.length) throw new Error(`quantization axis ${axis} is outside dims [${dims}]`);
   const size = dims[axis] ?? 1;
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
-  return {
-    count: size,
-    forEach: (s: number, f: (i: number) => void) => {
-      for (let i = 0; i < total; i++) if (Math.floor(i / inner) % size === s) f(i);
-    },
-  };
+  return { count: size, sliceOf: (i) => Math.floor(i / inner) % size };
 }

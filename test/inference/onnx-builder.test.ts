@@ -74,15 +74,16 @@ describe('onnx-builder', () => {
     const w = b.weight('w', [1, 2, 3, 4, 5, 6], [2, 3], { kind: 'float32' });
     const bias = b.initializer('bias', { dtype: 'float32', dims: [3], data: Float32Array.of(10, 20, 30) });
     b.outputFrom(b.op('Add', [b.op('MatMul', [x, w]), bias]), 'y', 'float32', ['batch', 3]);
-    const { model, externalData } = b.serialize({ external: { location: 'model.onnx.data', minBytes: 0, align: 4096 } });
+    const external = { location: 'model.onnx.data', minBytes: 0, align: 4096 };
+    const { model, externalData } = b.serialize({ external });
     assert.ok(externalData && externalData.byteLength === 4096 + 12);
     const decoded = onnx.ModelProto.decode(model);
     const entries = (decoded.graph?.initializer ?? []).map((t) => Object.fromEntries((t.externalData ?? []).map((e) => [e.key, e.value])));
     assert.deepEqual(entries.map((e) => [e.location, Number(e.offset) % 4096, e.length]), [['model.onnx.data', 0, '24'], ['model.onnx.data', 0, '12']]);
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'nf-builder-'));
     try {
-      await fs.writeFile(path.join(dir, 'model.onnx'), model);
-      await fs.writeFile(path.join(dir, 'model.onnx.data'), externalData);
+      assert.deepEqual(await b.save(path.join(dir, 'model.onnx'), { external }), { modelBytes: model.byteLength, dataBytes: 4096 + 12 });
+      assert.deepEqual(new Uint8Array(await fs.readFile(path.join(dir, 'model.onnx.data'))), externalData);
       const s = await ort.InferenceSession.create(path.join(dir, 'model.onnx'));
       assert.deepEqual(Array.from(await rowsOf(s)), [11, 22, 33, 14, 25, 36]);
       assert.deepEqual(s.inputMetadata[0]?.isTensor ? s.inputMetadata[0].shape : [], ['batch', 2]);
