@@ -78,6 +78,11 @@ export class WorkerClient {
     return this.child !== undefined;
   }
 
+  /** Process id of the running worker (diagnostics and tests), undefined when none runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   async generate(req: WorkerGenerateRequest, cb: WorkerGenerateCallbacks = {}): Promise<AssetResult> {
     const result = await this.call({ type: 'generate', request: req, previews: cb.previews === true }, cb.signal, cb.onProgress);
     return expectKind(result, 'generate');
