@@ -37,6 +37,8 @@ export class SettingsForm {
   private readonly guidance: Control<string>;
   private readonly target: Control<string>;
   private usesGuidance = false;
+  /** An empty prompt is only pointed out once the user tried to generate. */
+  private attempted = false;
 
   constructor(private readonly events: FormEvents) {
     this.prompt = textArea({ id: 'prompt', label: 'Prompt (Ctrl+Enter to generate)', rows: 3, placeholder: 'a flat icon of a red fox, white background' });
@@ -56,7 +58,7 @@ export class SettingsForm {
   }
 
   private layout(): HTMLElement {
-    const negative = el('details', { id: 'negative-details' }, el('summary', {}, 'Negative prompt'), this.negative.element);
+    const negative = el('details', { id: 'negative-details' }, el('summary', { id: 'negative-summary' }, 'Negative prompt'), this.negative.element);
     const browse = button({ id: 'browse', label: 'Browse…', ariaLabel: 'Browse for a target file', onClick: () => this.events.onBrowse(this.target.value.trim()) });
     this.guidance.element.id = 'guidance-field';
     return el('section', { className: 'settings', attrs: { 'aria-label': 'Generation settings' } },
@@ -112,9 +114,11 @@ export class SettingsForm {
   }
 
   /** Shows every problem next to its field; returns them for the Generate button. */
-  validate(): string[] {
+  validate(attempt = false): string[] {
+    this.attempted ||= attempt;
+    const emptyPrompt = this.prompt.value.trim() === '';
     const checks: [Control<string>, string | undefined][] = [
-      [this.prompt, this.prompt.value.trim() === '' ? 'describe the image to generate' : this.prompt.value.length > LIMITS.promptChars ? `at most ${LIMITS.promptChars} characters` : undefined],
+      [this.prompt, emptyPrompt ? 'describe the image to generate' : this.prompt.value.length > LIMITS.promptChars ? `at most ${LIMITS.promptChars} characters` : undefined],
       [this.negative, this.negative.value.length > LIMITS.promptChars ? `at most ${LIMITS.promptChars} characters` : undefined],
       [this.width, /^\d+$/.test(this.width.value.trim()) ? sizeProblem(Number(this.width.value)) : 'enter a whole number'],
       [this.height, /^\d+$/.test(this.height.value.trim()) ? sizeProblem(Number(this.height.value)) : 'enter a whole number'],
@@ -126,7 +130,7 @@ export class SettingsForm {
     ];
     const problems: string[] = [];
     for (const [control, problem] of checks) {
-      control.setProblem(problem);
+      control.setProblem(control === this.prompt && emptyPrompt && !this.attempted ? undefined : problem);
       if (problem) problems.push(`${control.control.id}: ${problem}`);
     }
     return problems;

@@ -67,7 +67,7 @@ class GeneratorView {
 
   private generate(request?: PanelRequest): void {
     if (this.state.generation?.status === 'running') return;
-    const problems = this.form.validate();
+    const problems = this.form.validate(true);
     if (!request && problems.length > 0) {
       this.run.setStatus(`Fix ${problems.length === 1 ? 'this' : 'these'} first: ${problems.join('; ')}`);
       this.run.announce(`Cannot generate: ${problems.join('; ')}`);

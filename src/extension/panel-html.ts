@@ -29,6 +29,11 @@ function escapeAttribute(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 }
 
+/**
+ * The `csp-nonce` meta is read by FAST (under @vscode/webview-ui-toolkit 1.4) when it probes
+ * `:focus-visible` support with a <style> element; without it the probe is blocked by our CSP and
+ * the controls fall back to showing focus rings on mouse clicks too.
+ */
 export function renderPanelHtml(o: PanelHtmlOptions): string {
   const csp = escapeAttribute(contentSecurityPolicy(o));
   return `<!DOCTYPE html>
@@ -37,6 +42,7 @@ export function renderPanelHtml(o: PanelHtmlOptions): string {
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<meta property="csp-nonce" content="${o.nonce}">
 <link rel="stylesheet" nonce="${o.nonce}" href="${escapeAttribute(o.styleUri)}">
 <title>Nanoforge: Generate Image</title>
 </head>

@@ -43,7 +43,7 @@ interface ToolkitControl extends HTMLElement {
 
 function wrap<T>(
   id: string, control: ToolkitControl, block: HTMLElement,
-  read: () => T, write: (v: T) => void,
+  read: () => T, write: (v: T) => void, quiet: () => boolean = () => false,
 ): Control<T> {
   const problem = el('div', { className: 'problem', id: `${id}-problem`, attrs: { 'aria-live': 'polite' } });
   block.append(problem);
@@ -56,7 +56,7 @@ function wrap<T>(
     set disabled(v: boolean) { control.disabled = v; },
     onChange(listener) {
       // Text inputs fire `input` per keystroke (validation as you type); dropdowns/checkboxes `change`.
-      const fire = (): void => listener(read());
+      const fire = (): void => { if (!quiet()) listener(read()); };
       control.addEventListener('input', fire);
       control.addEventListener('change', fire);
     },
@@ -88,13 +88,34 @@ export interface Choice { value: string; label: string }
 export function dropdown(o: { id: string; label: string; choices: readonly Choice[]; value?: string }): Control<string> & { setChoices(choices: readonly Choice[]): void } {
   const labelId = `${o.id}-label`;
   const control = el('vscode-dropdown', { id: o.id, attrs: { 'aria-labelledby': labelId, position: 'below' } }) as ToolkitControl;
+  // The toolkit's dropdown learns about new options on `slotchange` and FAST's render queue
+  // (asynchronously), picks the first option and emits `change` meanwhile. So the wanted value is
+  // kept here, applied again once the options settled, and events while settling are swallowed.
+  let wanted = o.value ?? '';
+  let settling = 0;
+  const hasOption = (v: string): boolean => Array.from(control.children).some((c) => c.getAttribute('value') === v);
+  const settle = (): void => {
+    settling += 1;
+    setTimeout(() => requestAnimationFrame(() => {
+      if (hasOption(wanted) && control.value !== wanted) control.value = wanted;
+      settling -= 1;
+    }), 0);
+  };
+  control.addEventListener('change', () => { if (settling === 0) wanted = control.value; });
+  const write = (v: string): void => {
+    wanted = v;
+    control.value = v;
+    settle();
+  };
   const setChoices = (choices: readonly Choice[]): void => {
     control.replaceChildren(...choices.map((c) => el('vscode-option', { attrs: { value: c.value } }, c.label)));
+    settle();
   };
   setChoices(o.choices);
-  if (o.value !== undefined) control.value = o.value;
+  write(wanted);
   const block = el('div', { className: 'field' }, el('label', { id: labelId, className: 'label', attrs: { for: o.id } }, o.label), control);
-  return { ...wrap(o.id, control, block, () => control.value, (v) => { control.value = v; }), setChoices };
+  // Object.assign, not spread: spreading would freeze the value accessor into a plain field.
+  return Object.assign(wrap(o.id, control, block, () => (hasOption(wanted) ? wanted : control.value), write, () => settling > 0), { setChoices });
 }
 
 export function checkbox(o: { id: string; label: string; checked?: boolean }): Control<boolean> {

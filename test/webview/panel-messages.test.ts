@@ -1,0 +1,172 @@
+// The built panel in a real Chromium: what it sends for each user action, and how host messages
+// (progress, results, history) render.
+import * as assert from 'node:assert/strict';
+import { validateWebviewMessage, type WebviewMessage } from '../../src/protocol/panel';
+import { GEN_ID, REQUEST, preview, result, started } from './fixtures';
+import { openPanel, startHarness, type Harness, type PanelPage } from './harness';
+
+describe('generator webview: messages (Chromium)', function () {
+  this.timeout(60_000);
+  let h: Harness;
+  let p: PanelPage;
+
+  before(async () => { h = await startHarness(); });
+  after(async () => { await h?.close(); });
+  beforeEach(async () => { p = await openPanel(h); });
+  afterEach(async () => {
+    assert.deepEqual(p.errors.filter((e) => !/favicon|404/.test(e)), [], 'no page errors or CSP violations');
+    await p.page.context().close();
+  });
+
+  const last = async (type: WebviewMessage['type']): Promise<WebviewMessage | undefined> => (await p.posted()).filter((m) => m.type === type).at(-1);
+  const text = (selector: string): Promise<string> => p.page.locator(selector).innerText();
+
+  it('sends "generate" with exactly the form fields, valid for the host', async () => {
+    await p.page.locator('#prompt textarea').fill('a red fox icon');
+    await p.page.locator('#count input').fill('2');
+    await p.page.locator('#steps input').fill('3');
+    await p.page.locator('#target input').fill('media/fox.png');
+    await p.page.click('#generate');
+    const m = await p.waitForPosted('generate');
+    assert.deepEqual(m, { type: 'generate', request: { prompt: 'a red fox icon', negativePrompt: '', kind: 'icon', width: 256, height: 256, count: 2, steps: 3, seed: null, target: 'media/fox.png' } });
+    assert.equal(validateWebviewMessage(m).ok, true);
+
+    // Typing a seed locks it; the next request carries it.
+    await p.page.locator('#seed input').fill('1234');
+    assert.equal(await p.page.locator('#seed-lock').evaluate((e) => (e as HTMLInputElement).checked), true);
+    await p.page.click('#negative-summary');
+    await p.page.locator('#negative-prompt textarea').fill('blurry');
+    await p.clearPosted();
+    await p.page.click('#generate');
+    const locked = await p.waitForPosted('generate');
+    assert.equal(locked.type === 'generate' && locked.request.seed, 1234);
+    assert.equal(locked.type === 'generate' && locked.request.negativePrompt, 'blurry');
+  });
+
+  it('validates as you type and refuses to send an invalid request', async () => {
+    await p.page.locator('#prompt textarea').fill('fox');
+    await p.page.locator('#width input').fill('100');
+    assert.equal(await text('#width-problem'), 'must be a multiple of 8');
+    assert.equal(await p.page.locator('#size').evaluate((e) => (e as HTMLSelectElement).value), 'custom');
+    await p.page.locator('#count input').fill('9');
+    assert.equal(await text('#count-problem'), 'between 1 and 8');
+    await p.page.locator('#target input').fill('../outside.png');
+    assert.equal(await text('#target-problem'), 'leaves the workspace folder');
+    await p.page.click('#generate');
+    assert.equal(await last('generate'), undefined);
+    assert.match(await text('#status'), /width: must be a multiple of 8; count: between 1 and 8; target: leaves the workspace folder/);
+    await p.page.locator('#width input').fill('96');
+    assert.equal(await text('#width-problem'), '');
+    // A preset fills both fields.
+    await p.page.locator('#height input').fill('96');
+    assert.equal(await p.page.locator('#size').evaluate((e) => (e as HTMLSelectElement).value), 'custom');
+  });
+
+  it('shows guidance only when the model uses it, and shows model and device', async () => {
+    assert.equal(await p.page.locator('#guidance-field').isHidden(), true);
+    await p.send({ type: 'modelInfo', model: { id: 'sd-turbo', device: 'cuda', usesGuidance: false, nativeSize: 512 } });
+    assert.match(await text('#model'), /sd-turbo · Device: cuda/);
+    assert.equal(await p.page.locator('#guidance-field').isHidden(), true);
+    await p.send({ type: 'modelInfo', model: { id: 'sd-1.5', device: 'cpu', usesGuidance: true, nativeSize: 512 } });
+    assert.equal(await p.page.locator('#guidance-field').isVisible(), true);
+    await p.page.locator('#prompt textarea').fill('fox');
+    await p.page.click('#generate');
+    const m = await p.waitForPosted('generate');
+    assert.equal(m.type === 'generate' && m.request.guidanceScale, 7.5);
+  });
+
+  it('renders progress, previews and results in frames reserved at the real aspect ratio', async () => {
+    await p.send(started(REQUEST, 77));
+    assert.equal(await p.page.locator('.cell').count(), 3);
+    const before = await p.page.locator('.frame').evaluateAll((fs) => fs.map((f) => f.getBoundingClientRect().toJSON() as DOMRect));
+    for (const box of before) assert.ok(Math.abs(box.width / box.height - 2) < 0.02, `frame ${box.width}x${box.height} is 2:1`);
+    assert.equal(await p.page.locator('#seed input').inputValue(), '77', 'the random seed the host picked is shown');
+    assert.equal(await p.page.locator('#cancel').evaluate((e) => (e as HTMLButtonElement).disabled), false);
+
+    await p.send({ type: 'progress', generationId: GEN_ID, candidate: 0, step: 1, totalSteps: 2, preview: preview(32, 16) });
+    assert.equal(await text('#candidate-0 .cell-status'), 'Step 1/2');
+    assert.equal(await text('#status'), 'Candidate 1/3 · step 1/2');
+    const pixel = await p.page.locator('#candidate-0 canvas').evaluate((c) => Array.from((c as HTMLCanvasElement).getContext('2d')!.getImageData(31, 0, 1, 1).data));
+    assert.deepEqual(pixel, [255, 80, 160, 255], 'the preview is painted from the RGB bytes');
+    await p.send({ type: 'progress', generationId: 'ffffffffffffffff', candidate: 1, step: 2, totalSteps: 2 });
+    assert.equal(await text('#candidate-1 .cell-status'), 'Waiting', 'progress of another generation is ignored');
+
+    await p.send(await result(REQUEST, 77));
+    await p.page.waitForFunction(() => Array.from(document.querySelectorAll('img.thumb')).every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0));
+    assert.equal(await p.page.locator('img.thumb').count(), 3);
+    assert.deepEqual(await p.page.locator('img.thumb').evaluateAll((is) => is.map((i) => [(i as HTMLImageElement).naturalWidth, (i as HTMLImageElement).naturalHeight])), [[256, 128], [256, 128], [256, 128]]);
+    const after = await p.page.locator('.frame').evaluateAll((fs) => fs.map((f) => f.getBoundingClientRect().toJSON() as DOMRect));
+    assert.deepEqual(after, before, 'no layout jump when the images arrive');
+    assert.equal(await p.page.locator('#candidate-0 canvas').count(), 0);
+    assert.match(await text('#status'), /3 candidates ready on cpu/);
+    assert.equal(await text('#elapsed'), '1.2 s');
+    assert.deepEqual(await last('rendered'), { type: 'rendered', generationId: GEN_ID, candidates: 3 });
+    assert.equal(await p.page.locator('#live').innerText(), '3 candidates ready on cpu');
+  });
+
+  it('Cancel sends "cancel" and a cancelled run marks unfinished frames', async () => {
+    await p.send(started(REQUEST));
+    await p.page.click('#cancel');
+    assert.deepEqual(await p.waitForPosted('cancel'), { type: 'cancel' });
+    await p.send({ type: 'failed', generationId: GEN_ID, message: 'Cancelled', cancelled: true });
+    assert.deepEqual(await p.page.locator('.cell-status').allInnerTexts(), ['Cancelled', 'Cancelled', 'Cancelled']);
+    assert.equal(await p.page.locator('#cancel').evaluate((e) => (e as HTMLButtonElement).disabled), true);
+    assert.equal(await text('#status'), 'Cancelled');
+  });
+
+  it('candidate actions send save, save as, copy, variation; use seed fills the form', async () => {
+    await p.page.locator('#target input').fill('media/fox.png');
+    await p.send(started(REQUEST, 500));
+    await p.send(await result(REQUEST, 500));
+    await p.page.click('#candidate-1');
+    await p.page.locator('#viewer-close').click(); // a click on a thumbnail enlarges it first
+    const candidate = { generationId: GEN_ID, index: 1 };
+    const expectations: [string, WebviewMessage][] = [
+      ['#action-save', { type: 'save', candidate, target: 'media/fox.png' }],
+      ['#action-saveAs', { type: 'saveAs', candidate }],
+      ['#action-copyDataUri', { type: 'copy', candidate, as: 'dataUri', target: 'media/fox.png' }],
+      ['#action-copyMarkdown', { type: 'copy', candidate, as: 'markdown', target: 'media/fox.png' }],
+      ['#action-copyImg', { type: 'copy', candidate, as: 'img', target: 'media/fox.png' }],
+    ];
+    for (const [selector, expected] of expectations) {
+      await p.clearPosted();
+      await p.page.click(selector);
+      assert.deepEqual(await p.waitForPosted(expected.type), expected, selector);
+      assert.equal(validateWebviewMessage(expected).ok, true);
+    }
+    await p.page.click('#action-useSeed');
+    assert.equal(await p.page.locator('#seed input').inputValue(), '501');
+    assert.equal(await p.page.locator('#seed-lock').evaluate((e) => (e as HTMLInputElement).checked), true);
+    await p.clearPosted();
+    await p.page.click('#action-variation');
+    assert.deepEqual(await p.waitForPosted('generate'), { type: 'generate', request: { ...REQUEST, seed: null } });
+  });
+
+  it('history entries restore their settings on click; Browse asks the host', async () => {
+    await p.send({ type: 'history', entries: [{ id: 'h1', at: Date.UTC(2026, 0, 2), seeds: [4242], savedTo: 'media/old.png',
+      request: { prompt: 'an old lighthouse', negativePrompt: 'fog', kind: 'illustration', width: 768, height: 512, count: 1, steps: 6, seed: 4242, target: 'media/old.png' } }] });
+    assert.equal(await p.page.locator('.history-item').count(), 1);
+    await p.page.click('.history-item');
+    assert.equal(await p.page.locator('#prompt textarea').inputValue(), 'an old lighthouse');
+    assert.equal(await p.page.locator('#kind').evaluate((e) => (e as HTMLSelectElement).value), 'illustration');
+    assert.equal(await p.page.locator('#width input').inputValue(), '768');
+    assert.equal(await p.page.locator('#steps input').inputValue(), '6');
+    assert.equal(await p.page.locator('#seed input').inputValue(), '4242');
+    assert.equal(await p.page.locator('#negative-details').evaluate((d) => (d as HTMLDetailsElement).open), true);
+    await p.page.click('#browse');
+    assert.deepEqual(await p.waitForPosted('browseTarget'), { type: 'browseTarget', current: 'media/old.png' });
+    await p.send({ type: 'targetChosen', target: 'media/new.png' });
+    assert.equal(await p.page.locator('#target input').inputValue(), 'media/new.png');
+    await p.page.click('#history-clear');
+    assert.deepEqual(await p.waitForPosted('clearHistory'), { type: 'clearHistory' });
+  });
+
+  it('applies the host prefill once and marks a run lost in a reload as interrupted', async () => {
+    await p.send(started(REQUEST));
+    await p.send({ type: 'init', prefill: { prompt: 'from the command', kind: 'placeholder', width: 640, height: 360, target: 'img/hero.webp' }, sizes: ['640x360', '128x128'], history: [], activeGeneration: null });
+    assert.equal(await p.page.locator('#prompt textarea').inputValue(), 'from the command');
+    assert.equal(await p.page.locator('#size').evaluate((e) => (e as HTMLSelectElement).value), '640x360');
+    assert.equal(await p.page.locator('#target input').inputValue(), 'img/hero.webp');
+    assert.match(await text('#status'), /Interrupted/);
+  });
+});
