@@ -5,6 +5,9 @@ import { existsSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
+// `--out-root DIR` writes the bundles under DIR (scripts/package.mjs stages a VSIX without touching dist/).
+const outRootAt = process.argv.indexOf('--out-root');
+const outRoot = outRootAt >= 0 ? process.argv[outRootAt + 1] : '.';
 
 // Native packages are loaded from node_modules at run time, never bundled.
 const nativeExternals = ['onnxruntime-node', 'sharp'];
@@ -25,7 +28,7 @@ const common = { bundle: true, target: 'node20', sourcemap: !production, minify:
 
 const builds = targets
   .filter((t) => t.entryPoints.every((e) => existsSync(e)))
-  .map((t) => ({ ...common, ...t, target: t.platform === 'browser' ? 'es2022' : 'node20' }));
+  .map((t) => ({ ...common, ...t, outfile: `${outRoot}/${t.outfile}`, target: t.platform === 'browser' ? 'es2022' : 'node20' }));
 
 if (watch) {
   for (const options of builds) (await esbuild.context(options)).watch();

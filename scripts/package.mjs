@@ -19,7 +19,7 @@ const TARGETS = {
   'darwin-arm64': { os: 'darwin', cpu: 'arm64' },
   'darwin-x64': { os: 'darwin', cpu: 'x64' },
 };
-const COPIED = ['dist', 'README.md', 'LICENSE', 'models/catalog.json', 'media', '.vscodeignore'];
+const COPIED = ['README.md', 'LICENSE', 'models/catalog.json', 'media', '.vscodeignore'];
 
 function run(command, args, cwd) {
   const result = spawnSync(command, args, { cwd, stdio: 'inherit', env: { ...process.env, npm_config_update_notifier: 'false' } });
@@ -52,6 +52,8 @@ function stage(target) {
   for (const item of COPIED) {
     if (existsSync(path.join(root, item))) cpSync(path.join(root, item), path.join(dir, item), { recursive: true });
   }
+  // Production bundles straight into the staging folder; the development dist/ stays as it is.
+  run('node', ['esbuild.mjs', '--production', '--out-root', dir], root);
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify(stagedManifest(), null, 2));
   cpSync(path.join(root, 'package-lock.json'), path.join(dir, 'package-lock.json'));
   const { os, cpu, libc } = TARGETS[target];
@@ -105,7 +107,6 @@ function packTarget(target) {
 
 function main() {
   const targets = parseTargets(process.argv.slice(2));
-  run('node', ['esbuild.mjs', '--production'], root);
   const built = [];
   const failed = [];
   for (const target of targets) {

@@ -10,8 +10,9 @@ const mocha = new Mocha({
   color: false,
   timeout: Number(process.env.NANOFORGE_TEST_TIMEOUT_MS ?? 60_000),
   reporter: ResultsReporter,
-  // NANOFORGE_TEST_GREP narrows the run, e.g. to the packaged-VSIX suite.
+  // The harness narrows the run: the packaged-VSIX suite runs only against an installed VSIX.
   ...(process.env.NANOFORGE_TEST_GREP ? { grep: process.env.NANOFORGE_TEST_GREP } : {}),
+  invert: process.env.NANOFORGE_TEST_GREP_INVERT === '1',
 });
 // Both interfaces, so suites may use describe/it or VS Code's customary suite/test.
 Mocha.interfaces.tdd(mocha.suite);

@@ -2,7 +2,7 @@
 // Runs the bundled integration suite (out/test/extension/index.js) inside code-server with the
 // fixture workspace, prints the suite's mocha output and exits 0 only when every test passed.
 // With --vsix the extension is installed from the package instead of loaded from the repository,
-// and only the "packaged" suite runs (NANOFORGE_TEST_GREP).
+// and only the smoke and "packaged VSIX" suites run (NANOFORGE_TEST_GREP).
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -51,8 +51,15 @@ async function main(): Promise<number> {
   const install = ensureCodeServer();
   const extensionsDir = path.join(scratch, 'extensions');
   if (options.vsix) installVsix(install, options.vsix, extensionsDir, path.join(scratch, 'user-data'));
-  const env: Record<string, string> = { NANOFORGE_TEST_RESULTS: results, NANOFORGE_TEST_MODEL: model };
-  if (options.vsix) env.NANOFORGE_TEST_GREP = 'packaged';
+  const env: Record<string, string> = {
+    NANOFORGE_TEST_RESULTS: results,
+    NANOFORGE_TEST_MODEL: model,
+    NANOFORGE_TEST_EXTENSIONS_DIR: extensionsDir,
+    // Against a VSIX: the harness smoke suite and the packaged suite; from source: all but the latter.
+    ...(options.vsix
+      ? { NANOFORGE_TEST_GREP: '^(integration harness|packaged VSIX) ' }
+      : { NANOFORGE_TEST_GREP: '^packaged VSIX ', NANOFORGE_TEST_GREP_INVERT: '1' }),
+  };
   const server = await startCodeServer(install, {
     runDir,
     extensionsDir,
