@@ -5,6 +5,7 @@
 // `import './x.test';` lines.
 import { runSuites } from '../harness/extension-mocha';
 import './smoke.test';
+import './packaged.test';
 import './assets.test';
 import './commands.test';
 import './trust.test';
