@@ -154,9 +154,16 @@ export function oracleSpec(v: VariantDef): OracleSpec {
 
 // ---------------------------------------------------------------- folder writing
 
-/** Where the real CLIP vocabulary is: $NANOFORGE_CLIP_DIR, else ../shared/clip-tokenizer beside the repo. */
+/**
+ * Where the real CLIP vocabulary is: $NANOFORGE_CLIP_DIR, else test/fixtures/clip-tokenizer in the
+ * repository, else ../shared/clip-tokenizer beside it. Throws naming every place it looked.
+ */
 function defaultClipDir(): string {
-  return process.env.NANOFORGE_CLIP_DIR ?? path.resolve(__dirname, '..', '..', 'shared', 'clip-tokenizer');
+  const repo = path.resolve(__dirname, '..');
+  const candidates = [process.env.NANOFORGE_CLIP_DIR, path.join(repo, 'test', 'fixtures', 'clip-tokenizer'), path.resolve(repo, '..', 'shared', 'clip-tokenizer')];
+  const found = candidates.find((d) => d !== undefined && existsSync(path.join(d, 'vocab.json')));
+  if (found) return found;
+  throw new Error(`no CLIP vocabulary (vocab.json + merges.txt) found; looked in ${candidates.filter(Boolean).join(', ')}; set NANOFORGE_CLIP_DIR`);
 }
 
 async function writeJson(file: string, value: unknown): Promise<void> {
