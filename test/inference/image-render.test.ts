@@ -58,6 +58,23 @@ describe('image: icon transparency', () => {
     assert.deepEqual(asset.warnings, []);
   });
 
+  it('feathers the cut: a thin ring of partly transparent pixels, no hard jagged edge', async () => {
+    const asset = await renderAsset(discImage(512, 512, GREEN, WHITE), { width: 512, height: 512, format: 'png', transparent: true });
+    const d = await decode(asset.bytes);
+    let partial = 0;
+    for (let i = 3; i < d.data.length; i += 4) if (d.data[i]! > 0 && d.data[i]! < 255) partial++;
+    // The disc's circumference at this size is ~2.7k px; a 1–2 px soft edge gives a few thousand partial pixels.
+    assert.ok(partial > 1000 && partial < 12000, `partial alpha pixels: ${partial}`);
+  });
+
+  it('refuses to cut a background split in two colours (no half-cut alpha)', async () => {
+    const img = discImage(256, 256, GREEN, WHITE);
+    for (let y = 0; y < 256; y++) for (let x = 128; x < 256; x++) if (img.data[(y * 256 + x) * 3] === 255) img.data.fill(30, (y * 256 + x) * 3, (y * 256 + x) * 3 + 3);
+    const asset = await renderAsset(img, { width: 64, height: 64, format: 'png', transparent: true });
+    assert.equal((await decode(asset.bytes)).channels, 3);
+    assert.match(asset.warnings[0] ?? '', /background not removed: only \d+% of the border matches/);
+  });
+
   it('keeps a busy background opaque and says why', async () => {
     const asset = await renderAsset(noiseImage(256, 256), { width: 64, height: 64, format: 'png', transparent: true });
     const d = await decode(asset.bytes);

@@ -32,6 +32,12 @@ function quality(format: keyof typeof DEFAULT_QUALITY, q: number | undefined): n
   return q;
 }
 
+function hasTransparency(r: Raster): boolean {
+  if (r.channels !== 4) return false;
+  for (let i = 3; i < r.data.length; i += 4) if (r.data[i]! < 255) return true;
+  return false;
+}
+
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.length);
 
 export async function encodePng(r: Raster, metadata?: AssetMetadata): Promise<Uint8Array> {
@@ -90,7 +96,7 @@ export async function encodeRaster(r: Raster, format: AssetFormat, options: Enco
     }
     case 'jpeg': {
       const bg = options.background ?? WHITE;
-      const warnings = r.channels === 4 ? [`JPEG has no transparency: transparent areas were filled with ${hexColor(bg)}; use PNG, WebP or AVIF to keep them`] : [];
+      const warnings = hasTransparency(r) ? [`JPEG has no transparency: transparent areas were filled with ${hexColor(bg)}; use PNG, WebP or AVIF to keep them`] : [];
       const s = sharpFromRaster(r).flatten({ background: { r: bg[0], g: bg[1], b: bg[2] } }).jpeg({ quality: quality('jpeg', options.quality) });
       return done(u8(await (xmp ? s.withXmp(xmp) : s).toBuffer()), warnings);
     }

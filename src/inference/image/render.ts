@@ -2,7 +2,7 @@
 // (size, optional transparent cut-out, format, embedded metadata).
 import type { AssetMetadata, EncodedAsset, OutputOptions, RgbImage } from '../types';
 import { removeBackground, trimTransparent } from './alpha';
-import { encodeRaster } from './encode';
+import { encodeRaster, icoSizesFor } from './encode';
 import { fitRaster, placeCentred, type FitResult } from './fit';
 import { AssetInputError, SUPPORTED_FORMATS, validateSize } from './limits';
 import { presetFor } from './presets';
@@ -43,6 +43,8 @@ export async function renderAsset(img: RgbImage, output: OutputOptions, metadata
   if (!SUPPORTED_FORMATS.includes(output.format)) {
     throw new AssetInputError(`unsupported format '${String(output.format)}'; supported: ${SUPPORTED_FORMATS.join(', ')}`);
   }
+  // Fail before the (slower) cut-out when the ICO request cannot work at all.
+  if (output.format === 'ico') icoSizesFor(output.width, output.height);
   const preset = metadata?.kind ? presetFor(metadata.kind) : undefined;
   const prepared = await prepare(rasterFromRgb(img), output, preset?.padding ?? DEFAULT_PADDING);
   const meta = metadata ? { ...metadata, width: output.width, height: output.height } : undefined;
