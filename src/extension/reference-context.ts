@@ -25,8 +25,8 @@ export function registerReferenceContext(services: Services): vscode.Disposable 
     const pos = editor?.selection.active;
     const match = doc && pos ? referenceAt(doc.lineAt(pos.line).text, doc.languageId, pos.character) : undefined;
     set(ON_REFERENCE_KEY, match !== undefined);
-    if (!doc || !match) return set(REFERENCE_EXISTS_KEY, false);
-    resolveMatch(doc, match).then(
+    if (!doc || !pos || !match) return set(REFERENCE_EXISTS_KEY, false);
+    resolveMatch(doc, match, pos.line).then(
       (target) => mine === generation && set(REFERENCE_EXISTS_KEY, target?.exists ?? false),
       (err: unknown) => services.log.error(`reference context: ${String(err)}`),
     );

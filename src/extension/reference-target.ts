@@ -7,6 +7,8 @@ import type { AssetMatch } from './references/types';
 
 export interface ReferenceTarget {
   match: AssetMatch;
+  /** Zero-based line of the reference. */
+  line: number;
   target: vscode.Uri;
   exists: boolean;
 }
@@ -38,26 +40,26 @@ async function candidatesFor(reference: string, document: vscode.Uri, folder: vs
 }
 
 /** Resolves `match` in `document`: the existing file, else the best place to create it. */
-export async function resolveMatch(document: vscode.TextDocument, match: AssetMatch): Promise<ReferenceTarget | undefined> {
+export async function resolveMatch(document: vscode.TextDocument, match: AssetMatch, line: number): Promise<ReferenceTarget | undefined> {
   const reference = localPart(match.path);
   const folder = vscode.workspace.getWorkspaceFolder(document.uri) ?? vscode.workspace.workspaceFolders?.[0];
   if (!reference || !folder) return undefined;
   const candidates = await candidatesFor(reference, document.uri, folder);
   for (const candidate of candidates) {
-    if (await exists(candidate)) return { match, target: candidate, exists: true };
+    if (await exists(candidate)) return { match, line, target: candidate, exists: true };
   }
   // For a missing site-root file prefer an existing web root folder, else the workspace root.
   for (const candidate of candidates) {
-    if (await exists(vscode.Uri.joinPath(candidate, '..'))) return { match, target: candidate, exists: false };
+    if (await exists(vscode.Uri.joinPath(candidate, '..'))) return { match, line, target: candidate, exists: false };
   }
   const fallback = candidates[candidates.length - 1];
-  return fallback && { match, target: fallback, exists: false };
+  return fallback && { match, line, target: fallback, exists: false };
 }
 
 /** The reference at `position`, resolved; undefined when the cursor is on none. */
 export async function referenceTargetAt(document: vscode.TextDocument, position: vscode.Position): Promise<ReferenceTarget | undefined> {
   const match = referenceAt(document.lineAt(position.line).text, document.languageId, position.character);
-  return match && resolveMatch(document, match);
+  return match && resolveMatch(document, match, position.line);
 }
 
 /** Used by `path.posix` style display. */

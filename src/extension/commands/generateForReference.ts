@@ -1,20 +1,21 @@
 // Editor context menu "Generate Image for This Reference" (cursor on an asset reference) and
 // "Regenerate / Create Variation" (the file exists): generates into exactly the referenced path; an
 // existing file is kept unless the user confirms Overwrite (else it becomes "name-1.png").
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AssetKind } from '../../inference/types';
 import { readMetadata } from '../../inference/image/metadata';
 import { generateToFile } from '../generation';
 import { GeneratorPanel } from '../panel';
 import { referenceTargetAt, type ReferenceTarget } from '../reference-target';
-import type { AssetAttributes } from '../references/types';
+import { inferDefaults } from '../references/infer';
+import { readImageInfo } from '../references/image-header';
 import type { Services } from '../services';
-import { parseSize, type Size } from '../settings';
+import type { Size } from '../settings';
 import { askPrompt } from './inputs';
 
 export const GENERATE_FOR_REFERENCE_COMMAND = 'nanoforge.generateForReference';
 export const REGENERATE_REFERENCE_COMMAND = 'nanoforge.regenerateReference';
+const MAX_LINES = 20_000;
 
 /** From hovers, quick fixes and tests: the reference position, and optionally the prompt to use. */
 export interface ReferenceArgs {
@@ -31,19 +32,19 @@ interface Defaults {
   size: Size;
 }
 
-/** `icons/shopping-cart-64x64.png` → "shopping cart"; a size in the name or attributes wins. */
-function inferDefaults(services: Services, target: vscode.Uri, attributes: AssetAttributes | undefined, existing?: Uint8Array): Defaults {
+/**
+ * An existing file keeps its size, prompt and kind (from its pixels and Nanoforge metadata); otherwise
+ * the references layer infers them from alt text, comments, nearby sizes and the file name.
+ */
+function defaultsFor(services: Services, document: vscode.TextDocument, ref: ReferenceTarget, existing?: Uint8Array): Defaults {
   const meta = existing ? readMetadata(existing) : undefined;
-  const stem = path.posix.basename(target.path).replace(/\.[^.]+$/, '');
-  const sizeInName = /(\d{1,4})x(\d{1,4})/i.exec(stem);
-  const words = stem.replace(/[-_.]?\d{1,4}x\d{1,4}/i, '').replace(/[-_.@]+/g, ' ').trim();
-  const looksLikeIcon = /\b(icon|logo|favicon|avatar|badge)\b/i.test(`${words} ${target.path}`);
-  const kind: AssetKind = meta?.kind ?? (looksLikeIcon ? 'icon' : 'illustration');
-  const fromAttributes = attributes?.width ? parseSize(`${attributes.width}x${attributes.height ?? attributes.width}`) : undefined;
-  const fromName = sizeInName ? parseSize(`${sizeInName[1]}x${sizeInName[2]}`) : undefined;
-  const fromMeta = meta?.width && meta.height ? { width: meta.width, height: meta.height } : undefined;
-  const size = fromMeta ?? fromAttributes ?? fromName ?? services.settings().defaultSizes[kind];
-  return { prompt: meta?.prompt ?? attributes?.alt ?? (words || 'image'), kind, size };
+  const info = existing ? readImageInfo(existing) : undefined;
+  const lines = Array.from({ length: Math.min(document.lineCount, MAX_LINES) }, (_, i) => document.lineAt(i).text);
+  const line = Math.min(ref.line, lines.length - 1);
+  const inferred = inferDefaults(lines, line, ref.match);
+  const kind = meta?.kind ?? inferred.kind;
+  const size = (info && { width: info.width, height: info.height }) ?? inferred.size ?? services.settings().defaultSizes[kind];
+  return { prompt: meta?.prompt ?? inferred.prompt.prompt, kind, size: { width: size.width, height: size.height } };
 }
 
 async function findReference(args: ReferenceArgs | undefined): Promise<{ ref?: ReferenceTarget; document?: vscode.TextDocument }> {
@@ -58,14 +59,14 @@ async function findReference(args: ReferenceArgs | undefined): Promise<{ ref?: R
 }
 
 async function generateForReference(services: Services, args?: ReferenceArgs): Promise<vscode.Uri | undefined> {
-  const { ref } = await findReference(args);
-  if (!ref) {
+  const { ref, document } = await findReference(args);
+  if (!ref || !document) {
     void vscode.window.showInformationMessage('Nanoforge: put the cursor on an image path (e.g. "./logo.png") to generate it.');
     return undefined;
   }
   if (!(await services.trust.allowGeneration(args ? 'indirect' : 'command'))) return undefined;
   const existing = ref.exists ? await vscode.workspace.fs.readFile(ref.target) : undefined;
-  const d = inferDefaults(services, ref.target, ref.match.attributes, existing);
+  const d = defaultsFor(services, document, ref, existing);
   const prompt = args?.prompt ?? (await askPrompt(services.history.recentPrompts(), d.prompt));
   if (!prompt) return undefined;
   const spec = { prompt, kind: d.kind, width: d.size.width, height: d.size.height, target: ref.target };
