@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+// `npm test`: every test phase in order, each phase's summary, and one closing line
+// "N passed, N failed". Exits non-zero when anything failed.
+//   node scripts/test-all.mjs                      all phases
+//   node scripts/test-all.mjs unit integration     only these (build always runs unless skipped)
+// Phases: build, fixtures, unit, webview, integration, e2e, packaged.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name) => path.join(root, 'node_modules', '.bin', name);
+const hasTests = (dir, pattern = /\.test\.ts$/) => existsSync(path.join(root, dir)) && readdirSync(path.join(root, dir)).some((f) => pattern.test(f));
+const mochaConfig = (dir) => (existsSync(path.join(root, dir, '.mocharc.json')) ? ['--config', path.join(dir, '.mocharc.json')] : ['--require', 'tsx/cjs', `${dir}/**/*.test.ts`]);
+
+/** Each phase: a command, and how to read its counts from the output. `gate`: stop on failure. */
+const PHASES = [
+  { name: 'build', gate: true, cmd: ['node', 'esbuild.mjs'] },
+  { name: 'fixtures', gate: true, cmd: [bin('tsx'), 'scripts/make-test-models.ts'], when: () => existsSync(path.join(root, 'scripts/make-test-models.ts')) },
+  { name: 'unit', counts: 'mocha', cmd: [bin('mocha')] },
+  { name: 'webview', counts: 'mocha', cmd: [bin('mocha'), ...mochaConfig('test/webview')], when: () => hasTests('test/webview') },
+  { name: 'integration', counts: 'plain', cmd: [bin('tsx'), 'test/harness/run-integration.ts'] },
+  { name: 'e2e', counts: 'mocha', cmd: [bin('mocha'), '--config', 'test/e2e/.mocharc.json'], when: () => hasTests('test/e2e') },
+  { name: 'packaged', counts: 'plain', cmd: [bin('tsx'), 'test/harness/run-packaged.ts'] },
+];
+
+let current;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    // Each phase runs in its own process group; take the whole group (code-server, Chromium) down.
+    if (current?.pid) killGroup(current.pid);
+    process.exit(130);
+  });
+}
+
+function killGroup(pid) {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch (error) {
+    if (error.code !== 'ESRCH') throw error;
+  }
+}
+
+/** Runs one phase, streaming its output and keeping a copy to read the counts from. */
+function runPhase(phase) {
+  return new Promise((resolve) => {
+    const [command, ...args] = phase.cmd;
+    const started = Date.now();
+    const child = spawn(command, args, { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    current = child;
+    let output = '';
+    child.stdout.on('data', (chunk) => { output += chunk; process.stdout.write(chunk); });
+    child.stderr.on('data', (chunk) => { output += chunk; process.stderr.write(chunk); });
+    child.on('error', (error) => { output += String(error); });
+    child.on('close', (code, signal) => {
+      // Whatever the phase left behind in its group (a stuck server, a browser) goes now.
+      killGroup(child.pid);
+      current = undefined;
+      resolve({ code: code ?? (signal ? 1 : 0), output, seconds: (Date.now() - started) / 1000 });
+    });
+  });
+}
+
+function readCounts(kind, output) {
+  const last = (re) => {
+    const all = [...output.matchAll(re)];
+    return all.length ? Number(all[all.length - 1][1]) : 0;
+  };
+  if (kind === 'mocha') return { passed: last(/^\s*(\d+) passing/gm), failed: last(/^\s*(\d+) failing/gm), skipped: last(/^\s*(\d+) pending/gm) };
+  if (kind === 'plain') return { passed: last(/(\d+) passed, \d+ failed/gm), failed: last(/\d+ passed, (\d+) failed/gm), skipped: last(/\d+ passed, \d+ failed, (\d+) skipped/gm) };
+  return undefined;
+}
+
+async function main() {
+  const only = process.argv.slice(2);
+  const unknown = only.filter((n) => !PHASES.some((p) => p.name === n));
+  if (unknown.length) throw new Error(`unknown phase(s) ${unknown.join(', ')}; phases: ${PHASES.map((p) => p.name).join(', ')}`);
+  const summary = [];
+  for (const phase of PHASES) {
+    if (only.length && !only.includes(phase.name) && phase.name !== 'build') continue;
+    if (phase.when && !phase.when()) { summary.push({ name: phase.name, note: 'no tests yet' }); continue; }
+    console.log(`\n=== ${phase.name}: ${phase.cmd.map((c) => path.relative(root, c) || c).join(' ')}`);
+    const result = await runPhase(phase);
+    const counts = phase.counts ? readCounts(phase.counts, result.output) : undefined;
+    // A runner that exits non-zero with no failing test counted (crash, timeout) counts as one failure.
+    if (counts && result.code !== 0 && counts.failed === 0) counts.failed = 1;
+    summary.push({ name: phase.name, code: result.code, counts, seconds: result.seconds });
+    if (phase.gate && result.code !== 0) break;
+  }
+  return printSummary(summary);
+}
+
+function printSummary(summary) {
+  console.log('\n=== summary');
+  let passed = 0, failed = 0, skipped = 0;
+  for (const s of summary) {
+    if (s.note) { console.log(`  ${s.name.padEnd(12)} ${s.note}`); continue; }
+    const status = s.code === 0 ? 'ok' : `FAILED (exit ${s.code})`;
+    const counts = s.counts ? `${s.counts.passed} passed, ${s.counts.failed} failed, ${s.counts.skipped} skipped` : '';
+    console.log(`  ${s.name.padEnd(12)} ${status.padEnd(18)} ${counts.padEnd(36)} ${s.seconds.toFixed(1)} s`);
+    if (s.counts) { passed += s.counts.passed; failed += s.counts.failed; skipped += s.counts.skipped; }
+    else if (s.code !== 0) failed += 1;
+  }
+  console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+  return failed > 0 || summary.some((s) => s.code) ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => { console.error(error); process.exit(1); },
+);
