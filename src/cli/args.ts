@@ -24,8 +24,9 @@ export function parseCommandLine(args: string[], options: OptionKinds): ParsedAr
     return { positionals, values: values as ParsedArgs['values'] };
   } catch (error) {
     // util.parseArgs messages are already plain ("Unknown option '--foo'"); add the valid options.
-    const message = error instanceof Error ? error.message : String(error);
-    throw new CliUsageError(`${message.replace(/\. To specify a positional.*$/s, '')}. Options: ${Object.keys(options).map((o) => `--${o}`).join(' ')}`);
+    // Some span several lines; the CLI promises one line.
+    const message = (error instanceof Error ? error.message : String(error)).replace(/\. To specify a positional.*$/s, '').replace(/\s*\n\s*/g, ' ');
+    throw new CliUsageError(`${message.replace(/\.+$/, '')}. Options: ${Object.keys(options).map((o) => `--${o}`).join(' ')}`);
   }
 }
 
