@@ -1,0 +1,123 @@
+// Missing-asset diagnostics: every recognised reference in a visible document that resolves to no
+// file gets a diagnostic (severity from nanoforge.diagnostics.severity) with a quick fix to generate
+// it. Scans are debounced per document, dropped when the text changed meanwhile, and re-run when
+// image files appear or vanish.
+import * as vscode from 'vscode';
+import { recognizeLine } from './references/recognizers';
+import { documentLines, REFERENCE_SELECTOR, resolveInDocument, workspaceProbe } from './reference-lookup';
+import { IMAGE_GLOB } from './codelens';
+import type { Services } from './services';
+
+export type DiagnosticsServices = Pick<Services, 'log' | 'settings'>;
+
+export const MISSING_ASSET_CODE = 'nanoforge.missingAsset';
+/** Missing, and the resolved location is outside every workspace folder: no quick fix. */
+export const MISSING_OUTSIDE_CODE = 'nanoforge.missingAssetOutsideWorkspace';
+export const DIAGNOSTIC_SOURCE = 'Nanoforge';
+const DEBOUNCE_MS = 300;
+const MAX_LINES = 10000;
+
+const SEVERITY: Record<string, vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  information: vscode.DiagnosticSeverity.Information,
+  hint: vscode.DiagnosticSeverity.Hint,
+};
+
+function isScannable(document: vscode.TextDocument): boolean {
+  return vscode.languages.match(REFERENCE_SELECTOR, document) > 0 && !document.isUntitled && vscode.workspace.getWorkspaceFolder(document.uri) !== undefined;
+}
+
+/** Diagnostics for the missing references of one document (exported for the integration tests). */
+export async function scanDocument(document: vscode.TextDocument, severity: vscode.DiagnosticSeverity): Promise<vscode.Diagnostic[]> {
+  const probe = workspaceProbe(document.uri);
+  const found: vscode.Diagnostic[] = [];
+  const lines = documentLines(document, MAX_LINES);
+  for (const [line, text] of lines.entries()) {
+    for (const match of recognizeLine(text, document.languageId)) {
+      const ref = await resolveInDocument(document, match, line, probe);
+      if (!ref || ref.exists) continue;
+      const where = vscode.workspace.asRelativePath(ref.target);
+      const message = ref.refused
+        ? `Image "${match.path}" does not exist, and its location is outside the workspace.`
+        : `Image "${match.path}" does not exist (Nanoforge can generate it at ${where}).`;
+      const d = new vscode.Diagnostic(new vscode.Range(line, match.start, line, match.end), message, severity);
+      d.source = DIAGNOSTIC_SOURCE;
+      d.code = ref.refused ? MISSING_OUTSIDE_CODE : MISSING_ASSET_CODE;
+      found.push(d);
+    }
+  }
+  return found;
+}
+
+export class MissingAssetDiagnostics implements vscode.Disposable {
+  readonly collection = vscode.languages.createDiagnosticCollection('nanoforge');
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(private readonly services: DiagnosticsServices) {
+    const watcher = vscode.workspace.createFileSystemWatcher(IMAGE_GLOB, false, true, false);
+    this.subscriptions.push(
+      watcher,
+      watcher.onDidCreate(() => this.scheduleVisible()),
+      watcher.onDidDelete(() => this.scheduleVisible()),
+      vscode.window.onDidChangeVisibleTextEditors(() => this.scheduleVisible()),
+      vscode.workspace.onDidChangeTextDocument((e) => this.isVisible(e.document) && this.schedule(e.document)),
+      vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri)),
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('nanoforge') && this.scheduleVisible()),
+    );
+    this.scheduleVisible();
+  }
+
+  private isVisible(document: vscode.TextDocument): boolean {
+    return vscode.window.visibleTextEditors.some((e) => e.document === document);
+  }
+
+  private scheduleVisible(): void {
+    for (const editor of vscode.window.visibleTextEditors) this.schedule(editor.document);
+  }
+
+  private forget(uri: vscode.Uri): void {
+    const key = uri.toString();
+    clearTimeout(this.timers.get(key));
+    this.timers.delete(key);
+    this.collection.delete(uri);
+  }
+
+  schedule(document: vscode.TextDocument): void {
+    const key = document.uri.toString();
+    clearTimeout(this.timers.get(key));
+    this.timers.set(key, setTimeout(() => {
+      this.timers.delete(key);
+      void this.run(document);
+    }, DEBOUNCE_MS));
+  }
+
+  private async run(document: vscode.TextDocument): Promise<void> {
+    const { enabled, severity } = this.services.settings().diagnostics;
+    if (!enabled || !isScannable(document) || document.isClosed) {
+      this.collection.delete(document.uri);
+      return;
+    }
+    const version = document.version;
+    try {
+      const diagnostics = await scanDocument(document, SEVERITY[severity] ?? vscode.DiagnosticSeverity.Warning);
+      // A newer edit has its own scan queued; this result describes old text.
+      if (document.version !== version || document.isClosed) return;
+      this.collection.set(document.uri, diagnostics);
+    } catch (err) {
+      this.services.log.warn(`missing-asset scan of ${document.uri.toString()}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  dispose(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    for (const s of this.subscriptions) s.dispose();
+    this.collection.dispose();
+  }
+}
+
+export function registerDiagnostics(services: DiagnosticsServices): vscode.Disposable {
+  return new MissingAssetDiagnostics(services);
+}

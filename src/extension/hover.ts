@@ -1,0 +1,139 @@
+// Hover on an asset reference or a directive: a bounded thumbnail (never upscaled), dimensions and
+// file size read from the header here in the host, Nanoforge's stored prompt/seed, and links to
+// Open / Regenerate / Reveal — or, for a missing file, where it would go and a Generate link.
+import * as vscode from 'vscode';
+import { readImageInfo, readNanoforgeMetadata, thumbnailSize, type ImageInfo, type NanoforgeMetadata } from './references/image-header';
+import { inferDefaults } from './references/infer';
+import {
+  COMMAND_GENERATE_FOR_REFERENCE, COMMAND_GENERATE_FROM_DIRECTIVE, type DirectiveCommandArgs, type ReferenceCommandArgs,
+} from './references';
+import type { Directive } from './references/directives';
+import { directivesIn, lookupReferenceAt, REFERENCE_SELECTOR, resolveDirectiveTarget, type ResolvedReference } from './reference-lookup';
+import { directiveCommandArgs } from './codelens';
+import type { Services } from './services';
+
+export type HoverServices = Pick<Services, 'log' | 'settings'>;
+
+const THUMBNAIL_MAX = 256;
+/** Larger files are linked by URI instead of inlined as a data: URI. */
+const INLINE_LIMIT = 1024 * 1024;
+const READ_LIMIT = 32 * 1024 * 1024;
+const ENABLED_COMMANDS = ['vscode.open', 'revealInExplorer', COMMAND_GENERATE_FOR_REFERENCE, 'nanoforge.regenerateReference', COMMAND_GENERATE_FROM_DIRECTIVE];
+const MIME: Record<ImageInfo['format'], string> = {
+  png: 'image/png', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', bmp: 'image/bmp', ico: 'image/x-icon', svg: 'image/svg+xml', avif: 'image/avif',
+};
+
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, '\\$&').replace(/\r?\n/g, ' ');
+}
+
+export function commandLink(title: string, command: string, args: unknown, tooltip: string): string {
+  return `[${title}](command:${command}?${encodeURIComponent(JSON.stringify(args))} "${tooltip.replace(/"/g, "'")}")`;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function thumbnail(bytes: Uint8Array, info: ImageInfo, uri: vscode.Uri): string {
+  const { width, height } = thumbnailSize(info.width, info.height, THUMBNAIL_MAX);
+  const src = bytes.byteLength <= INLINE_LIMIT ? `data:${MIME[info.format]};base64,${Buffer.from(bytes).toString('base64')}` : uri.toString();
+  return `![preview](${src}|width=${width},height=${height})`;
+}
+
+function metadataLines(meta: NanoforgeMetadata): string[] {
+  const facts = [
+    meta.seed !== undefined ? `seed ${meta.seed}` : undefined,
+    meta.steps !== undefined ? `${meta.steps} steps` : undefined,
+    typeof meta.modelId === 'string' ? meta.modelId : undefined,
+    typeof meta.kind === 'string' ? meta.kind : undefined,
+  ].filter((f): f is string => f !== undefined);
+  return [`*Prompt:* ${escapeMarkdown(meta.prompt)}`, ...(facts.length ? [escapeMarkdown(facts.join(' · '))] : [])];
+}
+
+async function existingHover(ref: ResolvedReference, regenerate: string): Promise<string[]> {
+  const stat = await vscode.workspace.fs.stat(ref.target);
+  const bytes = stat.size <= READ_LIMIT ? await vscode.workspace.fs.readFile(ref.target) : undefined;
+  const info = bytes && readImageInfo(bytes);
+  const meta = bytes && readNanoforgeMetadata(bytes);
+  const facts = [info ? `${info.width} × ${info.height} px` : undefined, info?.format.toUpperCase(), formatBytes(stat.size)].filter(Boolean).join(' · ');
+  const parts: string[] = [];
+  if (bytes && info) parts.push(thumbnail(bytes, info, ref.target));
+  parts.push(`\`${escapeMarkdown(vscode.workspace.asRelativePath(ref.target))}\` — ${escapeMarkdown(facts)}`);
+  if (meta) parts.push(...metadataLines(meta));
+  parts.push([
+    commandLink('Open', 'vscode.open', [ref.target.toString()], 'Open the image'),
+    regenerate,
+    commandLink('Reveal', 'revealInExplorer', [ref.target.toString()], 'Reveal in the Explorer'),
+  ].join(' · '));
+  return parts;
+}
+
+function missingHover(ref: ResolvedReference, plan: string, generate: string): string[] {
+  const where = `\`${escapeMarkdown(vscode.workspace.asRelativePath(ref.target))}\``;
+  if (ref.refused) return [`${where} — missing`, `Outside the workspace: ${escapeMarkdown(ref.refused)}`];
+  return [`${where} — missing · ${generate}`, plan];
+}
+
+function referenceArgs(document: vscode.TextDocument, ref: ResolvedReference): ReferenceCommandArgs {
+  return { uri: document.uri.toString(), line: ref.line, character: ref.match.start };
+}
+
+async function referenceHover(document: vscode.TextDocument, ref: ResolvedReference): Promise<string[]> {
+  const args = referenceArgs(document, ref);
+  if (ref.exists) {
+    return existingHover(ref, commandLink('Regenerate', 'nanoforge.regenerateReference', args, 'Generate a new version (asks before replacing)'));
+  }
+  const lines = Array.from({ length: Math.min(document.lineCount, ref.line + 4) }, (_, i) => document.lineAt(i).text);
+  const d = inferDefaults(lines, ref.line, ref.match);
+  const size = d.size ? ` ${d.size.width}×${d.size.height}` : '';
+  const plan = `Would generate ${d.kind}${size}: *${escapeMarkdown(d.prompt.prompt)}*`;
+  return missingHover(ref, plan, commandLink('Generate', COMMAND_GENERATE_FOR_REFERENCE, args, 'Generate this image with Nanoforge'));
+}
+
+async function directiveHover(document: vscode.TextDocument, d: Directive, services: HoverServices): Promise<string[]> {
+  if (d.error) return [`**Nanoforge directive:** ${escapeMarkdown(d.error)}`];
+  const ref = await resolveDirectiveTarget(document, d);
+  const args: DirectiveCommandArgs | undefined = await directiveCommandArgs(document, d, ref, services);
+  const spec = `${d.kind ?? 'image'}${d.width ? ` ${d.width}×${d.height}` : ''}: *${escapeMarkdown(d.prompt)}*`;
+  if (!args) return [`**Nanoforge directive** — ${spec}`, ref?.refused ? escapeMarkdown(ref.refused) : ''];
+  const link = (title: string) => commandLink(title, COMMAND_GENERATE_FROM_DIRECTIVE, args, `${title} from this directive`);
+  if (ref?.exists) return [`**Nanoforge directive** — ${spec}`, ...(await existingHover(ref, link('Regenerate')))];
+  const target = `\`${escapeMarkdown(vscode.workspace.asRelativePath(vscode.Uri.parse(args.target)))}\``;
+  return [`**Nanoforge directive** — ${spec}`, `${target} — missing · ${link('Generate')}`];
+}
+
+export class ImageHoverProvider implements vscode.HoverProvider {
+  constructor(private readonly services: HoverServices) {}
+
+  async provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
+    try {
+      const tag = this.services.settings().directiveTag;
+      const directive = document.lineAt(position.line).text.includes(tag)
+        ? directivesIn(document, tag, position.line).find((d) => position.character >= d.range.start && position.character <= d.range.end)
+        : undefined;
+      if (directive) return this.hover(await directiveHover(document, directive, this.services), new vscode.Range(position.line, directive.range.start, position.line, directive.range.end), token);
+      const ref = await lookupReferenceAt(document, position);
+      if (!ref || token.isCancellationRequested) return undefined;
+      const range = new vscode.Range(ref.line, ref.match.start, ref.line, ref.match.end);
+      return this.hover(await referenceHover(document, ref), range, token);
+    } catch (err) {
+      // A hover must never throw into the editor; the log says what went wrong.
+      this.services.log.warn(`hover on ${document.uri.toString()}:${position.line + 1}: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
+  }
+
+  private hover(parts: string[], range: vscode.Range, token: vscode.CancellationToken): vscode.Hover | undefined {
+    if (token.isCancellationRequested) return undefined;
+    const md = new vscode.MarkdownString(parts.filter(Boolean).join('\n\n'));
+    md.isTrusted = { enabledCommands: ENABLED_COMMANDS };
+    return new vscode.Hover(md, range);
+  }
+}
+
+export function registerHover(services: HoverServices): vscode.Disposable {
+  return vscode.languages.registerHoverProvider(REFERENCE_SELECTOR, new ImageHoverProvider(services));
+}

@@ -1,0 +1,131 @@
+// The editor side of the references layer: a FileSystemProbe over workspace.fs (so remote and virtual
+// workspaces work), path ↔ URI mapping, and "what reference/directive is here and where does it
+// point" for the hover, CodeLens, diagnostics and quick fix.
+import * as vscode from 'vscode';
+import { findDirectives, type Directive } from './references/directives';
+import { referenceAt } from './references/recognizers';
+import { resolveReference } from './references/resolvers';
+import { checkTarget } from './references/safety';
+import type { AssetMatch, FileSystemProbe, Resolution } from './references/types';
+
+/** Documents we look at: files on disk, remote and virtual files; not output panes or diffs. */
+export const REFERENCE_SELECTOR: vscode.DocumentSelector = [
+  { scheme: 'file' }, { scheme: 'vscode-remote' }, { scheme: 'vscode-vfs' }, { scheme: 'untitled' },
+];
+
+const MAX_TEXT_BYTES = 512 * 1024;
+
+export function pathOf(uri: vscode.Uri): string {
+  return uri.scheme === 'file' ? uri.fsPath : uri.path;
+}
+
+/** The URI for an absolute path on the same file system as `like`. */
+export function uriOf(p: string, like: vscode.Uri): vscode.Uri {
+  return like.scheme === 'file' ? vscode.Uri.file(p) : like.with({ path: p, query: '', fragment: '' });
+}
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof vscode.FileSystemError;
+}
+
+/** workspace.fs as a probe; `exists`/`readText` results are cached for the probe's lifetime. */
+export function workspaceProbe(like: vscode.Uri): FileSystemProbe {
+  const exists = new Map<string, Promise<boolean>>();
+  const texts = new Map<string, Promise<string | undefined>>();
+  return {
+    exists(absPath) {
+      let known = exists.get(absPath);
+      if (!known) {
+        known = Promise.resolve(vscode.workspace.fs.stat(uriOf(absPath, like))).then(() => true, (err: unknown) => {
+          if (isNotFound(err)) return false;
+          throw err;
+        });
+        exists.set(absPath, known);
+      }
+      return known;
+    },
+    readText(absPath) {
+      let known = texts.get(absPath);
+      if (!known) {
+        const uri = uriOf(absPath, like);
+        known = Promise.resolve(vscode.workspace.fs.readFile(uri)).then(
+          (bytes) => (bytes.byteLength > MAX_TEXT_BYTES ? undefined : new TextDecoder().decode(bytes)),
+          (err: unknown) => {
+            if (isNotFound(err)) return undefined;
+            throw err;
+          },
+        );
+        texts.set(absPath, known);
+      }
+      return known;
+    },
+  };
+}
+
+export interface ResolvedReference {
+  match: AssetMatch;
+  /** Zero-based line of the path. */
+  line: number;
+  resolution: Resolution;
+  /** The existing file, or where a generated one would go. */
+  target: vscode.Uri;
+  exists: boolean;
+  /** Why writing `target` would be refused (outside every workspace folder), if it would be. */
+  refused?: string;
+}
+
+function folderPaths(document: vscode.TextDocument): string[] {
+  return (vscode.workspace.workspaceFolders ?? [])
+    .filter((f) => f.uri.scheme === document.uri.scheme && f.uri.authority === document.uri.authority)
+    .map((f) => pathOf(f.uri));
+}
+
+/** Resolves one recognised path in `document` through the resolver list. */
+export async function resolveInDocument(
+  document: vscode.TextDocument, match: AssetMatch, line: number, probe: FileSystemProbe = workspaceProbe(document.uri),
+): Promise<ResolvedReference | undefined> {
+  if (document.isUntitled) return undefined; // no folder to resolve `./x.png` against
+  const workspaceFolders = folderPaths(document);
+  const resolution = await resolveReference(match.path, { documentPath: pathOf(document.uri), workspaceFolders, probe });
+  const chosen = resolution.resolved ?? resolution.candidate;
+  const verdict = checkTarget(chosen, workspaceFolders);
+  const result: ResolvedReference = { match, line, resolution, target: uriOf(chosen, document.uri), exists: resolution.resolved !== undefined };
+  if (!verdict.ok) result.refused = verdict.reason;
+  return result;
+}
+
+/** The reference under `position`, resolved; undefined when there is none. */
+export async function lookupReferenceAt(document: vscode.TextDocument, position: vscode.Position): Promise<ResolvedReference | undefined> {
+  const match = referenceAt(document.lineAt(position.line).text, document.languageId, position.character);
+  return match && resolveInDocument(document, match, position.line);
+}
+
+export function documentLines(document: vscode.TextDocument, maxLines = 20000): string[] {
+  const n = Math.min(document.lineCount, maxLines);
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) lines.push(document.lineAt(i).text);
+  return lines;
+}
+
+/** Directives of a document; with `line`, only the one on that line. */
+export function directivesIn(document: vscode.TextDocument, tag: string, line?: number): Directive[] {
+  if (line !== undefined) {
+    // Only the directive's own line and the few after it (implicit target) matter for one directive.
+    const lines = Array.from({ length: Math.max(0, Math.min(document.lineCount - line, 5)) }, (_, i) => document.lineAt(line + i).text);
+    return findDirectives(lines, document.languageId, tag).filter((d) => d.line === 0).map((d) => shift(d, line));
+  }
+  return findDirectives(documentLines(document), document.languageId, tag);
+}
+
+function shift(d: Directive, by: number): Directive {
+  const moved: Directive = { ...d, line: d.line + by };
+  if (d.target) moved.target = { ...d.target, line: d.target.line + by };
+  return moved;
+}
+
+/** Resolves a directive's target (explicit `-> path` or the reference below it). */
+export async function resolveDirectiveTarget(document: vscode.TextDocument, d: Directive, probe?: FileSystemProbe): Promise<ResolvedReference | undefined> {
+  if (!d.target) return undefined;
+  const match: AssetMatch = { path: d.target.path, start: d.target.start, end: d.target.end, recognizer: 'directive' };
+  return resolveInDocument(document, match, d.target.line, probe);
+}
