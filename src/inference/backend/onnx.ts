@@ -214,6 +214,8 @@ async function openAll(dir: string, files: SessionFile[], provider: ConcreteDevi
     graphOptimizationLevel: 'all',
     intraOpNumThreads: threads,
     logSeverityLevel: 3, // errors only: ort's warnings would clutter the CLI's stderr
+    // onnxruntime's DirectML provider requires both (its documented session-option constraint).
+    ...(provider === 'dml' ? { enableMemPattern: false, executionMode: 'sequential' as const } : {}),
   };
   for (const { file } of files) {
     try {
