@@ -44,14 +44,17 @@ export async function containingFolder(target: vscode.Uri): Promise<vscode.Works
   return verdict.ok ? folder : undefined;
 }
 
-async function exists(uri: vscode.Uri): Promise<boolean> {
+async function statOrUndefined(uri: vscode.Uri): Promise<vscode.FileStat | undefined> {
   try {
-    await vscode.workspace.fs.stat(uri);
-    return true;
+    return await vscode.workspace.fs.stat(uri);
   } catch (err) {
-    if (err instanceof vscode.FileSystemError && err.code === 'FileNotFound') return false;
+    if (err instanceof vscode.FileSystemError && err.code === 'FileNotFound') return undefined;
     throw err;
   }
+}
+
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  return (await statOrUndefined(uri)) !== undefined;
 }
 
 async function freeCopyUri(target: vscode.Uri): Promise<vscode.Uri> {
@@ -64,7 +67,7 @@ async function freeCopyUri(target: vscode.Uri): Promise<vscode.Uri> {
   throw new Error(`No free copy name next to ${vscode.workspace.asRelativePath(target)} (tried ${MAX_COPIES}).`);
 }
 
-async function atomicWrite(target: vscode.Uri, bytes: Uint8Array, overwrite: boolean): Promise<void> {
+async function atomicWrite(target: vscode.Uri, bytes: Uint8Array, overwrite: boolean, log?: vscode.LogOutputChannel): Promise<void> {
   const dir = vscode.Uri.joinPath(target, '..');
   await vscode.workspace.fs.createDirectory(dir);
   const tmp = vscode.Uri.joinPath(dir, `.${path.posix.basename(target.path)}.${randomBytes(4).toString('hex')}.nanoforge-tmp`);
@@ -72,7 +75,8 @@ async function atomicWrite(target: vscode.Uri, bytes: Uint8Array, overwrite: boo
   try {
     await vscode.workspace.fs.rename(tmp, target, { overwrite });
   } catch (err) {
-    await vscode.workspace.fs.delete(tmp).then(undefined, () => undefined /* best effort; the rename error matters */);
+    // Best effort: the rename error is the one to report; a leftover temp file is only logged.
+    await vscode.workspace.fs.delete(tmp).then(undefined, (e: unknown) => log?.warn(`could not remove ${tmp.toString()}: ${String(e)}`));
     throw err;
   }
 }
@@ -97,13 +101,26 @@ export class AssetWriter {
     }
     let destination = clean;
     let overwrite = false;
-    if (await exists(clean)) {
+    const current = await statOrUndefined(clean);
+    if (current && (current.type & vscode.FileType.Directory) !== 0) {
+      // A rename with overwrite would replace the whole folder; an image never does that.
+      void vscode.window.showErrorMessage(`Nanoforge: ${vscode.workspace.asRelativePath(clean)} is a folder; choose a file name.`);
+      return undefined;
+    }
+    if (current) {
       const choice = await this.decide(clean, opts.overwrite);
       if (choice === 'cancel') return undefined;
       if (choice === 'copy') destination = await freeCopyUri(clean);
       overwrite = choice === 'overwrite';
     }
-    await atomicWrite(destination, bytes, overwrite);
+    try {
+      await atomicWrite(destination, bytes, overwrite, this.log);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      this.log?.error(`write failed: ${destination.toString()}: ${reason}`);
+      void vscode.window.showErrorMessage(`Nanoforge could not write ${vscode.workspace.asRelativePath(destination)}: ${reason}`);
+      return undefined;
+    }
     this.log?.info(`wrote ${bytes.byteLength} bytes to ${destination.toString()}`);
     return destination;
   }

@@ -72,6 +72,15 @@ describe('writeAsset (extension shell)', () => {
     }
   });
 
+  it('refuses a target that is a folder (never replaces a folder) and leaves no temp file', async () => {
+    const folderTarget = vscode.Uri.joinPath(dir, 'is-a-folder.png');
+    await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(folderTarget, 'child'));
+    assert.equal(await s.writer.writeAsset(folderTarget, NEW, { overwrite: 'always' }), undefined);
+    const names = (await vscode.workspace.fs.readDirectory(dir)).map(([n]) => n);
+    assert.deepEqual(names.filter((n) => n.endsWith('.nanoforge-tmp')), []);
+    assert.equal((await vscode.workspace.fs.stat(folderTarget)).type, vscode.FileType.Directory);
+  });
+
   describe('an existing file', () => {
     let target: vscode.Uri;
     beforeEach(async () => {
