@@ -47,17 +47,20 @@ class GeneratorView {
     this.history.render(s.history);
     const g = s.generation;
     if (!g) return;
+    const selected = s.selected; // laying out the grid selects its first frame
     if (g.candidates.length > 0) this.grid.showCandidates(g.candidates);
     else this.grid.reserve(g.request.count, g.request.width, g.request.height);
     if (g.status === 'running') {
       this.run.setRunning(true, g.startedAt);
       this.run.setStatus(`Generating ${g.request.count} candidate${g.request.count === 1 ? '' : 's'}…`);
     } else {
+      // Tell the host what came back on screen (it logs it; the integration tests read it).
+      if (g.status === 'done') this.link.post({ type: 'rendered', generationId: g.id, candidates: g.candidates.length });
       this.run.setElapsed(g.elapsedMs);
       this.run.setStatus(g.status === 'done' ? `${g.candidates.length} candidates` : g.message ?? 'Stopped');
       if (g.status === 'failed') this.grid.stop('Stopped');
     }
-    this.grid.select(s.selected, false);
+    this.grid.select(selected, false);
   }
 
   private persist(): void {

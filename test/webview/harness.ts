@@ -117,3 +117,8 @@ export async function openPanel(h: Harness, opts: { theme?: ThemeName; width?: n
     },
   };
 }
+
+/** A control's value as the panel's code sees it (the toolkit element's property, set synchronously). */
+export function value(p: PanelPage, selector: string): Promise<string> {
+  return p.page.locator(selector).evaluate((e) => String((e as HTMLInputElement).value));
+}

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { validateWebviewMessage, type WebviewMessage } from '../../src/protocol/panel';
 import { GEN_ID, REQUEST, preview, result, started } from './fixtures';
-import { openPanel, startHarness, type Harness, type PanelPage } from './harness';
+import { openPanel, startHarness, value, type Harness, type PanelPage } from './harness';
 
 describe('generator webview: messages (Chromium)', function () {
   this.timeout(60_000);
@@ -80,7 +80,7 @@ describe('generator webview: messages (Chromium)', function () {
     assert.equal(await p.page.locator('.cell').count(), 3);
     const before = await p.page.locator('.frame').evaluateAll((fs) => fs.map((f) => f.getBoundingClientRect().toJSON() as DOMRect));
     for (const box of before) assert.ok(Math.abs(box.width / box.height - 2) < 0.02, `frame ${box.width}x${box.height} is 2:1`);
-    assert.equal(await p.page.locator('#seed input').inputValue(), '77', 'the random seed the host picked is shown');
+    assert.equal(await value(p, '#seed'), '77', 'the random seed the host picked is shown');
     assert.equal(await p.page.locator('#cancel').evaluate((e) => (e as HTMLButtonElement).disabled), false);
 
     await p.send({ type: 'progress', generationId: GEN_ID, candidate: 0, step: 1, totalSteps: 2, preview: preview(32, 16) });
@@ -135,7 +135,7 @@ describe('generator webview: messages (Chromium)', function () {
       assert.equal(validateWebviewMessage(expected).ok, true);
     }
     await p.page.click('#action-useSeed');
-    assert.equal(await p.page.locator('#seed input').inputValue(), '501');
+    assert.equal(await value(p, '#seed'), '501');
     assert.equal(await p.page.locator('#seed-lock').evaluate((e) => (e as HTMLInputElement).checked), true);
     await p.clearPosted();
     await p.page.click('#action-variation');
@@ -147,16 +147,16 @@ describe('generator webview: messages (Chromium)', function () {
       request: { prompt: 'an old lighthouse', negativePrompt: 'fog', kind: 'illustration', width: 768, height: 512, count: 1, steps: 6, seed: 4242, target: 'media/old.png' } }] });
     assert.equal(await p.page.locator('.history-item').count(), 1);
     await p.page.click('.history-item');
-    assert.equal(await p.page.locator('#prompt textarea').inputValue(), 'an old lighthouse');
+    assert.equal(await value(p, '#prompt'), 'an old lighthouse');
     assert.equal(await p.page.locator('#kind').evaluate((e) => (e as HTMLSelectElement).value), 'illustration');
-    assert.equal(await p.page.locator('#width input').inputValue(), '768');
-    assert.equal(await p.page.locator('#steps input').inputValue(), '6');
-    assert.equal(await p.page.locator('#seed input').inputValue(), '4242');
+    assert.equal(await value(p, '#width'), '768');
+    assert.equal(await value(p, '#steps'), '6');
+    assert.equal(await value(p, '#seed'), '4242');
     assert.equal(await p.page.locator('#negative-details').evaluate((d) => (d as HTMLDetailsElement).open), true);
     await p.page.click('#browse');
     assert.deepEqual(await p.waitForPosted('browseTarget'), { type: 'browseTarget', current: 'media/old.png' });
     await p.send({ type: 'targetChosen', target: 'media/new.png' });
-    assert.equal(await p.page.locator('#target input').inputValue(), 'media/new.png');
+    assert.equal(await value(p, '#target'), 'media/new.png');
     await p.page.click('#history-clear');
     assert.deepEqual(await p.waitForPosted('clearHistory'), { type: 'clearHistory' });
   });
@@ -164,9 +164,9 @@ describe('generator webview: messages (Chromium)', function () {
   it('applies the host prefill once and marks a run lost in a reload as interrupted', async () => {
     await p.send(started(REQUEST));
     await p.send({ type: 'init', prefill: { prompt: 'from the command', kind: 'placeholder', width: 640, height: 360, target: 'img/hero.webp' }, sizes: ['640x360', '128x128'], history: [], activeGeneration: null });
-    assert.equal(await p.page.locator('#prompt textarea').inputValue(), 'from the command');
+    assert.equal(await value(p, '#prompt'), 'from the command');
     assert.equal(await p.page.locator('#size').evaluate((e) => (e as HTMLSelectElement).value), '640x360');
-    assert.equal(await p.page.locator('#target input').inputValue(), 'img/hero.webp');
+    assert.equal(await value(p, '#target'), 'img/hero.webp');
     assert.match(await text('#status'), /Interrupted/);
   });
 });
