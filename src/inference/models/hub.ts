@@ -1,0 +1,268 @@
+// Talking to the Hugging Face Hub (or a mirror): one HTTP primitive over node:http/https that follows
+// redirects, goes through a proxy (VS Code's http.proxy or HTTPS_PROXY, with CONNECT for https), and
+// turns hub answers into typed errors; the file listing comes from @huggingface/hub's listFiles fed
+// by that primitive, so paging follows the hub's Link headers.
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as tls from 'node:tls';
+import { Readable } from 'node:stream';
+import { listFiles } from '@huggingface/hub';
+
+export const DEFAULT_ENDPOINT = 'https://huggingface.co';
+
+export interface HubOptions {
+  /** Hub base URL; default: HF_ENDPOINT, else https://huggingface.co. */
+  endpoint?: string;
+  /** Access token for gated/private repositories. Sent only to the hub's own origin, never logged. */
+  token?: string;
+  /** Proxy URL (e.g. VS Code's `http.proxy`); '' disables; undefined: HTTPS_PROXY / HTTP_PROXY. */
+  proxy?: string;
+  /** false accepts self-signed proxies/mirrors (VS Code's `http.proxyStrictSSL`). */
+  strictSSL?: boolean;
+  /** Environment to read HF_ENDPOINT / proxy variables from (tests pass their own). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Base class: every hub failure names what was asked for. */
+export class HubError extends Error {
+  constructor(message: string, readonly status?: number) {
+    super(message);
+    this.name = 'HubError';
+  }
+}
+
+/** 401/403: the repository needs a (better) token. The UI reacts to this type by asking for one. */
+export class HubAuthError extends HubError {
+  constructor(readonly repo: string, status: number) {
+    super(
+      status === 401
+        ? `${repo} needs a Hugging Face token (the hub answered 401: the repository is gated or private, or does not exist)`
+        : `your Hugging Face token has no access to ${repo} (403): accept the model's terms on its page or use a token with read access`,
+      status,
+    );
+    this.name = 'HubAuthError';
+  }
+}
+
+export class HubNotFoundError extends HubError {
+  constructor(what: string) {
+    super(`not found on the hub: ${what}`, 404);
+    this.name = 'HubNotFoundError';
+  }
+}
+
+/** Any other HTTP status; 429 and 5xx are worth retrying (`retryAfterMs` from Retry-After). */
+export class HubHttpError extends HubError {
+  constructor(what: string, status: number, readonly retryAfterMs?: number) {
+    super(`the hub answered ${status} for ${what}`, status);
+    this.name = 'HubHttpError';
+  }
+  get retryable(): boolean {
+    return this.status === 429 || (this.status ?? 0) >= 500 || this.status === 408;
+  }
+}
+
+/** DNS failure, refused connection, no route: usually offline. */
+export class HubUnreachableError extends HubError {
+  constructor(endpoint: string, readonly code: string, detail: string) {
+    super(`cannot reach ${endpoint} (${code}: ${detail}); check the network, proxy (http.proxy / HTTPS_PROXY) or the hub endpoint setting`);
+    this.name = 'HubUnreachableError';
+  }
+}
+
+const UNREACHABLE = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EPROTO', 'CERT_HAS_EXPIRED', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE']);
+
+export function hubEndpoint(opts: HubOptions): string {
+  const env = opts.env ?? process.env;
+  const chosen = opts.endpoint || env.HF_ENDPOINT || DEFAULT_ENDPOINT;
+  return chosen.replace(/\/+$/, '');
+}
+
+/** The proxy for a target URL, honouring NO_PROXY; undefined for a direct connection. */
+export function proxyFor(target: URL, opts: HubOptions): URL | undefined {
+  const env = opts.env ?? process.env;
+  const configured = opts.proxy !== undefined
+    ? opts.proxy
+    : target.protocol === 'https:'
+      ? env.HTTPS_PROXY ?? env.https_proxy ?? env.HTTP_PROXY ?? env.http_proxy
+      : env.HTTP_PROXY ?? env.http_proxy;
+  if (!configured) return undefined;
+  const noProxy = (env.NO_PROXY ?? env.no_proxy ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const host = target.hostname.toLowerCase();
+  if (noProxy.some((p) => p === '*' || host === p.replace(/^\./, '') || host.endsWith(p.startsWith('.') ? p : `.${p}`))) return undefined;
+  return new URL(configured.includes('://') ? configured : `http://${configured}`);
+}
+
+export interface HubResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  /** Headers of the first answer before any redirect (the hub puts X-Linked-Etag/Size there). */
+  firstHeaders: http.IncomingHttpHeaders;
+  body: http.IncomingMessage;
+  url: string;
+}
+
+export interface RequestOptions {
+  method?: 'GET' | 'HEAD';
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  /** What is asked for, for error messages (e.g. `onnxruntime/sd-turbo unet/model.onnx`). */
+  what: string;
+  /** Repository, for the token error. */
+  repo: string;
+}
+
+function proxyAuth(proxy: URL): Record<string, string> {
+  if (!proxy.username) return {};
+  const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+  return { 'proxy-authorization': `Basic ${Buffer.from(credentials).toString('base64')}` };
+}
+
+/** Opens a TLS connection to `target` through an HTTP CONNECT tunnel on the proxy. */
+function tunnel(target: URL, proxy: URL, opts: HubOptions, signal?: AbortSignal): Promise<tls.TLSSocket> {
+  const port = target.port || '443';
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: proxy.hostname, port: proxy.port || 80, method: 'CONNECT', path: `${target.hostname}:${port}`, headers: { host: `${target.hostname}:${port}`, ...proxyAuth(proxy) }, signal });
+    req.once('connect', (res, socket) => {
+      if (res.statusCode !== 200) {
+        socket.destroy();
+        reject(new HubError(`proxy ${proxy.host} refused the tunnel to ${target.host} (${res.statusCode})`, res.statusCode));
+        return;
+      }
+      resolve(tls.connect({ socket, servername: target.hostname, rejectUnauthorized: opts.strictSSL !== false }));
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+async function sendOnce(url: URL, method: string, headers: Record<string, string>, opts: HubOptions, signal?: AbortSignal): Promise<http.IncomingMessage> {
+  const proxy = proxyFor(url, opts);
+  const isHttps = url.protocol === 'https:';
+  const base: https.RequestOptions = { method, headers, signal, rejectUnauthorized: opts.strictSSL !== false };
+  let request: http.ClientRequest;
+  if (proxy && isHttps) {
+    const socket = await tunnel(url, proxy, opts, signal);
+    request = https.request(url, { ...base, agent: false, createConnection: () => socket });
+  } else if (proxy) {
+    // Plain http through a proxy: absolute-form request line to the proxy itself.
+    request = http.request({ ...base, host: proxy.hostname, port: proxy.port || 80, path: url.href, headers: { ...headers, host: url.host, ...proxyAuth(proxy) } });
+  } else {
+    request = (isHttps ? https : http).request(url, base);
+  }
+  return new Promise((resolve, reject) => {
+    request.once('response', resolve);
+    request.once('error', reject);
+    request.end();
+  });
+}
+
+function retryAfterMs(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** Maps a failed answer to a typed error (and drains it so the socket is freed). */
+export function errorForStatus(res: http.IncomingMessage, what: string, repo: string): HubError {
+  res.resume();
+  const status = res.statusCode ?? 0;
+  if (status === 401 || status === 403) return new HubAuthError(repo, status);
+  if (status === 404) return new HubNotFoundError(what);
+  const header = res.headers['retry-after'];
+  return new HubHttpError(what, status, retryAfterMs(Array.isArray(header) ? header[0] : header));
+}
+
+/**
+ * One request with redirects followed (at most 5). The token goes only to the hub's own origin:
+ * the signed CDN URLs the hub redirects LFS files to must not see it. Status errors are the
+ * caller's to map (a Range answer may legitimately be 206 or 416).
+ */
+export async function hubRequest(url: string, opts: HubOptions, req: RequestOptions): Promise<HubResponse> {
+  const endpoint = new URL(hubEndpoint(opts));
+  let current = new URL(url);
+  let firstHeaders: http.IncomingHttpHeaders | undefined;
+  for (let hop = 0; hop <= 5; hop++) {
+    const headers: Record<string, string> = { 'user-agent': 'nanoforge-model-manager', ...req.headers };
+    if (opts.token && current.origin === endpoint.origin) headers.authorization = `Bearer ${opts.token}`;
+    let res: http.IncomingMessage;
+    try {
+      res = await sendOnce(current, req.method ?? 'GET', headers, opts, req.signal);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (UNREACHABLE.has(code)) throw new HubUnreachableError(current.origin, code, error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+    firstHeaders ??= res.headers;
+    const status = res.statusCode ?? 0;
+    const location = res.headers.location;
+    if ([301, 302, 303, 307, 308].includes(status) && location) {
+      res.resume();
+      current = new URL(location, current);
+      continue;
+    }
+    return { status, headers: res.headers, firstHeaders, body: res, url: current.href };
+  }
+  throw new HubError(`too many redirects for ${req.what}`);
+}
+
+/** A `fetch` for @huggingface/hub built on hubRequest, so listing uses the same proxy/token rules. */
+export function hubFetch(opts: HubOptions, repo: string, signal?: AbortSignal): typeof fetch {
+  return async (input, init) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const headers = Object.fromEntries(new Headers(init?.headers).entries());
+    delete headers.authorization; // hubRequest adds ours, for the hub origin only
+    const res = await hubRequest(url, opts, { method: 'GET', headers, signal: init?.signal ?? signal, what: `${repo} file list`, repo });
+    if (res.status >= 400) throw errorForStatus(res.body, `${repo} (${new URL(url).pathname})`, repo);
+    const outHeaders = new Headers();
+    for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) outHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
+    return new Response(Readable.toWeb(res.body) as ReadableStream<Uint8Array>, { status: res.status, headers: outHeaders });
+  };
+}
+
+/** One file of a repository as the hub lists it. */
+export interface RepoFile {
+  path: string;
+  size: number;
+  /** SHA-256 of the content for LFS/Xet files (the lfs oid). */
+  sha256?: string;
+  /** Git blob id (SHA-1 over "blob <size>\0" + content) for small files kept in git. */
+  gitOid?: string;
+}
+
+async function readJson(res: HubResponse): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res.body) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+/** The commit a revision (branch, tag or commit) points at: `GET /api/models/<repo>/revision/<rev>`. */
+export async function resolveRevision(repo: string, revision: string, opts: HubOptions, signal?: AbortSignal): Promise<string> {
+  const what = `${repo}@${revision}`;
+  const url = `${hubEndpoint(opts)}/api/models/${repo}/revision/${encodeURIComponent(revision)}`;
+  const res = await hubRequest(url, opts, { what, repo, signal, headers: { accept: 'application/json' } });
+  if (res.status >= 400) throw errorForStatus(res.body, what, repo);
+  const info = (await readJson(res)) as { sha?: unknown };
+  if (typeof info.sha !== 'string' || !/^[0-9a-f]{40}$/.test(info.sha)) throw new HubError(`the hub gave no commit id for ${what}`);
+  return info.sha;
+}
+
+/** Every file of the repository at `revision` (recursive listing, paged by the hub). */
+export async function listRepoFiles(repo: string, revision: string, opts: HubOptions, signal?: AbortSignal): Promise<RepoFile[]> {
+  const files: RepoFile[] = [];
+  const entries = listFiles({ repo: { type: 'model', name: repo }, revision, recursive: true, hubUrl: hubEndpoint(opts), fetch: hubFetch(opts, repo, signal) });
+  for await (const entry of entries) {
+    if (entry.type !== 'file') continue;
+    const sha256 = entry.lfs?.oid && /^[0-9a-f]{64}$/.test(entry.lfs.oid) ? entry.lfs.oid : undefined;
+    files.push({ path: entry.path, size: entry.lfs?.size ?? entry.size, sha256, gitOid: sha256 ? undefined : entry.oid });
+  }
+  return files;
+}
+
+/** The download URL of one file at one revision. */
+export function resolveUrl(repo: string, revision: string, file: string, opts: HubOptions): string {
+  const encoded = file.split('/').map(encodeURIComponent).join('/');
+  return `${hubEndpoint(opts)}/${repo}/resolve/${encodeURIComponent(revision)}/${encoded}`;
+}

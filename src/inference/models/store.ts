@@ -1,0 +1,280 @@
+// The models folder: downloaded models (one folder per id, each with its manifest), a registry of
+// local folders the user pointed at, and the pull that fills it. A pull lists the repository at the
+// revision, keeps only the folders a pipeline needs, checks free space, downloads into
+// `.incoming/<id>` (part files survive cancellation), validates, and renames the finished folder in.
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { AbortError } from '../pipeline/errors';
+import { isPinned, resolvePullSource, type PullSource } from './catalog';
+import { ensureFreeSpace, freeSpace as statfsFreeSpace, sizeOnDisk, type FreeSpaceFn } from './disk';
+import { DEFAULT_RETRY, fetchFile, partPath, ProgressTracker, retryDelay, sleep, type FetchContext, type PullProgress, type RetryPolicy } from './download';
+import { validateModelFolder, MODEL_FILES } from './folder';
+import { HubHttpError, hubEndpoint, listRepoFiles, resolveRevision, resolveUrl, type HubOptions, type RepoFile } from './hub';
+import { MANIFEST_FILE, readManifest, sha256File, verifyAgainstManifest, writeManifest, type ManifestFile, type ModelManifest, type VerifyReport } from './verify';
+
+/** Folders of the diffusers ONNX layout a text-to-image pipeline loads (vae_encoder is img2img only). */
+export const PIPELINE_FOLDERS = ['scheduler', 'tokenizer', 'text_encoder', 'unet', 'vae_decoder'];
+/** Weights in formats we never load, and TensorRT engines built for someone else's GPU. */
+const SKIPPED_FILES = /\.(safetensors|bin|ckpt|pt|pth|msgpack|h5|engine|plan|trt)$/i;
+const REGISTRY_FILE = 'local-models.json';
+const INCOMING = '.incoming';
+
+export class StoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+/** $NANOFORGE_MODELS, else ~/.cache/nanoforge/models. */
+export function defaultStoreDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.NANOFORGE_MODELS || path.join(os.homedir(), '.cache', 'nanoforge', 'models');
+}
+
+export interface InstalledModel {
+  id: string;
+  dir: string;
+  origin: 'downloaded' | 'local';
+  sizeBytes: number;
+  repo?: string;
+  revision?: string;
+  /** Local folders only: false when the registered folder is gone. */
+  present: boolean;
+}
+
+export interface PullOptions {
+  hub: HubOptions;
+  signal?: AbortSignal;
+  retry?: Partial<RetryPolicy>;
+  onProgress?: (p: PullProgress) => void;
+  log?: (line: string) => void;
+  freeSpace?: FreeSpaceFn;
+  /** Progress throttle (ms); tests use 0. */
+  progressThrottleMs?: number;
+  random?: () => number;
+}
+
+export interface PullResult {
+  id: string;
+  dir: string;
+  status: 'downloaded' | 'already-installed' | 'repaired';
+  repo: string;
+  commit: string;
+  totalBytes: number;
+  /** Files fetched in this run (repair: only the damaged ones). */
+  fetched: string[];
+}
+
+interface RegistryEntry { id: string; path: string; addedAt: string }
+
+/** Keeps the files a pipeline (or a preview decoder) needs; throws when a required one is absent. */
+export function selectModelFiles(files: RepoFile[], source: Pick<PullSource, 'repo' | 'revision' | 'kind' | 'fetchFolders'>): RepoFile[] {
+  const folders = source.fetchFolders ?? (source.kind === 'pipeline' ? PIPELINE_FOLDERS : ['vae_decoder']);
+  const chosen = files.filter((f) => {
+    const top = f.path.split('/')[0] ?? '';
+    if (SKIPPED_FILES.test(f.path)) return false;
+    return (f.path === MODEL_FILES.modelIndex && source.kind === 'pipeline') || (f.path.includes('/') && folders.includes(top));
+  });
+  const required = source.kind === 'pipeline'
+    ? [MODEL_FILES.modelIndex, MODEL_FILES.scheduler, MODEL_FILES.vocab, MODEL_FILES.merges, MODEL_FILES.textEncoder, MODEL_FILES.unet, MODEL_FILES.vaeDecoder]
+    : [MODEL_FILES.vaeDecoder];
+  const missing = required.filter((r) => !chosen.some((f) => f.path === r));
+  if (missing.length > 0) throw new StoreError(`${source.repo}@${source.revision} is not an ONNX export in the diffusers layout: it has no ${missing.join(', ')}`);
+  return chosen.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** Retries listing-type calls on 429/5xx only; an unreachable hub fails at once (offline). */
+async function withHubRetry<T>(what: () => Promise<T>, policy: RetryPolicy, opts: PullOptions): Promise<T> {
+  for (let failures = 1; ; failures++) {
+    try {
+      return await what();
+    } catch (error) {
+      const wait = error instanceof HubHttpError && failures < policy.maxAttempts ? retryDelay(error, failures, policy, opts.random) : undefined;
+      if (wait === undefined) throw error;
+      opts.log?.(`${(error as Error).message}; retrying in ${(wait / 1000).toFixed(1)}s`);
+      await sleep(wait, opts.signal);
+    }
+  }
+}
+
+export class ModelStore {
+  constructor(readonly root: string) {}
+
+  modelDir(id: string): string {
+    if (!/^[\w.@-]+$/.test(id) || id.startsWith('.')) throw new StoreError(`"${id}" is not a valid model id`);
+    return path.join(this.root, id);
+  }
+
+  incomingDir(id: string): string {
+    return path.join(this.root, INCOMING, id);
+  }
+
+  /** Downloads a catalog id or owner/repo[@revision]; resumes what an earlier run left. */
+  async pull(spec: string | PullSource, opts: PullOptions): Promise<PullResult> {
+    const source = typeof spec === 'string' ? resolvePullSource(spec) : spec;
+    const policy = { ...DEFAULT_RETRY, ...opts.retry };
+    const finalDir = this.modelDir(source.id);
+    const existing = await readManifest(finalDir).catch(() => undefined);
+    if (existing) return { id: source.id, dir: finalDir, status: 'already-installed', repo: existing.source.repo, commit: existing.source.commit, totalBytes: sum(existing.files), fetched: [] };
+    if (await exists(finalDir)) throw new StoreError(`${finalDir} already exists and is not a Nanoforge download; remove it or pick another id`);
+    const commit = isPinned(source.revision) ? source.revision : await withHubRetry(() => resolveRevision(source.repo, source.revision, opts.hub, opts.signal), policy, opts);
+    const listing = await withHubRetry(() => listRepoFiles(source.repo, commit, opts.hub, opts.signal), policy, opts);
+    const files = selectModelFiles(listing, { ...source, revision: commit });
+    const incoming = this.incomingDir(source.id);
+    const fetched = await this.fetchAll(source.repo, commit, files, incoming, policy, opts);
+    const manifest: ModelManifest = {
+      format: 1,
+      id: source.id,
+      kind: source.kind,
+      source: { endpoint: hubEndpoint(opts.hub), repo: source.repo, revision: source.revision, commit },
+      downloadedAt: new Date().toISOString(),
+      files: fetched,
+    };
+    await writeManifest(incoming, manifest);
+    if (source.kind === 'pipeline') await validateModelFolder(incoming);
+    await fs.rename(incoming, finalDir);
+    opts.log?.(`installed ${source.repo}@${commit.slice(0, 12)} as ${source.id} in ${finalDir}`);
+    return { id: source.id, dir: finalDir, status: 'downloaded', repo: source.repo, commit, totalBytes: sum(fetched), fetched: fetched.map((f) => f.path) };
+  }
+
+  /** Checks space, then fetches every file into `dir` (skipping complete ones); returns the manifest list. */
+  private async fetchAll(repo: string, commit: string, files: RepoFile[], dir: string, policy: RetryPolicy, opts: PullOptions): Promise<ManifestFile[]> {
+    const onDisk = await Promise.all(files.map((f) => Promise.all([fileSize(path.join(dir, f.path)), fileSize(partPath(path.join(dir, f.path)))])));
+    const have = onDisk.reduce((total, [done, part], i) => total + (done === files[i]?.size ? done : Math.max(0, Math.min(part, files[i]?.size ?? 0))), 0);
+    const total = sum(files);
+    await fs.mkdir(this.root, { recursive: true });
+    await ensureFreeSpace(this.root, total - have, opts.freeSpace ?? statfsFreeSpace);
+    const tracker = new ProgressTracker(total, files.length, opts.onProgress, { throttleMs: opts.progressThrottleMs });
+    tracker.preload(have);
+    const ctx: FetchContext = { hub: opts.hub, repo, retry: policy, signal: opts.signal, log: opts.log, random: opts.random, onBytes: (delta) => tracker.add(delta) };
+    const result: ManifestFile[] = [];
+    for (const [index, file] of files.entries()) {
+      if (opts.signal?.aborted) throw new AbortError('Download cancelled; the next pull resumes from the .part files.');
+      tracker.startFile(file.path, index);
+      const dest = path.join(dir, file.path);
+      const complete = onDisk[index]?.[0] === file.size ? await sha256File(dest, opts.signal) : undefined;
+      if (complete && (!file.sha256 || complete === file.sha256)) {
+        result.push({ path: file.path, size: file.size, sha256: complete });
+        continue;
+      }
+      if (complete) await fs.rm(dest); // a finished file from an earlier run that no longer matches
+      const sha256 = await fetchFile({ ...file, url: resolveUrl(repo, commit, file.path, opts.hub), dest }, ctx);
+      result.push({ path: file.path, size: file.size, sha256 });
+    }
+    tracker.finish();
+    return result;
+  }
+
+  /** Re-fetches only the files `verify` finds damaged, from the manifest's commit. */
+  async repair(id: string, opts: PullOptions): Promise<PullResult & { report: VerifyReport }> {
+    const dir = this.modelDir(id);
+    const manifest = await readManifest(dir);
+    if (!manifest) throw new StoreError(`${id} has no ${MANIFEST_FILE}: only downloaded models can be repaired`);
+    const report = await verifyAgainstManifest(dir, manifest, { signal: opts.signal });
+    const damaged = manifest.files.filter((f) => report.problems.some((p) => p.path === f.path));
+    for (const f of damaged) await fs.rm(path.join(dir, f.path), { force: true });
+    const files: RepoFile[] = damaged.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 }));
+    await this.fetchAll(manifest.source.repo, manifest.source.commit, files, dir, { ...DEFAULT_RETRY, ...opts.retry }, opts);
+    return { id, dir, status: 'repaired', repo: manifest.source.repo, commit: manifest.source.commit, totalBytes: sum(manifest.files), fetched: damaged.map((f) => f.path), report };
+  }
+
+  async verify(id: string, opts: { signal?: AbortSignal } = {}): Promise<VerifyReport & { id: string; hasManifest: boolean }> {
+    const found = (await this.list()).find((m) => m.id === id);
+    if (!found) throw new StoreError(`no model "${id}" in ${this.root}`);
+    const manifest = await readManifest(found.dir);
+    if (manifest) return { id, hasManifest: true, ...(await verifyAgainstManifest(found.dir, manifest, opts)) };
+    // A local folder has nothing to hash against: check its layout with the core's validator.
+    await validateModelFolder(found.dir);
+    return { id, hasManifest: false, dir: found.dir, ok: true, checked: 0, problems: [] };
+  }
+
+  async list(): Promise<InstalledModel[]> {
+    const models: InstalledModel[] = [];
+    const entries = await fs.readdir(this.root, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [];
+      throw error;
+    });
+    for (const entry of entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).sort((a, b) => a.name.localeCompare(b.name))) {
+      const dir = path.join(this.root, entry.name);
+      const manifest = await readManifest(dir).catch(() => undefined);
+      if (!manifest && !(await exists(path.join(dir, MODEL_FILES.modelIndex)))) continue;
+      models.push({ id: entry.name, dir, origin: 'downloaded', sizeBytes: await sizeOnDisk(dir), repo: manifest?.source.repo, revision: manifest?.source.commit, present: true });
+    }
+    for (const local of await this.readRegistry()) {
+      const present = await exists(local.path);
+      models.push({ id: local.id, dir: local.path, origin: 'local', sizeBytes: present ? await sizeOnDisk(local.path) : 0, present });
+    }
+    return models;
+  }
+
+  /** Registers a folder the user already has, after the core's validator accepts it. */
+  async add(folder: string, id?: string): Promise<InstalledModel> {
+    const dir = path.resolve(folder);
+    const info = await validateModelFolder(dir);
+    const chosen = id ?? (slug(path.basename(dir)) || slug(info.modelId));
+    this.modelDir(chosen); // validates the id
+    const taken = (await this.list()).find((m) => m.id === chosen);
+    if (taken) throw new StoreError(`a model called "${chosen}" is already listed (${taken.dir}); choose another id with --id`);
+    const registry = await this.readRegistry();
+    registry.push({ id: chosen, path: dir, addedAt: new Date().toISOString() });
+    await this.writeRegistry(registry);
+    return { id: chosen, dir, origin: 'local', sizeBytes: await sizeOnDisk(dir), present: true };
+  }
+
+  /** Deletes a downloaded model (and its unfinished download); only unregisters a local folder. */
+  async remove(id: string): Promise<{ id: string; deleted: boolean; dir: string }> {
+    const registry = await this.readRegistry();
+    const local = registry.find((r) => r.id === id);
+    if (local) {
+      await this.writeRegistry(registry.filter((r) => r !== local));
+      return { id, deleted: false, dir: local.path };
+    }
+    const dir = this.modelDir(id);
+    const hadIncoming = await exists(this.incomingDir(id));
+    await fs.rm(this.incomingDir(id), { recursive: true, force: true });
+    if (!(await readManifest(dir).catch(() => undefined))) {
+      if (hadIncoming) return { id, deleted: true, dir: this.incomingDir(id) };
+      throw new StoreError(`no downloaded model "${id}" in ${this.root} (folders without ${MANIFEST_FILE} are not deleted)`);
+    }
+    await fs.rm(dir, { recursive: true });
+    return { id, deleted: true, dir };
+  }
+
+  private async readRegistry(): Promise<RegistryEntry[]> {
+    try {
+      const data = JSON.parse(await fs.readFile(path.join(this.root, REGISTRY_FILE), 'utf8')) as { models?: RegistryEntry[] };
+      return (data.models ?? []).filter((m) => typeof m.id === 'string' && typeof m.path === 'string');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new StoreError(`${path.join(this.root, REGISTRY_FILE)} is unreadable (${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+
+  private async writeRegistry(models: RegistryEntry[]): Promise<void> {
+    await fs.mkdir(this.root, { recursive: true });
+    const file = path.join(this.root, REGISTRY_FILE);
+    await fs.writeFile(`${file}.tmp`, `${JSON.stringify({ version: 1, models }, null, 2)}\n`);
+    await fs.rename(`${file}.tmp`, file);
+  }
+}
+
+function slug(name: string): string {
+  return name.toLowerCase().replace(/[^\w.@-]+/g, '-').replace(/^[.-]+/, '');
+}
+
+function sum(files: { size: number }[]): number {
+  return files.reduce((total, f) => total + f.size, 0);
+}
+
+async function fileSize(file: string): Promise<number> {
+  return fs.stat(file).then((s) => s.size, (error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return -1;
+    throw error;
+  });
+}
+
+async function exists(file: string): Promise<boolean> {
+  return (await fileSize(file)) >= 0;
+}
+
