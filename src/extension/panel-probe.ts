@@ -55,6 +55,7 @@ export type PanelTestRequest =
 export interface PanelTestState {
   open: boolean;
   visible: boolean;
+  viewColumn: number | undefined;
   fromWebview: WebviewMessage[];
   rejections: string[];
   toWebview: PanelProbe['toWebview'];
@@ -91,7 +92,7 @@ export function registerPanelTestHook(
     }
     const p = current();
     return {
-      open: p !== undefined, visible: p?.panel.visible ?? false,
+      open: p !== undefined, visible: p?.panel.visible ?? false, viewColumn: p?.panel.viewColumn,
       fromWebview: p ? [...p.probe.fromWebview] : [], rejections: p ? [...p.probe.rejections] : [], toWebview: p ? [...p.probe.toWebview] : [],
     };
   });

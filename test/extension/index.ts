@@ -9,6 +9,7 @@ import './packaged.test';
 import './assets.test';
 import './commands.test';
 import './trust.test';
+import './panel.test';
 
 export function run(): Promise<void> {
   return runSuites();

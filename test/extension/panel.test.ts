@@ -1,0 +1,137 @@
+// The generator panel inside a real VS Code with the oracle model (the harness points
+// nanoforge.model at it): Generate Image opens it, a generation shows candidates in the real
+// webview, Save writes the file, hostile messages are refused, and the panel comes back after
+// being hidden and through its serializer. Driven through the test-only command the panel
+// registers outside Production mode (src/extension/panel-probe.ts).
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { PanelTestRequest, PanelTestState } from '../../src/extension/panel-probe';
+import type { Services } from '../../src/extension/services';
+import { exists, pngSize, scratch, services, withHooks, workspaceRoot } from './shell-helpers';
+
+const HOOK = 'nanoforge.test.generatorPanel';
+
+function hook(req: PanelTestRequest): Thenable<PanelTestState> {
+  return vscode.commands.executeCommand<PanelTestState>(HOOK, req);
+}
+
+/** Polls the panel until `probe` finds what it looks for (the webview is asynchronous). */
+async function until<T>(probe: (s: PanelTestState) => T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: PanelTestState | undefined;
+  while (Date.now() < end) {
+    last = await hook({ op: 'state' });
+    const found = probe(last);
+    if (found !== undefined) return found;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`gave up waiting for ${what}; last state: ${JSON.stringify(last).slice(0, 1500)}`);
+}
+
+const count = (s: PanelTestState, type: string): number => s.fromWebview.filter((m) => m.type === type).length;
+
+describe('generator panel (real VS Code)', function () {
+  this.timeout(120_000);
+  let s: Services;
+  let dir: vscode.Uri;
+  let generationId = '';
+  const rel = (name: string): string => `nanoforge-test/panel/${name}`;
+
+  before(async function () {
+    s = await services();
+    if (!(await vscode.commands.getCommands(true)).includes(HOOK)) this.skip(); // packaged (Production) run
+    dir = await scratch('panel');
+  });
+  after(async () => {
+    if ((await vscode.commands.getCommands(true)).includes(HOOK)) await hook({ op: 'close' });
+  });
+
+  it('"Generate Image" opens the panel, which loads and reports the model', async () => {
+    await vscode.commands.executeCommand('nanoforge.generateImage', {
+      prompt: 'a red fox', kind: 'icon', width: 64, height: 64, target: rel('fox.png'), mode: 'panel',
+    });
+    const state = await until((st) => (count(st, 'ready') > 0 ? st : undefined), 'the webview to say ready');
+    assert.equal(state.open, true);
+    assert.ok(state.toWebview.some((m) => m.type === 'init'));
+    await until((st) => st.toWebview.find((m) => m.type === 'modelInfo'), 'model info');
+    assert.deepEqual(state.rejections, []);
+  });
+
+  it('generates with the oracle model and the webview shows the candidates', async () => {
+    await hook({
+      op: 'send',
+      message: { type: 'generate', request: { prompt: 'a red fox', negativePrompt: '', kind: 'icon', width: 64, height: 64, count: 2, steps: 2, seed: 7, target: rel('fox.png') } },
+    });
+    const result = await until((st) => st.toWebview.find((m) => m.type === 'result' || m.type === 'failed'), 'the generation to end');
+    assert.equal(result.type, 'result', `generation failed: ${result.text ?? ''}`);
+    assert.equal(result.candidates, 2);
+    generationId = result.generationId!;
+    const rendered = await until((st) => st.fromWebview.find((m) => m.type === 'rendered' && m.generationId === generationId), 'the webview to render');
+    assert.deepEqual(rendered, { type: 'rendered', generationId, candidates: 2 });
+    const state = await hook({ op: 'state' });
+    assert.ok(state.toWebview.some((m) => m.type === 'progress' && m.generationId === generationId), 'progress reached the webview');
+  });
+
+  it('Save writes the chosen candidate inside the workspace and records it in history', async () => {
+    const target = vscode.Uri.joinPath(dir, 'fox.png');
+    const before = s.history.list().length;
+    await hook({ op: 'send', message: { type: 'save', candidate: { generationId, index: 1 }, target: rel('fox.png') } });
+    for (let i = 0; i < 200 && !(await exists(target)); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(await exists(target), true, `${target.fsPath} was written`);
+    assert.deepEqual(pngSize(await vscode.workspace.fs.readFile(target)), { width: 64, height: 64 });
+    await until((st) => st.toWebview.find((m) => m.type === 'notice' && m.text === `Saved ${rel('fox.png')}`), 'the saved notice');
+    assert.equal(s.history.list().length, before + 1);
+    assert.equal(s.history.list()[0]?.seed, 8, 'candidate 1 of seed 7 used seed 8');
+  });
+
+  it('refuses hostile messages with a logged reason and writes nothing', async () => {
+    const before = (await hook({ op: 'state' })).rejections.length;
+    const outside = '../outside-panel.png';
+    await hook({ op: 'send', message: { type: 'save', candidate: { generationId, index: 0 }, target: outside } });
+    await hook({ op: 'send', message: { type: 'runCommand', command: 'workbench.action.quit' } });
+    await hook({ op: 'send', message: { type: 'generate', request: { prompt: 'x'.repeat(20_000) } } });
+    const state = await hook({ op: 'state' });
+    const reasons = state.rejections.slice(before);
+    assert.equal(reasons.length, 3);
+    assert.match(reasons[0]!, /leaves the workspace folder/);
+    assert.match(reasons[1]!, /unknown message type "runCommand"/);
+    assert.match(reasons[2]!, /at most 16384/);
+    assert.equal(await exists(vscode.Uri.joinPath(workspaceRoot(), '..', 'outside-panel.png')), false);
+  });
+
+  it('Save to an existing file follows the overwrite policy (copy when told never to overwrite)', async () => {
+    await withHooks(s, { confirm: async () => 'copy' }, async () => {
+      await hook({ op: 'send', message: { type: 'save', candidate: { generationId, index: 0 }, target: rel('fox.png') } });
+      const copy = vscode.Uri.joinPath(dir, 'fox-1.png');
+      for (let i = 0; i < 200 && !(await exists(copy)); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(await exists(copy), true);
+    });
+  });
+
+  it('comes back with its candidates after being hidden (state via getState/setState)', async () => {
+    const shown = await hook({ op: 'state' });
+    assert.equal(shown.visible, true);
+    const renderedBefore = shown.fromWebview.filter((m) => m.type === 'rendered' && m.generationId === generationId).length;
+    // A text editor in the panel's group hides it; retainContextWhenHidden is off, so the webview goes.
+    const doc = await vscode.workspace.openTextDocument({ content: 'hides the panel' });
+    await vscode.window.showTextDocument(doc, { viewColumn: shown.viewColumn, preview: false });
+    await until((st) => (st.visible ? undefined : st), 'the panel to be hidden');
+    await hook({ op: 'open' });
+    // The reloaded webview reports the candidates it restored from its own saved state.
+    const back = await until((st) => {
+      const rendered = st.fromWebview.filter((m) => m.type === 'rendered' && m.generationId === generationId);
+      return rendered.length > renderedBefore ? rendered.at(-1) : undefined;
+    }, 'the webview to restore its candidates');
+    assert.deepEqual(back, { type: 'rendered', generationId, candidates: 2 });
+    await vscode.window.showTextDocument(doc).then(() => vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor'));
+  });
+
+  it('the registered serializer revives a panel of its view type', async () => {
+    await hook({ op: 'close' });
+    assert.equal((await hook({ op: 'state' })).open, false);
+    await hook({ op: 'reviveFresh' });
+    const state = await until((st) => (count(st, 'ready') > 0 ? st : undefined), 'the revived webview to say ready');
+    assert.equal(state.open, true);
+    assert.ok(state.toWebview.some((m) => m.type === 'init'));
+  });
+});
