@@ -89,6 +89,15 @@ export interface OpenOptions {
   threads?: number;
 }
 
+/** Receives the wall time of every bare `session.run` (benchmarks measure pipeline overhead with it). */
+export type RunObserver = (file: string, ms: number) => void;
+let runObserver: RunObserver | undefined;
+
+/** Sets (or, with undefined, clears) the process-wide observer of bare `session.run` times. */
+export function setRunObserver(observer: RunObserver | undefined): void {
+  runObserver = observer;
+}
+
 class OrtModelSession implements ModelSession {
   readonly inputs: IoInfo[];
   readonly outputs: IoInfo[];
@@ -110,7 +119,9 @@ class OrtModelSession implements ModelSession {
     }
     let results: ort.InferenceSession.ReturnType;
     try {
+      const started = runObserver ? performance.now() : 0;
       results = await this.session.run(ortFeeds, outputNames);
+      runObserver?.(this.file, performance.now() - started);
     } catch (error) {
       const shapes = Object.entries(feeds).map(([name, f]) => `${name} [${f.dims.join(', ')}]`).join(', ');
       throw new Error(`${this.file}: inference failed with ${shapes}: ${summariseOrtError(error)}`);
