@@ -17,3 +17,7 @@ export type { LoadOptions } from './pipeline/text-to-image';
 export type { Pipeline, PipelineInfo } from './pipeline/types';
 export { InvalidRequestError, AbortError } from './pipeline/errors';
 export { LIMITS as GENERATION_LIMITS } from './pipeline/check-inputs';
+// Worker process client (the extension host imports src/inference/worker/client directly, never this file).
+export { WorkerClient, WorkerCrashedError, WorkerError } from './worker/client';
+export type { WorkerClientOptions, WorkerGenerateCallbacks, WorkerProgress } from './worker/client';
+export type { WorkerGenerateRequest, WorkerRequest, WorkerEvent } from './worker/protocol';

@@ -187,9 +187,18 @@ function bindingDir(): string {
   return path.join(path.dirname(pkg), 'bin', 'napi-v6', process.platform, process.arch);
 }
 
+/**
+ * Failures that depend on the machine, not the model (no GPU adapter, missing provider library):
+ * remembered for the life of the process so switching models does not probe the GPU again.
+ */
+const MACHINE_FAILURE = /adapter|Failed to load shared library|backend not found|not installed/i;
+const machineFailures = new Map<ConcreteDevice, string>();
+
 /** Why `provider` cannot work in this install, without trying it (undefined: worth trying). */
 function unavailableReason(provider: ConcreteDevice): string | undefined {
   if (provider === 'cpu') return undefined;
+  const known = machineFailures.get(provider);
+  if (known) return known;
   const supported = ort.listSupportedBackends().map((b) => b.name);
   if (!supported.includes(provider)) {
     return `this onnxruntime-node build has no '${provider}' provider on ${process.platform} (it has: ${supported.join(', ')})`;
@@ -248,6 +257,7 @@ export async function openSessionSet(dir: string, files: SessionFile[], device: 
     const skip = unavailableReason(provider);
     const reason = skip ?? (await tryOpen(dir, files, provider, threads));
     if (typeof reason !== 'string') return { sessions: reason, device: provider, fallbacks };
+    if (MACHINE_FAILURE.test(reason)) machineFailures.set(provider, reason.replace(/ \(while opening [^)]*\)$/, ''));
     fallbacks.push({ provider, ok: false, reason });
     options.log?.(`Execution provider '${provider}' unavailable: ${reason}`);
   }

@@ -172,7 +172,11 @@ export class WorkerClient {
     try {
       event = parseWorkerEvent(raw);
     } catch (error) {
-      this.opts.log?.(`Ignored an invalid message from the image worker: ${error instanceof Error ? error.message : String(error)}`);
+      const reason = error instanceof Error ? error.message : String(error);
+      this.opts.log?.(`Invalid message from the image worker: ${reason}`);
+      // A malformed reply must not leave its caller waiting forever.
+      const id = (raw as { id?: unknown } | null)?.id;
+      if (typeof id === 'number') this.settle(id, (p) => p.reject(new Error(`The image worker sent an invalid reply: ${reason}`)));
       return;
     }
     switch (event.type) {
