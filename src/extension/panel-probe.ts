@@ -30,7 +30,7 @@ export class PanelProbe {
       type: m.type,
       ...('generationId' in m ? { generationId: m.generationId } : {}),
       ...(m.type === 'result' ? { candidates: m.candidates.length } : {}),
-      ...(m.type === 'notice' || m.type === 'failed' ? { text: m.type === 'notice' ? m.text : m.message } : {}),
+      ...(m.type === 'notice' ? { text: m.text } : m.type === 'failed' ? { text: m.message } : m.type === 'init' && m.prefill.prompt ? { text: m.prefill.prompt } : {}),
     });
   }
 }

@@ -46,13 +46,16 @@ export class GeneratorPanel implements vscode.Disposable {
   private modelError: string | undefined;
   private prefill: PanelInit = {};
   private folder: vscode.WorkspaceFolder | undefined;
+  /** True between the webview's "ready" and the panel being hidden (which unloads the webview). */
+  private live = false;
 
   static show(services: Services, init: GeneratorPanelInit = {}): GeneratorPanel {
     const existing = GeneratorPanel.current;
     if (existing) {
       existing.setInit(init);
       existing.panel.reveal();
-      existing.sendInit();
+      // A hidden webview is gone (no retained context); it gets the prefill when it says "ready".
+      if (existing.live) existing.sendInit();
       return existing;
     }
     const panel = vscode.window.createWebviewPanel(
@@ -79,6 +82,7 @@ export class GeneratorPanel implements vscode.Disposable {
     panel.webview.html = this.html();
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
+      panel.onDidChangeViewState(() => { if (!panel.visible) this.live = false; }),
       panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
       services.history.onDidChange(() => this.post({ type: 'history', entries: historyViews(services) })),
     );
@@ -172,6 +176,7 @@ export class GeneratorPanel implements vscode.Disposable {
   }
 
   private async onReady(): Promise<void> {
+    this.live = true;
     this.sendInit();
     if (this.needsReplay || this.running) {
       this.needsReplay = false;

@@ -99,7 +99,7 @@ describe('generator panel (real VS Code)', function () {
     assert.equal(await exists(vscode.Uri.joinPath(workspaceRoot(), '..', 'outside-panel.png')), false);
   });
 
-  it('Save to an existing file follows the overwrite policy (copy when told never to overwrite)', async () => {
+  it('Save onto an existing file asks first and honours "Save as Copy"', async () => {
     await withHooks(s, { confirm: async () => 'copy' }, async () => {
       await hook({ op: 'send', message: { type: 'save', candidate: { generationId, index: 0 }, target: rel('fox.png') } });
       const copy = vscode.Uri.joinPath(dir, 'fox-1.png');
@@ -116,13 +116,15 @@ describe('generator panel (real VS Code)', function () {
     const doc = await vscode.workspace.openTextDocument({ content: 'hides the panel' });
     await vscode.window.showTextDocument(doc, { viewColumn: shown.viewColumn, preview: false });
     await until((st) => (st.visible ? undefined : st), 'the panel to be hidden');
-    await hook({ op: 'open' });
+    // Opening it again from a command while hidden: the prefill must reach the reloaded webview.
+    await hook({ op: 'open', init: { prompt: 'a second prompt' } });
     // The reloaded webview reports the candidates it restored from its own saved state.
     const back = await until((st) => {
       const rendered = st.fromWebview.filter((m) => m.type === 'rendered' && m.generationId === generationId);
       return rendered.length > renderedBefore ? rendered.at(-1) : undefined;
     }, 'the webview to restore its candidates');
     assert.deepEqual(back, { type: 'rendered', generationId, candidates: 2 });
+    await until((st) => st.toWebview.find((m) => m.type === 'init' && m.text === 'a second prompt'), 'the prefill to be sent after ready');
     await vscode.window.showTextDocument(doc).then(() => vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor'));
   });
 
