@@ -23,8 +23,14 @@ const MIME: Record<ImageInfo['format'], string> = {
   png: 'image/png', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', bmp: 'image/bmp', ico: 'image/x-icon', svg: 'image/svg+xml', avif: 'image/avif',
 };
 
+/** Escapes what would start emphasis, code, links, HTML or tables inside a line of prose. */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, '\\$&').replace(/\r?\n/g, ' ');
+  return text.replace(/[\\`*_[\]<>|~]/g, '\\$&').replace(/\r?\n/g, ' ');
+}
+
+/** A code span; backslash escapes are literal inside one, so only backticks are replaced. */
+export function codeSpan(text: string): string {
+  return `\`${text.replace(/`/g, "'").replace(/\r?\n/g, ' ')}\``;
 }
 
 export function commandLink(title: string, command: string, args: unknown, tooltip: string): string {
@@ -61,7 +67,7 @@ async function existingHover(ref: ResolvedReference, regenerate: string): Promis
   const facts = [info ? `${info.width} × ${info.height} px` : undefined, info?.format.toUpperCase(), formatBytes(stat.size)].filter(Boolean).join(' · ');
   const parts: string[] = [];
   if (bytes && info) parts.push(thumbnail(bytes, info, ref.target));
-  parts.push(`\`${escapeMarkdown(vscode.workspace.asRelativePath(ref.target))}\` — ${escapeMarkdown(facts)}`);
+  parts.push(`${codeSpan(vscode.workspace.asRelativePath(ref.target))} — ${escapeMarkdown(facts)}`);
   if (meta) parts.push(...metadataLines(meta));
   parts.push([
     commandLink('Open', 'vscode.open', [ref.target.toString()], 'Open the image'),
@@ -72,7 +78,7 @@ async function existingHover(ref: ResolvedReference, regenerate: string): Promis
 }
 
 function missingHover(ref: ResolvedReference, plan: string, generate: string): string[] {
-  const where = `\`${escapeMarkdown(vscode.workspace.asRelativePath(ref.target))}\``;
+  const where = codeSpan(vscode.workspace.asRelativePath(ref.target));
   if (ref.refused) return [`${where} — missing`, `Outside the workspace: ${escapeMarkdown(ref.refused)}`];
   return [`${where} — missing · ${generate}`, plan];
 }
@@ -101,7 +107,7 @@ async function directiveHover(document: vscode.TextDocument, d: Directive, servi
   if (!args) return [`**Nanoforge directive** — ${spec}`, ref?.refused ? escapeMarkdown(ref.refused) : ''];
   const link = (title: string) => commandLink(title, COMMAND_GENERATE_FROM_DIRECTIVE, args, `${title} from this directive`);
   if (ref?.exists) return [`**Nanoforge directive** — ${spec}`, ...(await existingHover(ref, link('Regenerate')))];
-  const target = `\`${escapeMarkdown(vscode.workspace.asRelativePath(vscode.Uri.parse(args.target)))}\``;
+  const target = codeSpan(vscode.workspace.asRelativePath(vscode.Uri.parse(args.target)));
   return [`**Nanoforge directive** — ${spec}`, `${target} — missing · ${link('Generate')}`];
 }
 

@@ -10,6 +10,7 @@ import './assets.test';
 import './commands.test';
 import './trust.test';
 import './panel.test';
+import './references.test';
 
 export function run(): Promise<void> {
   return runSuites();
