@@ -1,0 +1,255 @@
+// Converts a whole model folder (diffusers/optimum ONNX layout): every `*.onnx` is converted, the
+// configs, tokenizer and scheduler are copied, the result is verified against the original, and a
+// manifest records what was done. Everything is written into a hidden sibling folder that is
+// renamed into place at the end and removed on any error, so no half-written model folder appears.
+import { randomBytes } from 'node:crypto';
+import { constants, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { validateModelFolder } from '../folder';
+import { OnnxSource, writeOnnx } from '../onnx-io';
+import { NANOFORGE_VERSION } from '../../version';
+import { convertToFloat16, type ConvertedGraph } from './fp16';
+import { quantizeWeights, type WeightStats } from './weights';
+import { verifyConversion, type VerificationReport, type VerifyOptions } from './verify';
+
+export type QuantizeTarget = 'fp16' | 'int8' | 'int4';
+export const QUANTIZE_TARGETS: readonly QuantizeTarget[] = ['fp16', 'int8', 'int4'];
+export const MANIFEST_FILE = 'nanoforge-quantize.json';
+/** Weights with fewer elements stay float unless --min-size says otherwise. */
+export const DEFAULT_MIN_SIZE = 1024;
+
+export interface QuantizeProgress {
+  phase: 'convert' | 'copy' | 'verify' | 'done';
+  /** Model file being converted, relative to the folder. */
+  component?: string;
+  /** Bytes of weights converted so far, of `total`. */
+  done: number;
+  total: number;
+  message?: string;
+}
+
+export interface QuantizeOptions {
+  to: QuantizeTarget;
+  minSize?: number;
+  /** Replace a non-empty existing target. */
+  force?: boolean;
+  /** Keep float32 graph inputs/outputs for fp16 (default true). */
+  keepIoTypes?: boolean;
+  /** false skips verification (the manifest then says 'unverified'). */
+  verify?: boolean | VerifyOptions;
+  signal?: AbortSignal;
+  onProgress?: (p: QuantizeProgress) => void;
+}
+
+export interface ComponentReport {
+  file: string;
+  bytesBefore: number;
+  bytesAfter: number;
+  externalData: string | null;
+  tensorsConverted: number;
+  tensorsKept: number;
+  castsInserted: number;
+  fp32Nodes: number;
+  ioTypes: 'float32' | 'float16';
+  weights?: WeightStats;
+}
+
+export interface QuantizeManifest {
+  format: 1;
+  tool: string;
+  created: string;
+  source: string;
+  to: QuantizeTarget;
+  minSize: number;
+  components: ComponentReport[];
+  bytesBefore: number;
+  bytesAfter: number;
+  verification: VerificationReport | null;
+  /** 'good' only when every measured error is within the documented thresholds. */
+  verdict: 'good' | 'failed' | 'unverified';
+}
+
+export class QuantizeTargetError extends Error {
+  constructor(readonly target: string, problem: string) {
+    super(`${target}: ${problem}`);
+    this.name = 'QuantizeTargetError';
+  }
+}
+
+async function listOnnxFiles(dir: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await fs.readdir(path.join(dir, rel), { withFileTypes: true })) {
+    const child = path.join(rel, entry.name);
+    if (entry.isDirectory()) out.push(...(await listOnnxFiles(dir, child)));
+    else if (entry.isFile() && entry.name.endsWith('.onnx')) out.push(child);
+  }
+  return out.sort();
+}
+
+async function fileSize(file: string): Promise<number> {
+  return (await fs.stat(file)).size;
+}
+
+/** Refuses targets we must not touch, before anything is written. */
+async function checkTarget(input: string, output: string, force: boolean): Promise<void> {
+  const rel = path.relative(input, output);
+  if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) throw new QuantizeTargetError(output, 'the output folder must not be the input folder or inside it');
+  const existing = await fs.stat(output).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw new QuantizeTargetError(output, `cannot be inspected (${error.code ?? error.message})`);
+  });
+  if (existing && !existing.isDirectory()) throw new QuantizeTargetError(output, 'exists and is not a folder');
+  if (existing && (await fs.readdir(output)).length > 0 && !force) throw new QuantizeTargetError(output, 'already exists and is not empty (use --force to replace it)');
+  const parent = path.dirname(output);
+  await fs.mkdir(parent, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    throw new QuantizeTargetError(output, `cannot create the parent folder ${parent} (${error.code ?? error.message})`);
+  });
+  await fs.access(parent, constants.W_OK).catch((error: NodeJS.ErrnoException) => {
+    throw new QuantizeTargetError(output, `the folder ${parent} is not writable (${error.code ?? error.message})`);
+  });
+}
+
+async function convertGraph(source: OnnxSource, opts: QuantizeOptions): Promise<ConvertedGraph & { weights?: WeightStats }> {
+  if (opts.to === 'fp16') return convertToFloat16(source, { keepIoTypes: opts.keepIoTypes ?? true });
+  return quantizeWeights(source, { bits: opts.to === 'int4' ? 4 : 8, minSize: opts.minSize ?? DEFAULT_MIN_SIZE });
+}
+
+interface ConvertState { done: number; total: number }
+
+async function convertComponent(input: string, temp: string, file: string, opts: QuantizeOptions, state: ConvertState): Promise<{ report: ComponentReport; consumed: string[] }> {
+  const source = await OnnxSource.open(path.join(input, file));
+  try {
+    const external = source.externalFiles();
+    const before = (await fileSize(source.file)) + (await sumSizes(external.map((e) => path.join(path.dirname(source.file), e))));
+    const converted = await convertGraph(source, opts);
+    const outFile = path.join(temp, file);
+    await fs.mkdir(path.dirname(outFile), { recursive: true });
+    const start = state.done;
+    const written = await writeOnnx(outFile, converted.model, converted.tensors, {
+      external: external.length > 0 ? true : 'auto',
+      signal: opts.signal,
+      onTensor: (done, total) => {
+        state.done = start + (total > 0 ? (done / total) * before : 0);
+        opts.onProgress?.({ phase: 'convert', component: file, done: Math.round(state.done), total: state.total });
+      },
+    });
+    state.done = start + before;
+    const report: ComponentReport = {
+      file: file.split(path.sep).join('/'),
+      bytesBefore: before,
+      bytesAfter: written.modelBytes + written.dataBytes,
+      externalData: written.dataFile ?? null,
+      tensorsConverted: converted.stats.converted,
+      tensorsKept: converted.stats.kept,
+      castsInserted: converted.stats.castsInserted,
+      fp32Nodes: converted.stats.fp32Nodes,
+      ioTypes: converted.stats.ioTypes,
+      ...(converted.weights ? { weights: converted.weights } : {}),
+    };
+    return { report, consumed: [file, ...external.map((e) => path.join(path.dirname(file), e))] };
+  } finally {
+    await source.close();
+  }
+}
+
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    const child = path.join(dir, entry.name);
+    if (entry.isDirectory()) total += await folderBytes(child);
+    else if (entry.isFile()) total += await fileSize(child);
+  }
+  return total;
+}
+
+async function sumSizes(files: string[]): Promise<number> {
+  let total = 0;
+  for (const f of files) total += await fileSize(f);
+  return total;
+}
+
+/** Copies every file the conversion did not rewrite (configs, tokenizer, scheduler, readme …). */
+async function copyRest(input: string, temp: string, consumed: Set<string>, rel = ''): Promise<void> {
+  for (const entry of await fs.readdir(path.join(input, rel), { withFileTypes: true })) {
+    const child = path.join(rel, entry.name);
+    if (consumed.has(child) || child === MANIFEST_FILE) continue;
+    if (entry.isDirectory()) {
+      await fs.mkdir(path.join(temp, child), { recursive: true });
+      await copyRest(input, temp, consumed, child);
+    } else if (entry.isFile()) {
+      await fs.copyFile(path.join(input, child), path.join(temp, child));
+    }
+  }
+}
+
+/** Moves the finished temp folder to `output`, replacing an existing one only after it is complete. */
+async function install(temp: string, output: string): Promise<void> {
+  const old = `${temp}-old`;
+  const hadOld = await fs.rename(output, old).then(() => true, (error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return false;
+    throw new QuantizeTargetError(output, `cannot be replaced (${error.code ?? error.message})`);
+  });
+  try {
+    await fs.rename(temp, output);
+  } catch (error) {
+    if (hadOld) await fs.rename(old, output);
+    throw error;
+  }
+  if (hadOld) await fs.rm(old, { recursive: true, force: true });
+}
+
+export async function quantizeModelFolder(inputDir: string, outputDir: string, opts: QuantizeOptions): Promise<QuantizeManifest> {
+  const input = path.resolve(inputDir);
+  const output = path.resolve(outputDir);
+  await validateModelFolder(input);
+  await checkTarget(input, output, opts.force === true);
+  const temp = path.join(path.dirname(output), `.${path.basename(output)}.partial-${process.pid}-${randomBytes(4).toString('hex')}`);
+  await fs.mkdir(temp).catch((error: NodeJS.ErrnoException) => {
+    throw new QuantizeTargetError(output, `cannot write into ${path.dirname(output)} (${error.code ?? error.message})`);
+  });
+  try {
+    const manifest = await convertInto(input, temp, opts);
+    await fs.writeFile(path.join(temp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    opts.signal?.throwIfAborted();
+    await install(temp, output);
+    opts.onProgress?.({ phase: 'done', done: manifest.bytesBefore, total: manifest.bytesBefore, message: `verdict: ${manifest.verdict}` });
+    return manifest;
+  } catch (error) {
+    await fs.rm(temp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function convertInto(input: string, temp: string, opts: QuantizeOptions): Promise<QuantizeManifest> {
+  const files = await listOnnxFiles(input);
+  // Progress counts bytes of the whole folder (configs are tiny next to the weights).
+  const state: ConvertState = { done: 0, total: await folderBytes(input) };
+  const components: ComponentReport[] = [];
+  const consumed = new Set<string>();
+  for (const f of files) {
+    opts.signal?.throwIfAborted();
+    const { report, consumed: used } = await convertComponent(input, temp, f, opts, state);
+    components.push(report);
+    for (const u of used) consumed.add(u);
+  }
+  opts.onProgress?.({ phase: 'copy', done: state.done, total: state.total });
+  await copyRest(input, temp, consumed);
+  const verification = opts.verify === false ? null : await verifyConversion(input, temp, opts.to, {
+    ...(typeof opts.verify === 'object' ? opts.verify : {}),
+    signal: opts.signal,
+    onStage: (message) => opts.onProgress?.({ phase: 'verify', done: state.done, total: state.total, message }),
+  });
+  return {
+    format: 1,
+    tool: `nanoforge ${NANOFORGE_VERSION}`,
+    created: new Date().toISOString(),
+    source: input,
+    to: opts.to,
+    minSize: opts.minSize ?? DEFAULT_MIN_SIZE,
+    components,
+    bytesBefore: components.reduce((a, c) => a + c.bytesBefore, 0),
+    bytesAfter: components.reduce((a, c) => a + c.bytesAfter, 0),
+    verification,
+    verdict: verification ? (verification.passed ? 'good' : 'failed') : 'unverified',
+  };
+}
