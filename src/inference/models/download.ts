@@ -199,7 +199,11 @@ async function attempt(job: FileJob, ctx: FetchContext): Promise<string> {
     return actual.sha256;
   } catch (error) {
     if (ctx.signal?.aborted) throw new AbortError('Download cancelled; the next pull resumes from the .part files.');
-    if (stalled) throw new TransferError(`${job.path}: no data for ${ctx.retry.stallTimeoutMs / 1000}s`);
+    if (stalled) throw new TransferError(`${job.path}: no data for ${ctx.retry.stallTimeoutMs / 1000}s (have ${await fileSize(part)} of ${job.size} bytes)`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ECONNRESET' || code === 'EPIPE' || (error instanceof Error && error.message === 'aborted')) {
+      throw new TransferError(`${job.path}: the connection dropped at byte ${await fileSize(part)} of ${job.size}`);
+    }
     throw error;
   } finally {
     clearTimeout(timer);
@@ -261,7 +265,8 @@ export async function fetchFile(job: FileJob, ctx: FetchContext): Promise<string
       const wait = retryDelay(error, failures, ctx.retry, ctx.random);
       if (wait === undefined) throw error;
       if (failures >= ctx.retry.maxAttempts || total >= ctx.retry.maxAttempts * 20) throw new DownloadFailedError(job.path, total, error);
-      ctx.log?.(`${job.path}: ${error instanceof Error ? error.message : String(error)}; retrying in ${(wait / 1000).toFixed(1)}s`);
+      const message = error instanceof Error ? error.message : String(error);
+      ctx.log?.(`${message.startsWith(job.path) ? message : `${job.path}: ${message}`}; retrying in ${(wait / 1000).toFixed(1)}s`);
       await sleep(wait, ctx.signal);
     }
   }
