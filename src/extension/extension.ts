@@ -1,11 +1,15 @@
 // Entry point: a list of features, each registered by its own file and disposed with the extension.
 import type * as vscode from 'vscode';
+import { registerCodeLens } from './codelens';
 import { registerGenerateForReference } from './commands/generateForReference';
 import { registerGenerateFromDirective } from './commands/generateFromDirective';
 import { registerGenerateImage } from './commands/generateImage';
 import { registerHistory } from './commands/history';
 import { registerInsertPlaceholder } from './commands/placeholder';
+import { registerDiagnostics } from './diagnostics';
+import { registerHover } from './hover';
 import { registerGeneratorPanel } from './panel';
+import { registerQuickFix } from './quickfix';
 import { registerReferenceContext } from './reference-context';
 import { createServices, type Services } from './services';
 import { registerStatusBar } from './status';
@@ -22,6 +26,10 @@ export function activate(context: vscode.ExtensionContext): NanoforgeExports {
     registerWorkspaceTrust(),
     registerStatusBar(services),
     registerReferenceContext(services),
+    registerHover(services),
+    registerCodeLens(services),
+    registerDiagnostics(services),
+    registerQuickFix(),
     registerGenerateImage(services),
     registerGenerateForReference(services),
     registerGenerateFromDirective(services),

@@ -4,7 +4,7 @@
 // opens the menu; the existence check is async, and a key is only set when its value changes.
 import * as vscode from 'vscode';
 import { referenceAt } from './references/recognizers';
-import { resolveMatch } from './reference-target';
+import { resolveInDocument } from './reference-lookup';
 import type { Services } from './services';
 
 export const ON_REFERENCE_KEY = 'nanoforge.onAssetReference';
@@ -26,7 +26,7 @@ export function registerReferenceContext(services: Services): vscode.Disposable 
     const match = doc && pos ? referenceAt(doc.lineAt(pos.line).text, doc.languageId, pos.character) : undefined;
     set(ON_REFERENCE_KEY, match !== undefined);
     if (!doc || !pos || !match) return set(REFERENCE_EXISTS_KEY, false);
-    resolveMatch(doc, match, pos.line).then(
+    resolveInDocument(doc, match, pos.line).then(
       (target) => mine === generation && set(REFERENCE_EXISTS_KEY, target?.exists ?? false),
       (err: unknown) => services.log.error(`reference context: ${String(err)}`),
     );

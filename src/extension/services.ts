@@ -1,12 +1,13 @@
 // The shared services every feature receives: log channel, the lazily started image worker, settings,
 // the asset writer, history, and model resolution. Created once in `activate`, disposed with it.
 import * as vscode from 'vscode';
-import { WorkerClient, WorkerCrashedError } from '../inference/worker/client';
+import { WorkerClient } from '../inference/worker/client';
 import { Activity } from './activity';
 import { AssetWriter } from './assets';
 import { HistoryStore } from './history';
 import { resolveModelFolder, offerModelSetup, type ResolvedModel } from './models-resolve';
 import { readSettings, type NanoforgeSettings } from './settings';
+import { instrumentWorker } from './worker-hooks';
 import { TrustGate } from './workspace-trust';
 
 export interface Services extends vscode.Disposable {
@@ -21,19 +22,6 @@ export interface Services extends vscode.Disposable {
   readonly trust: TrustGate;
   /** The model folder to use, or undefined after telling the user how to get one. */
   resolveModel(): Promise<ResolvedModel | undefined>;
-}
-
-type GenerateFn = WorkerClient['generate'];
-
-/** Reports a worker crash once, with the way to the log. Other errors are left to the caller to show. */
-function reportCrash(log: vscode.LogOutputChannel, activity: Activity, err: unknown): void {
-  if (!(err instanceof WorkerCrashedError)) return;
-  log.error(`image worker crashed: ${err.message}`);
-  activity.crashed(err.message);
-  const showLog = 'Show Log';
-  void vscode.window
-    .showErrorMessage(`Nanoforge's image worker stopped unexpectedly (${err.message}). The next generation starts a new one.`, showLog)
-    .then((choice) => choice === showLog && log.show());
 }
 
 class ExtensionServices implements Services {
@@ -76,32 +64,11 @@ class ExtensionServices implements Services {
     const idle = this.settings().worker.idleTimeoutSeconds;
     const client = new WorkerClient({
       workerPath: this.context.asAbsolutePath('dist/worker.js'),
-      idleTimeoutMs: idle > 0 ? idle * 1000 : undefined,
+      idleTimeoutMs: idle * 1000, // 0 = never stop
       log: (line) => this.log.info(`[worker] ${line}`),
     });
     this.log.info(`image worker client ready (idle timeout ${idle > 0 ? `${idle}s` : 'off'})`);
-    // Every caller (commands, panel, CodeLens) goes through this wrapper, so the status bar sees all
-    // generations and a crash is reported exactly once, whoever started the request.
-    const generate: GenerateFn = client.generate.bind(client);
-    client.generate = async (req, cb) => {
-      const handle = this.activity.begin();
-      try {
-        const result = await generate(req, {
-          ...cb,
-          onProgress: (p) => {
-            handle.progress(p.step, p.totalSteps);
-            cb?.onProgress?.(p);
-          },
-        });
-        handle.finished({ device: result.device, fallbacks: result.fallbacks });
-        return result;
-      } catch (err) {
-        handle.finished();
-        reportCrash(this.log, this.activity, err);
-        throw err;
-      }
-    };
-    return client;
+    return instrumentWorker(client, this.activity, this.log);
   }
 
   private stopWorker(): void {

@@ -75,7 +75,7 @@ describe('extension shell: commands', () => {
     const context = manifest().contributes.menus['editor/context'] ?? [];
     assert.ok(context.some((m) => m.command === 'nanoforge.generateForReference' && m.when?.includes('nanoforge.onAssetReference')));
     const palette = manifest().contributes.menus.commandPalette ?? [];
-    assert.equal(palette.find((m) => m.command === 'nanoforge.generateFromDirective')?.when, 'false');
+    assert.equal(palette.find((m) => m.command === 'nanoforge.generateFromDirective')?.when, 'editorTextFocus');
   });
 
   it('documents every nanoforge.* setting and activates lazily', () => {
@@ -154,6 +154,19 @@ describe('extension shell: commands', () => {
       vscode.commands.executeCommand<vscode.Uri | undefined>('nanoforge.regenerateReference', args));
     assert.equal(variation?.toString(), vscode.Uri.joinPath(dir, 'img', 'hero-32x32-1.png').toString());
     assert.deepEqual([...(await vscode.workspace.fs.readFile(target))], original);
+  });
+
+  it('Generate from Directive runs the directive on the cursor line into its explicit target', async () => {
+    const source = vscode.Uri.joinPath(dir, 'cart.ts');
+    await vscode.workspace.fs.writeFile(source, Buffer.from('const x = 1;\n// @image icon 16x16: a blue cart -> ./directive/cart.png\n'));
+    const editor = await vscode.window.showTextDocument(source);
+    editor.selection = new vscode.Selection(1, 5, 1, 5);
+    const written = await vscode.commands.executeCommand<vscode.Uri | undefined>('nanoforge.generateFromDirective');
+    const expected = vscode.Uri.joinPath(dir, 'directive', 'cart.png');
+    assert.equal(written?.toString(), expected.toString());
+    assert.deepEqual(pngSize(await vscode.workspace.fs.readFile(expected)), { width: 16, height: 16 });
+    assert.equal(s.history.list()[0]?.prompt, 'a blue cart');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
   it('Insert Placeholder Image writes a model-free PNG and references it at the cursor', async () => {

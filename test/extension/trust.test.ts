@@ -57,11 +57,11 @@ describe('extension shell: workspace trust', () => {
   });
 
   it('recognises references regardless of trust (the context key logic runs without a model)', async () => {
-    const { referenceTargetAt } = await import('../../src/extension/reference-target');
+    const { lookupReferenceAt } = await import('../../src/extension/reference-lookup');
     const page = vscode.Uri.joinPath(dir, 'index.html');
     await vscode.workspace.fs.writeFile(page, Buffer.from('<img src="pics/a.png">\n'));
     const doc = await vscode.workspace.openTextDocument(page);
-    const ref = await withHooks(s, { isTrusted: () => false }, () => referenceTargetAt(doc, new vscode.Position(0, 12)));
+    const ref = await withHooks(s, { isTrusted: () => false }, () => lookupReferenceAt(doc, new vscode.Position(0, 12)));
     assert.equal(ref?.target.toString(), vscode.Uri.joinPath(dir, 'pics', 'a.png').toString());
     assert.equal(ref?.exists, false);
   });

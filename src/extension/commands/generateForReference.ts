@@ -6,7 +6,7 @@ import type { AssetKind } from '../../inference/types';
 import { readMetadata } from '../../inference/image/metadata';
 import { generateToFile } from '../generation';
 import { GeneratorPanel } from '../panel';
-import { referenceTargetAt, type ReferenceTarget } from '../reference-target';
+import { lookupReferenceAt, type ResolvedReference } from '../reference-lookup';
 import { inferDefaults } from '../references/infer';
 import { readImageInfo } from '../references/image-header';
 import type { Services } from '../services';
@@ -36,7 +36,7 @@ interface Defaults {
  * An existing file keeps its size, prompt and kind (from its pixels and Nanoforge metadata); otherwise
  * the references layer infers them from alt text, comments, nearby sizes and the file name.
  */
-function defaultsFor(services: Services, document: vscode.TextDocument, ref: ReferenceTarget, existing?: Uint8Array): Defaults {
+function defaultsFor(services: Services, document: vscode.TextDocument, ref: ResolvedReference, existing?: Uint8Array): Defaults {
   const meta = existing ? readMetadata(existing) : undefined;
   const info = existing ? readImageInfo(existing) : undefined;
   const lines = Array.from({ length: Math.min(document.lineCount, MAX_LINES) }, (_, i) => document.lineAt(i).text);
@@ -47,21 +47,25 @@ function defaultsFor(services: Services, document: vscode.TextDocument, ref: Ref
   return { prompt: meta?.prompt ?? inferred.prompt.prompt, kind, size: { width: size.width, height: size.height } };
 }
 
-async function findReference(args: ReferenceArgs | undefined): Promise<{ ref?: ReferenceTarget; document?: vscode.TextDocument }> {
+async function findReference(args: ReferenceArgs | undefined): Promise<{ ref?: ResolvedReference; document?: vscode.TextDocument }> {
   if (args && typeof args.line === 'number') {
     const uri = typeof args.uri === 'string' ? vscode.Uri.parse(args.uri) : args.uri;
     const document = await vscode.workspace.openTextDocument(uri);
-    return { document, ref: await referenceTargetAt(document, new vscode.Position(args.line, args.character)) };
+    return { document, ref: await lookupReferenceAt(document, new vscode.Position(args.line, args.character)) };
   }
   const editor = vscode.window.activeTextEditor;
   if (!editor) return {};
-  return { document: editor.document, ref: await referenceTargetAt(editor.document, editor.selection.active) };
+  return { document: editor.document, ref: await lookupReferenceAt(editor.document, editor.selection.active) };
 }
 
 async function generateForReference(services: Services, args?: ReferenceArgs): Promise<vscode.Uri | undefined> {
   const { ref, document } = await findReference(args);
   if (!ref || !document) {
     void vscode.window.showInformationMessage('Nanoforge: put the cursor on an image path (e.g. "./logo.png") to generate it.');
+    return undefined;
+  }
+  if (ref.refused) {
+    void vscode.window.showErrorMessage(`Nanoforge: ${ref.refused}`);
     return undefined;
   }
   if (!(await services.trust.allowGeneration(args ? 'indirect' : 'command'))) return undefined;

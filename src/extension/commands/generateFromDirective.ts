@@ -1,9 +1,11 @@
 // Runs a comment directive (`// @image icon 64x64: a blue cart -> ./assets/cart.png`). The references
-// layer parses directives and its CodeLens calls this command with the parsed fields; this file only
-// turns them into a generation into the directive's target.
+// layer parses directives and its CodeLens calls this command with the parsed fields; from the palette
+// the directive on the cursor's line is used. This file only turns them into a generation.
 import * as vscode from 'vscode';
 import type { AssetKind } from '../../inference/types';
+import { directiveCommandArgs } from '../codelens';
 import { generateToFile } from '../generation';
+import { directivesIn, resolveDirectiveTarget } from '../reference-lookup';
 import type { Services } from '../services';
 import { ASSET_KINDS } from '../settings';
 
@@ -41,16 +43,33 @@ function validArgs(value: unknown): value is DirectiveArgs {
   return typeof v.prompt === 'string' && v.prompt.trim() !== '' && (typeof v.target === 'string' || v.target instanceof vscode.Uri);
 }
 
-async function generateFromDirective(services: Services, args: unknown): Promise<vscode.Uri | undefined> {
-  if (!validArgs(args)) {
+/** The directive on the active editor's cursor line, as command arguments; says why when there is none. */
+async function directiveAtCursor(services: Services): Promise<DirectiveArgs | undefined> {
+  const editor = vscode.window.activeTextEditor;
+  const tag = services.settings().directiveTag;
+  const d = editor && directivesIn(editor.document, tag, editor.selection.active.line)[0];
+  if (!editor || !d) {
     void vscode.window.showInformationMessage(
-      `Nanoforge: write a directive such as "// ${services.settings().directiveTag} icon 64x64: a blue cart -> ./cart.png" and use its "Generate" CodeLens.`,
+      `Nanoforge: put the cursor on a directive such as "// ${tag} icon 64x64: a blue cart -> ./cart.png".`,
     );
     return undefined;
   }
+  const ref = await resolveDirectiveTarget(editor.document, d);
+  const args = await directiveCommandArgs(editor.document, d, ref, services);
+  if (!args) void vscode.window.showErrorMessage(`Nanoforge: ${d.error ?? ref?.refused ?? 'this directive has no target to write'}`);
+  return args;
+}
+
+async function generateFromDirective(services: Services, input: unknown): Promise<vscode.Uri | undefined> {
+  const fromPalette = input === undefined || input instanceof vscode.Uri;
+  const args = fromPalette ? await directiveAtCursor(services) : input;
+  if (!validArgs(args)) {
+    if (!fromPalette) services.log.warn(`generateFromDirective: ignored malformed arguments ${JSON.stringify(input)}`);
+    return undefined;
+  }
   // A CodeLens click is a user action, but the directive's text came from the repository: ask first in
-  // Restricted Mode.
-  if (!(await services.trust.allowGeneration('indirect'))) return undefined;
+  // Restricted Mode (running it from the palette is explicit).
+  if (!(await services.trust.allowGeneration(fromPalette ? 'command' : 'indirect'))) return undefined;
   const target = directiveTarget(args);
   if (!target) {
     void vscode.window.showErrorMessage('Nanoforge: open a folder first; directive targets are saved inside the workspace.');
