@@ -1,11 +1,12 @@
 // The editor side of the references layer: a FileSystemProbe over workspace.fs (so remote and virtual
 // workspaces work), path ↔ URI mapping, and "what reference/directive is here and where does it
 // point" for the hover, CodeLens, diagnostics and quick fix.
+import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import { findDirectives, type Directive } from './references/directives';
 import { referenceAt } from './references/recognizers';
 import { resolveReference } from './references/resolvers';
-import { checkTarget } from './references/safety';
+import { checkRealTarget, checkTarget } from './references/safety';
 import type { AssetMatch, FileSystemProbe, Resolution } from './references/types';
 
 /** Documents we look at: files on disk, remote and virtual files; not output panes or diffs. */
@@ -94,10 +95,18 @@ export async function resolveInDocument(
   return result;
 }
 
-/** The reference under `position`, resolved; undefined when there is none. */
+/**
+ * The reference under `position`, resolved; undefined when there is none. On local disks the target
+ * is also checked through symlinks (a linked folder leading outside the workspace is refused), which
+ * matters here because this is what Generate for Reference writes to.
+ */
 export async function lookupReferenceAt(document: vscode.TextDocument, position: vscode.Position): Promise<ResolvedReference | undefined> {
   const match = referenceAt(document.lineAt(position.line).text, document.languageId, position.character);
-  return match && resolveInDocument(document, match, position.line);
+  const ref = match && (await resolveInDocument(document, match, position.line));
+  if (!ref || ref.refused || ref.target.scheme !== 'file') return ref;
+  const verdict = await checkRealTarget(ref.target.fsPath, folderPaths(document), fs.realpath);
+  if (!verdict.ok) ref.refused = verdict.reason;
+  return ref;
 }
 
 export function documentLines(document: vscode.TextDocument, maxLines = 20000): string[] {

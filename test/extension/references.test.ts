@@ -2,7 +2,11 @@
 // for existing and missing images, missing-asset diagnostics (settings honoured), the quick fix and
 // the directive CodeLens — both run end to end with the oracle model and write real PNGs.
 import * as assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { lookupReferenceAt } from '../../src/extension/reference-lookup';
 import { readNanoforgeMetadata } from '../../src/extension/references/image-header';
 import { EXTENSION_ID, exists, pngSize } from './shell-helpers';
 
@@ -188,5 +192,22 @@ describe('references: hover, diagnostics, quick fix, CodeLens', () => {
     const text = await hoverText(fixture('directive.py'), await positionOf(fixture('directive.py'), '@image placeholder', 2));
     assert.match(text, /\*\*Nanoforge directive\*\* — placeholder 40×24: \*a grey card\*/);
     assert.match(text, /`references\/generated\/card\.png` — missing · \[Generate\]\(command:nanoforge\.generateFromDirective/);
+  });
+
+  it('refuses a reference whose folder is a symlink leading outside the workspace', async () => {
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'nanoforge-outside-'));
+    try {
+      symlinkSync(outside, fixture('linked-out').fsPath);
+      writeFileSync(fixture('symlink.md').fsPath, '![escape](linked-out/escape.png)\n');
+      const doc = await vscode.workspace.openTextDocument(fixture('symlink.md'));
+      const ref = await lookupReferenceAt(doc, new vscode.Position(0, 14));
+      assert.equal(ref?.target.fsPath, fixture('linked-out', 'escape.png').fsPath);
+      assert.match(ref?.refused ?? '', /symbolic link/);
+      const written = await vscode.commands.executeCommand('nanoforge.generateForReference', { uri: doc.uri.toString(), line: 0, character: 14, prompt: 'x', mode: 'quick' });
+      assert.equal(written, undefined);
+      assert.deepEqual(readdirSync(outside), [], 'nothing was written outside the workspace');
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 });
