@@ -94,6 +94,12 @@ describe('model folder validation', function () {
     });
   }
 
+  it('names a broken tokenizer file', async () => {
+    const dir = await copy();
+    await fs.writeFile(path.join(dir, 'tokenizer/vocab.json'), '["not", "an", "object"]');
+    await assert.rejects(loadPipeline(dir, { device: 'cpu' }), expectFolderError('tokenizer/vocab.json', /vocab\.json: must hold a JSON object$/));
+  });
+
   it('names a folder that does not exist', async () => {
     await assert.rejects(validateModelFolder(path.join(tmp, 'nope')), /nope: the model folder does not exist/);
   });

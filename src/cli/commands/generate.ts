@@ -89,12 +89,18 @@ async function run(args: string[]): Promise<number> {
   try {
     const { width, height } = opts.size ?? defaultSize(opts, pipeline);
     const bar = createProgressBar('Generating', process.stderr, !opts.json && process.stderr.isTTY === true);
+    // Ctrl-C stops between denoising steps and leaves no half-written file.
+    const interrupt = new AbortController();
+    const onSigint = (): void => interrupt.abort();
+    process.once('SIGINT', onSigint);
     let result: AssetResult;
     try {
       result = await generateAsset(pipeline, { ...opts.request, prompt: opts.prompt, kind: opts.kind, seed: opts.seed, output: { width, height, format } }, {
+        signal: interrupt.signal,
         onProgress: (p) => bar.update(p.step, p.totalSteps),
       });
     } finally {
+      process.removeListener('SIGINT', onSigint);
       bar.finish();
     }
     const writeStarted = performance.now();

@@ -5,7 +5,7 @@ import { ModelFolderError } from '../models/errors';
 import { MODEL_FILES, validateModelFolder, type ModelFolderInfo } from '../models/folder';
 import { checkSignature, TEXT_ENCODER_SPEC, UNET_SPEC, VAE_DECODER_SPEC } from '../models/signature';
 import { createScheduler, SchedulerConfigError } from '../schedulers';
-import { loadTokenizer, type ClipTokenizer } from '../tokenizer';
+import { loadTokenizer, TokenizerError, type ClipTokenizer } from '../tokenizer';
 import type { DeviceName, ProviderAttempt } from '../types';
 
 export interface LoadOptions {
@@ -31,7 +31,7 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
   const info = await validateModelFolder(dir);
   for (const note of info.notes) log(note);
   checkSchedulerOptions(info);
-  const tokenizer = await loadTokenizer(info.tokenizerDir);
+  const tokenizer = await openTokenizer(info);
   const files = [MODEL_FILES.textEncoder, MODEL_FILES.unet, MODEL_FILES.vaeDecoder].map((file) => ({ file }));
   const held: HeldSessionSet = await acquireSessionSet(dir, files, options.device ?? 'auto', { log, threads: options.threads });
   const [textEncoder, unet, vae] = held.set.sessions as [ModelSession, ModelSession, ModelSession];
@@ -46,6 +46,17 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
   log(`Loaded ${path.resolve(dir)} on ${held.set.device}` +
     (held.set.fallbacks.length ? ` (after ${held.set.fallbacks.map((f) => `${f.provider}: ${f.reason}`).join('; ')})` : ''));
   return { info, tokenizer, textEncoder, unet, vae, device: held.set.device, fallbacks: held.set.fallbacks, release: held.release };
+}
+
+/** The tokenizer; its file errors become ModelFolderErrors like every other broken-folder error. */
+async function openTokenizer(info: ModelFolderInfo): Promise<ClipTokenizer> {
+  try {
+    return await loadTokenizer(info.tokenizerDir);
+  } catch (error) {
+    if (!(error instanceof TokenizerError)) throw error;
+    const problem = error.message.replace(`Tokenizer file ${error.file}`, '').replace(/^[:\s]+/, '').replace(/\.$/, '');
+    throw new ModelFolderError(info.dir, path.relative(info.dir, error.file), problem);
+  }
 }
 
 /** Building the scheduler once surfaces unknown options (beta schedule, spacing …) at load time. */
