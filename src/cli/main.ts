@@ -5,7 +5,9 @@ import { NANOFORGE_VERSION } from '../inference/version';
 import { generateCommand } from './commands/generate';
 import { iconsCommand } from './commands/icons';
 import { infoCommand } from './commands/info';
+import { modelsCommand } from './commands/models';
 import { placeholderCommand } from './commands/placeholder';
+import { quantizeCommand } from './commands/quantize';
 
 const commands: CliCommand[] = [
   // Commands register here, one import each (generate, placeholder, icons, info, models, quantize).
@@ -13,6 +15,7 @@ const commands: CliCommand[] = [
   placeholderCommand,
   iconsCommand,
   infoCommand,
+  quantizeCommand,
 ];
 
 async function main(argv: string[]): Promise<number> {
