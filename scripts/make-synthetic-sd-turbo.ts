@@ -1,0 +1,135 @@
+// Writes a synthetic model with SD-Turbo's real architecture and sizes and seeded random weights, in
+// the diffusers/optimum ONNX folder layout, for benchmarks (speed depends on the graph, not on the
+// weight values). Output: bench/models/<name>/ (git-ignored) plus <name>-taesd/ whose vae_decoder is
+// the tiny decoder (the big files are hard links, not copies).
+//   npx tsx scripts/make-synthetic-sd-turbo.ts [--precision fp32|fp16|both] [--scale 0.25]
+//       [--compute fp32|fp16 (fp16 only; default fp16)] [--seed 1] [--out bench/models] [--name sd-turbo-synth-fp32]
+// Full size: ~5 GB on disk for fp32 (UNet 3.5 GB in unet/model.onnx.data), peak memory ~4 GB.
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Net, NetOptions } from './synthetic/layers';
+import { buildTextEncoder, OPENCLIP_H_TEXT, type TextEncoderConfig } from './synthetic/text-encoder';
+import { buildUnet, SD21_UNET, type UnetConfig } from './synthetic/unet';
+import { buildTinyDecoder, buildVaeDecoder, SD_VAE_DECODER, TAESD_DECODER, type VaeDecoderConfig } from './synthetic/vae';
+import { checkCounts, writeConfigs, writeTinyDecoderConfig, writeTokenizer } from './synthetic/folder';
+
+export interface SyntheticArgs {
+  precision: 'fp32' | 'fp16';
+  /** fp16 only: 'fp16' (default) = a real fp16 graph; 'fp32' = fp16 weights behind Casts, fp32 maths. */
+  compute?: 'fp32' | 'fp16';
+  scale: number;
+  seed: number;
+  out: string;
+  name?: string;
+}
+
+export interface SyntheticConfigs {
+  unet: UnetConfig;
+  text: TextEncoderConfig;
+  vae: VaeDecoderConfig;
+}
+
+/** Channel count scaled to a multiple of `step` (≥ step), so GroupNorm(32) and 64-wide heads still fit. */
+function scaled(channels: number, scale: number, step: number): number {
+  return step * Math.max(1, Math.round((channels * scale) / step));
+}
+
+/** SD-Turbo's configs, or a smaller model of the same structure for `--scale` < 1. */
+export function configsFor(scale: number): SyntheticConfigs {
+  if (scale === 1) return { unet: SD21_UNET, text: OPENCLIP_H_TEXT, vae: SD_VAE_DECODER };
+  const channels = SD21_UNET.channels.map((c) => scaled(c, scale, 64));
+  const hidden = scaled(OPENCLIP_H_TEXT.hidden, scale, 64);
+  return {
+    unet: { ...SD21_UNET, channels, heads: channels.map((c) => c / 64), layersPerBlock: 1, crossAttentionDim: hidden },
+    text: { ...OPENCLIP_H_TEXT, hidden, heads: hidden / 64, mlp: hidden * 4, layers: Math.max(1, Math.round(OPENCLIP_H_TEXT.layers * scale)) },
+    vae: { channels: SD_VAE_DECODER.channels.map((c) => scaled(c, scale, 32)), resnets: 2 },
+  };
+}
+
+export function defaultName(args: Pick<SyntheticArgs, 'precision' | 'compute' | 'scale'>): string {
+  const compute = args.precision === 'fp16' && args.compute === 'fp32' ? '-f32compute' : '';
+  return `sd-turbo-synth-${args.precision}${compute}${args.scale === 1 ? '' : `-s${args.scale}`}`;
+}
+
+async function save(net: Net, file: string, label: string): Promise<number> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const started = performance.now();
+  const { modelBytes, dataBytes } = await net.b.save(file, {
+    external: { location: 'model.onnx.data', minBytes: 1024, align: 4096 },
+    producer: 'nanoforge-synthetic',
+    metadata: { 'nanoforge.synthetic': label },
+  });
+  const mb = (modelBytes + dataBytes) / 2 ** 20;
+  console.log(`  ${label.padEnd(18)} ${net.params.toLocaleString('en-US').padStart(13)} params  ${mb.toFixed(1).padStart(8)} MiB  ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return net.params;
+}
+
+/** Writes one model folder and its -taesd sibling; returns the folder and the parameter counts. */
+export async function writeSynthetic(args: SyntheticArgs): Promise<{ dir: string; counts: Record<string, number> }> {
+  const name = args.name ?? defaultName(args);
+  const dir = path.join(args.out, name);
+  const cfg = configsFor(args.scale);
+  const f = (p: 'fp32' | 'fp16'): 'float32' | 'float16' => (p === 'fp32' ? 'float32' : 'float16');
+  const base = { storage: f(args.precision), compute: args.precision === 'fp32' ? 'float32' : f(args.compute ?? 'fp16') } as const;
+  const opts = (seed: number): NetOptions => ({ ...base, seed: args.seed * 16 + seed });
+  await fs.rm(dir, { recursive: true, force: true });
+  console.log(`writing ${dir} (${args.precision}, compute ${base.compute}, scale ${args.scale})`);
+  await writeConfigs(dir, cfg, args);
+  await writeTokenizer(dir);
+  const counts: Record<string, number> = {};
+  // One component at a time, so only one model's weights are in memory.
+  counts.text_encoder = await save(buildTextEncoder(cfg.text, opts(1)), path.join(dir, 'text_encoder', 'model.onnx'), 'text_encoder');
+  counts.unet = await save(buildUnet(cfg.unet, opts(2)), path.join(dir, 'unet', 'model.onnx'), 'unet');
+  counts.vae_decoder = await save(buildVaeDecoder(cfg.vae, opts(3)), path.join(dir, 'vae_decoder', 'model.onnx'), 'vae_decoder');
+  counts.vae_decoder_tiny = await save(buildTinyDecoder(TAESD_DECODER, opts(4)), path.join(dir, 'vae_decoder_tiny', 'model.onnx'), 'vae_decoder_tiny');
+  await writeTinyDecoderConfig(path.join(dir, 'vae_decoder_tiny'));
+  await linkTinyVariant(dir);
+  return { dir, counts };
+}
+
+/** <dir>-taesd: the same model with vae_decoder = the tiny decoder, big files hard-linked. */
+async function linkTinyVariant(dir: string): Promise<void> {
+  const tiny = `${dir}-taesd`;
+  await fs.rm(tiny, { recursive: true, force: true });
+  await fs.cp(dir, tiny, { recursive: true, filter: (src) => !src.includes(`${path.sep}vae_decoder`) && !src.endsWith('.onnx.data') && !src.endsWith('.onnx') });
+  for (const rel of ['text_encoder/model.onnx', 'text_encoder/model.onnx.data', 'unet/model.onnx', 'unet/model.onnx.data']) {
+    if (!existsSync(path.join(dir, rel))) continue;
+    await fs.mkdir(path.dirname(path.join(tiny, rel)), { recursive: true });
+    await fs.link(path.join(dir, rel), path.join(tiny, rel));
+  }
+  await fs.cp(path.join(dir, 'vae_decoder_tiny'), path.join(tiny, 'vae_decoder'), { recursive: true });
+}
+
+function parseArgs(argv: string[]): { args: Omit<SyntheticArgs, 'precision'>; precisions: SyntheticArgs['precision'][] } {
+  const args: Omit<SyntheticArgs, 'precision'> = { scale: 1, seed: 1, out: path.resolve(__dirname, '..', 'bench', 'models') };
+  let precisions: SyntheticArgs['precision'][] = ['fp32'];
+  const usage = 'usage: make-synthetic-sd-turbo [--precision fp32|fp16|both] [--compute fp32|fp16] [--scale s] [--seed n] [--out dir] [--name n]';
+  for (let i = 0; i < argv.length; i += 2) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    if (value === undefined) throw new Error(`${flag} needs a value; ${usage}`);
+    if (flag === '--precision' && ['fp32', 'fp16', 'both'].includes(value)) precisions = value === 'both' ? ['fp32', 'fp16'] : [value as 'fp32' | 'fp16'];
+    else if (flag === '--compute' && (value === 'fp32' || value === 'fp16')) args.compute = value;
+    else if (flag === '--scale' && Number(value) > 0 && Number(value) <= 1) args.scale = Number(value);
+    else if (flag === '--seed' && Number.isInteger(Number(value))) args.seed = Number(value);
+    else if (flag === '--out') args.out = path.resolve(value);
+    else if (flag === '--name') args.name = value;
+    else throw new Error(`bad argument ${flag} ${value}; ${usage}`);
+  }
+  return { args, precisions };
+}
+
+async function main(): Promise<void> {
+  const { args, precisions } = parseArgs(process.argv.slice(2));
+  for (const precision of precisions) {
+    const { dir, counts } = await writeSynthetic({ ...args, precision, name: precisions.length > 1 ? undefined : args.name });
+    console.log(`wrote ${dir} and ${dir}-taesd`);
+    if (args.scale === 1) for (const line of checkCounts(counts)) console.log(line);
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exit(1);
+  });
+}
