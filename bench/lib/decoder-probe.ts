@@ -1,0 +1,33 @@
+// Child process for the decoder comparison: opens ONE decoder session in a fresh process, runs it
+// on a random latent `runs` times and prints one JSON line with load/run times and memory, so the
+// memory numbers belong to that decoder alone.
+//   node --require tsx/cjs bench/lib/decoder-probe.ts <modelDir> <file> <latentSide> <runs> <device>
+import { openSessionSet, type ModelSession } from '../../src/inference/backend/onnx';
+import type { DeviceName } from '../../src/inference/types';
+import { createRng } from '../../src/inference/pipeline/rng';
+
+async function main(): Promise<void> {
+  const [dir, file, side, runs, device] = process.argv.slice(2);
+  if (!dir || !file || !side || !runs || !device) throw new Error('usage: decoder-probe <dir> <file> <latentSide> <runs> <device>');
+  const n = Number(side);
+  const rssBefore = process.memoryUsage.rss();
+  let started = performance.now();
+  const set = await openSessionSet(dir, [{ file }], device as DeviceName);
+  const loadMs = performance.now() - started;
+  const rssLoaded = process.memoryUsage.rss();
+  const session = set.sessions[0] as ModelSession;
+  const latent = createRng(1).normal(4 * n * n);
+  const times: number[] = [];
+  for (let i = 0; i < Number(runs); i++) {
+    started = performance.now();
+    await session.run({ latent_sample: { values: latent, dims: [1, 4, n, n] } }, ['sample']);
+    times.push(performance.now() - started);
+  }
+  const peakRss = process.resourceUsage().maxRSS * 1024;
+  process.stdout.write(`${JSON.stringify({ device: set.device, loadMs, times, rssBefore, rssLoaded, peakRss })}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
