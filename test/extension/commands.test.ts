@@ -2,7 +2,7 @@
 // by the harness): registration and contributions, quick-mode Generate Image, Generate for Reference,
 // placeholders, history, and recovery from a killed worker.
 import * as assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { rerun } from '../../src/extension/commands/history';
@@ -212,5 +212,47 @@ describe('extension shell: commands', () => {
   it('never loads onnxruntime-node or sharp in the extension host', () => {
     const native = Object.keys(require.cache).filter((m) => /[\\/]node_modules[\\/](onnxruntime-node|sharp)[\\/]/.test(m));
     assert.deepEqual(native, []);
+  });
+
+  describe('model resolution', () => {
+    const config = () => vscode.workspace.getConfiguration('nanoforge');
+    let savedModel: string | undefined;
+    let savedFolder: string | undefined;
+    before(() => {
+      savedModel = config().inspect<string>('model')?.globalValue;
+      savedFolder = config().inspect<string>('modelsFolder')?.globalValue;
+    });
+    afterEach(async () => {
+      await config().update('model', savedModel, vscode.ConfigurationTarget.Global);
+      await config().update('modelsFolder', savedFolder, vscode.ConfigurationTarget.Global);
+    });
+
+    it('an absolute folder is used as is; a catalog id is looked up in nanoforge.modelsFolder', async () => {
+      const oracle = String(savedModel);
+      assert.deepEqual(await s.resolveModel(), { dir: oracle, id: path.basename(oracle) });
+      await config().update('modelsFolder', path.dirname(oracle), vscode.ConfigurationTarget.Global);
+      await config().update('model', 'oracle-fp32', vscode.ConfigurationTarget.Global);
+      assert.deepEqual(await s.resolveModel(), { dir: oracle, id: 'oracle-fp32' });
+    });
+
+    it('with no model set, the first installed model folder (by name) is used', async () => {
+      const oracle = String(savedModel);
+      await config().update('modelsFolder', path.dirname(oracle), vscode.ConfigurationTarget.Global);
+      await config().update('model', '', vscode.ConfigurationTarget.Global);
+      const found = await s.resolveModel();
+      const installed = readdirSync(path.dirname(oracle)).filter((n) => existsSync(path.join(path.dirname(oracle), n, 'model_index.json'))).sort();
+      assert.equal(found?.id, installed[0]);
+    });
+
+    it('a model folder that does not exist generates nothing and writes nothing', async () => {
+      await config().update('model', path.join(String(savedModel), 'no-such-model'), vscode.ConfigurationTarget.Global);
+      assert.equal(await s.resolveModel(), undefined);
+      const target = vscode.Uri.joinPath(dir, 'no-model', 'x.png');
+      const written = await vscode.commands.executeCommand('nanoforge.generateImage', {
+        prompt: 'anything', kind: 'icon', width: 16, height: 16, target, mode: 'quick',
+      });
+      assert.equal(written, undefined);
+      assert.equal(await exists(target), false);
+    });
   });
 });
