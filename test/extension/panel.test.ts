@@ -4,6 +4,9 @@
 // being hidden and through its serializer. Driven through the test-only command the panel
 // registers outside Production mode (src/extension/panel-probe.ts).
 import * as assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PanelTestRequest, PanelTestState } from '../../src/extension/panel-probe';
 import type { Services } from '../../src/extension/services';
@@ -97,6 +100,17 @@ describe('generator panel (real VS Code)', function () {
     assert.match(reasons[1]!, /unknown message type "runCommand"/);
     assert.match(reasons[2]!, /at most 16384/);
     assert.equal(await exists(vscode.Uri.joinPath(workspaceRoot(), '..', 'outside-panel.png')), false);
+  });
+
+  it('re-checks on the host: a path through a symlink that leaves the workspace is refused', async function () {
+    if (dir.scheme !== 'file') this.skip();
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'nanoforge-outside-'));
+    symlinkSync(outside, path.join(dir.fsPath, 'escape'));
+    await hook({ op: 'send', message: { type: 'save', candidate: { generationId, index: 0 }, target: rel('escape/fox.png') } });
+    const notice = await until((st) => st.toWebview.find((m) => m.type === 'notice' && /outside the workspace/.test(m.text ?? '')), 'the refusal');
+    assert.match(notice.text!, /escape\/fox\.png is outside the workspace/);
+    assert.deepEqual(readdirSync(outside), [], 'nothing was written outside');
+    rmSync(outside, { recursive: true, force: true });
   });
 
   it('Save onto an existing file asks first and honours "Save as Copy"', async () => {

@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { contentSecurityPolicy, makeNonce, renderPanelHtml } from '../../src/extension/panel-html';
 import { LIMITS, targetPathProblem, validateWebviewMessage, type PanelRequest } from '../../src/protocol/panel';
 
 const goodRequest: PanelRequest = {
@@ -88,5 +90,37 @@ describe('validateWebviewMessage', () => {
     assert.match(reason(cyclic), /unreadable message/);
     const getter = { type: 'generate', get request(): never { throw new Error('boom'); } };
     assert.match(reason(getter), /unreadable message \(boom\)/);
+  });
+});
+
+describe('panel HTML and CSP', () => {
+  const options = { cspSource: 'https://file+.vscode-resource.vscode-cdn.net', nonce: 'bm9uY2Vub25jZW5vbmNl', scriptUri: 'https://x/main.js', styleUri: 'https://x/main.css' };
+
+  it('allows nothing by default, scripts only by nonce, images only from the webview, data: and blob:', () => {
+    const directives = contentSecurityPolicy(options).split('; ');
+    assert.deepEqual(directives, [
+      "default-src 'none'",
+      `img-src ${options.cspSource} data: blob:`,
+      `style-src ${options.cspSource} 'nonce-${options.nonce}'`,
+      `font-src ${options.cspSource}`,
+      `script-src 'nonce-${options.nonce}'`,
+    ]);
+    assert.doesNotMatch(contentSecurityPolicy(options), /unsafe-inline|unsafe-eval|\*/);
+  });
+
+  it('puts the nonce on the one script and the stylesheet, and nothing inline', () => {
+    const html = renderPanelHtml(options);
+    assert.equal(html.match(/<script /g)?.length, 1);
+    assert.match(html, /<script nonce="bm9uY2Vub25jZW5vbmNl" src="https:\/\/x\/main.js"><\/script>/);
+    assert.match(html, /<link rel="stylesheet" nonce="bm9uY2Vub25jZW5vbmNl" href="https:\/\/x\/main.css">/);
+    assert.doesNotMatch(html, /<style|\sstyle="|\son[a-z]+=/);
+  });
+
+  it('makes a fresh 18-byte nonce from the random source each time', () => {
+    const a = makeNonce(randomBytes);
+    const b = makeNonce(randomBytes);
+    assert.notEqual(a, b);
+    assert.equal(Buffer.from(a, 'base64').length, 18);
+    assert.equal(makeNonce((n) => new Uint8Array(n).fill(255)), '////////////////////////');
   });
 });
