@@ -15,6 +15,7 @@ const commands: CliCommand[] = [
   placeholderCommand,
   iconsCommand,
   infoCommand,
+  modelsCommand,
   quantizeCommand,
 ];
 
