@@ -4,6 +4,7 @@ import type { AssetMatch, Recognizer } from '../types';
 import { cssUrlRecognizer } from './css-url';
 import { htmlAttributeRecognizer } from './html-attribute';
 import { importRequireRecognizer } from './import-require';
+import { IMAGE_EXTENSIONS } from './path-token';
 import { manifestIconRecognizer } from './manifest-icon';
 import { markdownImageRecognizer } from './markdown-image';
 import { quotedStringRecognizer } from './quoted-string';
@@ -24,9 +25,12 @@ function overlaps(a: AssetMatch, b: AssetMatch): boolean {
   return a.start < b.end && b.start < a.end;
 }
 
+// Most lines name no image at all; one cheap test spares them every recognizer's regex pass.
+const MAY_HOLD_IMAGE = new RegExp(`\\.(?:${IMAGE_EXTENSIONS.join('|')})(?![\\w-])`, 'i');
+
 /** All asset references in one line, de-duplicated, ordered by column. */
 export function recognizeLine(line: string, languageId: string, recognizers: readonly Recognizer[] = RECOGNIZERS): AssetMatch[] {
-  if (line.length > MAX_LINE_LENGTH) return [];
+  if (line.length > MAX_LINE_LENGTH || !MAY_HOLD_IMAGE.test(line)) return [];
   const kept: AssetMatch[] = [];
   for (const recognizer of recognizers) {
     if (recognizer.languages && !recognizer.languages.includes(languageId)) continue;
