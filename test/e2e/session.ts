@@ -1,6 +1,6 @@
 // One code-server + Chromium session shared by every UI test (started in hooks.ts): a cold
 // workbench takes seconds to load, and the tests leave it as they found it (editors closed).
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensureFixtures } from '../fixtures/models';
@@ -16,6 +16,11 @@ export interface E2eSession {
   /** The fresh copy of test/fixtures/workspace that the window has open. */
   readonly workspace: string;
   readonly outputDir: string;
+  /**
+   * Merges `patch` into the workspace's .vscode/settings.json. (A changed user settings.json on the
+   * server is not noticed by code-server 4.100's web workbench; workspace files are watched.)
+   */
+  updateWorkspaceSettings(patch: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -63,10 +68,18 @@ export async function startSession(): Promise<E2eSession> {
     const workbench = new Workbench(browser.page, outputDir);
     await workbench.ready();
     const opened = browser;
+    const settingsFile = path.join(workspace, '.vscode', 'settings.json');
     current = {
       workbench,
       workspace,
       outputDir,
+      updateWorkspaceSettings: async (patch) => {
+        const settings = existsSync(settingsFile) ? (JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>) : {};
+        mkdirSync(path.dirname(settingsFile), { recursive: true });
+        writeFileSync(settingsFile, JSON.stringify({ ...settings, ...patch }, null, 2));
+        // The file watcher delivers the change asynchronously; no UI signal marks its arrival.
+        await workbench.page.waitForTimeout(2_000);
+      },
       close: async () => {
         await opened.close();
         await server.stop();

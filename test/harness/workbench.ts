@@ -3,7 +3,7 @@
 // test/e2e/ use it; selectors are VS Code 1.100's (code-server 4.100.x).
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
 
 const QUICK_INPUT = '.quick-input-widget';
 const QUICK_ROWS = `${QUICK_INPUT} .quick-input-list .monaco-list-row`;
@@ -140,6 +140,11 @@ export class Workbench {
         await this.page.mouse.move(5, 5);
       }
     }
+  }
+
+  /** The document inside the visible webview (VS Code nests it: iframe.webview > iframe#active-frame). */
+  webview(): FrameLocator {
+    return this.page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
   }
 
   async closeAllEditors(): Promise<void> {
