@@ -39,7 +39,9 @@ async function list(store: ModelStore, parsed: ParsedArgs): Promise<number> {
 }
 
 async function pull(store: ModelStore, parsed: ParsedArgs, spec: string): Promise<number> {
-  const source = resolvePullSource(spec);
+  // --repair takes what `list` shows (an installed id) as well as a catalog id or owner/repo.
+  const installed = flag(parsed, 'repair') && !spec.includes('/') && (await store.list()).some((m) => m.id === spec);
+  const source = installed ? { id: spec, repo: spec, revision: '', kind: 'pipeline' as const } : resolvePullSource(spec);
   const license = source.entry?.license;
   if (license && license.commercialUse !== true && !flag(parsed, 'json')) {
     process.stderr.write(`Licence of ${source.id}: ${license.name}. ${license.summary} ${license.url}\n`);
