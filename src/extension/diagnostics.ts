@@ -24,8 +24,12 @@ const SEVERITY: Record<string, vscode.DiagnosticSeverity> = {
   hint: vscode.DiagnosticSeverity.Hint,
 };
 
+/** Free text where a quoted "x.png" is talk about a file, not a reference to one. */
+const PROSE_LANGUAGES = new Set(['plaintext', 'log', 'git-commit', 'git-rebase', 'diff', 'scminput']);
+
 function isScannable(document: vscode.TextDocument): boolean {
-  return vscode.languages.match(REFERENCE_SELECTOR, document) > 0 && !document.isUntitled && vscode.workspace.getWorkspaceFolder(document.uri) !== undefined;
+  return vscode.languages.match(REFERENCE_SELECTOR, document) > 0 && !document.isUntitled && !PROSE_LANGUAGES.has(document.languageId)
+    && vscode.workspace.getWorkspaceFolder(document.uri) !== undefined;
 }
 
 /** Diagnostics for the missing references of one document (exported for the integration tests). */

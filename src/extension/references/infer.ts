@@ -47,9 +47,8 @@ export function sizeFromText(text: string): { width: number; height: number } | 
   const square = firstSide(text, SQUARE_PATTERNS);
   const width = firstSide(text, WIDTH_PATTERNS) ?? square;
   const height = firstSide(text, HEIGHT_PATTERNS) ?? square;
-  if (width && height) return { width, height };
-  if (width ?? height) return { width: (width ?? height)!, height: (height ?? width)! };
-  return undefined;
+  const one = width ?? height;
+  return one ? { width: width ?? one, height: height ?? one } : undefined;
 }
 
 /** Lines nearest to `line` first: the line itself, then ±1, ±2. */
@@ -65,10 +64,8 @@ function nearbyLines(lines: readonly string[], line: number, radius: number): st
 }
 
 export function inferSize(lines: readonly string[], line: number, match: AssetMatch): InferredSize | undefined {
-  const a = match.attributes;
-  if (a?.width || a?.height) {
-    return { width: (a.width ?? a.height)!, height: (a.height ?? a.width)!, source: 'attributes' };
-  }
+  const one = match.attributes?.width ?? match.attributes?.height;
+  if (one) return { width: match.attributes?.width ?? one, height: match.attributes?.height ?? one, source: 'attributes' };
   const named = sizeFromFileName(match.path);
   if (named) return { ...named, source: 'file-name' };
   for (const text of nearbyLines(lines, line, NEARBY_LINES)) {
