@@ -58,6 +58,13 @@ describe('inference', () => {
       assert.equal(inferPrompt(md, 0, firstMatch(md, 0, 'markdown')).prompt, 'A friendly robot mascot');
     });
 
+    it('reads alt from the attribute lines that continue a multi-line tag, not from the next tag', () => {
+      const lines = ['<img', '  src="./team.jpg"', '  class="rounded"', '  alt="The whole team"', '/>', '<img alt="other" src="x.png">'];
+      assert.deepEqual(inferPrompt(lines, 1, firstMatch(lines, 1, 'html')), { prompt: 'The whole team', source: 'alt' });
+      const two = ['<img src="./a.png">', '<img src="./b.png" alt="B">'];
+      assert.equal(inferPrompt(two, 0, firstMatch(two, 0, 'html')).source, 'file-name');
+    });
+
     it('then the nearest comment above or trailing, in several comment styles', () => {
       const ts = ['// Empty state shown when the cart has no items', 'const img = "./empty-cart.svg";'];
       assert.deepEqual(inferPrompt(ts, 1, firstMatch(ts, 1, 'typescript')), { prompt: 'Empty state shown when the cart has no items', source: 'comment' });

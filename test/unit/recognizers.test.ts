@@ -78,6 +78,7 @@ const MATCHES: Case[] = [
   { lang: 'yaml', line: '  - src: images/team/alice.jpg   # portrait', paths: ['images/team/alice.jpg'], recognizer: 'manifest-icon' },
   { lang: 'yaml', line: "og_image: '/og/default.png'", paths: ['/og/default.png'] },
   { lang: 'toml', line: 'logo = "static/logo.svg"', paths: ['static/logo.svg'] },
+  { lang: 'yaml', line: '  - img/screenshots/editor-1.webp  # first', paths: ['img/screenshots/editor-1.webp'], recognizer: 'manifest-icon' },
 ];
 
 const NON_MATCHES: Case[] = [
@@ -104,6 +105,7 @@ const NON_MATCHES: Case[] = [
   { lang: 'markdown', line: '![remote](https://img.shields.io/badge.svg)', paths: [] },
   { lang: 'json', line: '  "main": "dist/index.js",', paths: [] },
   { lang: 'yaml', line: 'image: node:20-alpine', paths: [] },
+  { lang: 'yaml', line: '  - build and ship the png exporter', paths: [] },
   { lang: 'python', line: 'print("Saved as png")', paths: [] },
 ];
 

@@ -113,8 +113,19 @@ export function promptFromFileName(path: string): string {
 
 const ALT_PATTERN = /\b(?:alt|aria-label)\s*[=:]\s*\{?\s*(["'`])([^"'`]+)\1/i;
 
+/** `alt` on the reference's line, or on the attribute lines that continue its tag below. */
+function nearbyAlt(lines: readonly string[], line: number): string | undefined {
+  for (let i = line; i < Math.min(lines.length, line + 4); i++) {
+    const text = lines[i] ?? '';
+    if (i > line && !/^\s*[:@]?[\w-]+\s*=/.test(text)) return undefined; // not an attribute line
+    const alt = ALT_PATTERN.exec(text)?.[2]?.trim();
+    if (alt) return alt;
+  }
+  return undefined;
+}
+
 export function inferPrompt(lines: readonly string[], line: number, match: AssetMatch): InferredPrompt {
-  const alt = match.attributes?.alt ?? ALT_PATTERN.exec(lines[line] ?? '')?.[2]?.trim();
+  const alt = match.attributes?.alt ?? nearbyAlt(lines, line);
   if (alt) return { prompt: alt, source: 'alt' };
   const comment = nearestComment(lines, line, match.end);
   if (comment) return { prompt: comment, source: 'comment' };

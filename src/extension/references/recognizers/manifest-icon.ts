@@ -9,6 +9,8 @@ const DATA_LANGUAGES = ['json', 'jsonc', 'json5', 'yaml', 'webmanifest', 'toml',
 // `"key": "value"` (JSON) or `key: value` / `- key: value` / `key = "value"` (YAML/TOML).
 const KEY_VALUE = /^(\s*(?:-\s+)?["']?([\w.@$-]+)["']?\s*[:=]\s*)(["']?)([^"'#\s,]+)\3\s*,?\s*(?:#.*)?$/;
 const INLINE_JSON = /"([\w.@$-]+)"\s*:\s*"([^"]*)"/g;
+// A bare YAML list item: `  - img/screenshot-1.png`.
+const LIST_ITEM = /^(\s*-\s+)(["']?)([^"'#\s]+)\2\s*(?:#.*)?$/;
 
 export function recognizeManifestIcon(line: string): AssetMatch[] {
   const out: AssetMatch[] = [];
@@ -16,6 +18,14 @@ export function recognizeManifestIcon(line: string): AssetMatch[] {
   if (kv) {
     const valueStart = (kv[1]?.length ?? 0) + (kv[3]?.length ?? 0);
     const value = kv[4] ?? '';
+    const token = findPathTokens(value, valueStart)[0];
+    if (token && token.start === valueStart && token.tokenEnd === valueStart + value.length) pushMatch(out, token, 'manifest-icon');
+    return out;
+  }
+  const item = LIST_ITEM.exec(line);
+  if (item) {
+    const valueStart = (item[1]?.length ?? 0) + (item[2]?.length ?? 0);
+    const value = item[3] ?? '';
     const token = findPathTokens(value, valueStart)[0];
     if (token && token.start === valueStart && token.tokenEnd === valueStart + value.length) pushMatch(out, token, 'manifest-icon');
     return out;
