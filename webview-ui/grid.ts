@@ -23,6 +23,8 @@ export class CandidateGrid {
   readonly element: HTMLElement;
   private cells: Cell[] = [];
   private selected = 0;
+  /** Set once progress names a candidate other than the first (a core that runs them one by one). */
+  private sequential = false;
 
   constructor(private readonly events: GridEvents) {
     this.element = el('div', { id: 'grid', className: 'grid', attrs: { role: 'listbox', 'aria-label': 'Candidates', 'aria-orientation': 'horizontal' } });
@@ -35,6 +37,7 @@ export class CandidateGrid {
 
   /** Lays out `count` empty frames at `width:height` so results fill them without moving anything. */
   reserve(count: number, width: number, height: number): void {
+    this.sequential = false;
     this.cells = Array.from({ length: count }, (_, i) => this.makeCell(i, width, height));
     this.element.replaceChildren(...this.cells.map((c) => c.root));
     this.select(Math.min(this.selected, count - 1), false);
@@ -56,13 +59,24 @@ export class CandidateGrid {
     return { root, frame, status, bar };
   }
 
-  progress(candidate: number, step: number, totalSteps: number, preview?: PreviewView): void {
-    const cell = this.cells[candidate];
-    if (!cell || cell.img) return;
-    cell.status.textContent = `Step ${step}/${totalSteps}`;
-    cell.bar.style.width = `${Math.round((100 * step) / totalSteps)}%`;
-    cell.root.setAttribute('aria-label', `Candidate ${candidate + 1}, step ${step} of ${totalSteps}`);
-    if (preview) this.paintPreview(cell, preview);
+  /**
+   * Today's core denoises all candidates as one batch and reports candidate 0 (its preview shows
+   * image 0), so a step applies to every frame; should progress name later candidates, each
+   * frame follows its own events. Returns whether the run looks batched.
+   */
+  progress(candidate: number, step: number, totalSteps: number, preview?: PreviewView): boolean {
+    if (candidate > 0) this.sequential = true;
+    const targets = this.sequential ? [candidate] : this.cells.map((_, i) => i);
+    for (const i of targets) {
+      const cell = this.cells[i];
+      if (!cell || cell.img) continue;
+      cell.status.textContent = `Step ${step}/${totalSteps}`;
+      cell.bar.style.width = `${Math.round((100 * step) / totalSteps)}%`;
+      cell.root.setAttribute('aria-label', `Candidate ${i + 1}, step ${step} of ${totalSteps}`);
+    }
+    const first = this.cells[candidate];
+    if (preview && first && !first.img) this.paintPreview(first, preview);
+    return !this.sequential;
   }
 
   /** Previews arrive as raw RGB; a canvas needs no image decoding and no CSP allowance. */

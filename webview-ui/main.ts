@@ -96,9 +96,10 @@ class GeneratorView {
       case 'progress': {
         const g = this.state.generation;
         if (g?.id !== m.generationId) return;
-        this.grid.progress(m.candidate, m.step, m.totalSteps, m.preview);
-        this.run.setStatus(`Candidate ${m.candidate + 1}/${g.request.count} · step ${m.step}/${m.totalSteps}`);
-        if (m.step === m.totalSteps) this.run.announce(`Candidate ${m.candidate + 1} of ${g.request.count} denoised`);
+        const batched = this.grid.progress(m.candidate, m.step, m.totalSteps, m.preview);
+        const n = g.request.count;
+        this.run.setStatus(batched ? `Step ${m.step}/${m.totalSteps} · ${n} candidate${n === 1 ? '' : 's'}` : `Candidate ${m.candidate + 1}/${n} · step ${m.step}/${m.totalSteps}`);
+        if (m.step === m.totalSteps) this.run.announce(batched ? 'Denoised; decoding' : `Candidate ${m.candidate + 1} of ${n} denoised`);
         return;
       }
       case 'result': return this.onResult(m.generationId, m.candidates, m.elapsedMs, m.warnings, m.device);

@@ -15,7 +15,7 @@ export class PanelProbe {
   readonly fromWebview: WebviewMessage[] = [];
   readonly rejections: string[] = [];
   /** Host messages without their bulky payloads (image data). */
-  readonly toWebview: { type: HostMessage['type']; generationId?: string; candidates?: number; text?: string }[] = [];
+  readonly toWebview: { type: HostMessage['type']; generationId?: string; candidates?: number; text?: string; preview?: string }[] = [];
 
   received(m: WebviewMessage): void {
     keep(this.fromWebview, m);
@@ -30,6 +30,7 @@ export class PanelProbe {
       type: m.type,
       ...('generationId' in m ? { generationId: m.generationId } : {}),
       ...(m.type === 'result' ? { candidates: m.candidates.length } : {}),
+      ...(m.type === 'progress' && m.preview ? { preview: `${m.preview.width}x${m.preview.height}` } : {}),
       ...(m.type === 'notice' ? { text: m.text } : m.type === 'failed' ? { text: m.message } : m.type === 'init' && m.prefill.prompt ? { text: m.prefill.prompt } : {}),
     });
   }

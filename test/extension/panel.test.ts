@@ -72,7 +72,9 @@ describe('generator panel (real VS Code)', function () {
     const rendered = await until((st) => st.fromWebview.find((m) => m.type === 'rendered' && m.generationId === generationId), 'the webview to render');
     assert.deepEqual(rendered, { type: 'rendered', generationId, candidates: 2 });
     const state = await hook({ op: 'state' });
-    assert.ok(state.toWebview.some((m) => m.type === 'progress' && m.generationId === generationId), 'progress reached the webview');
+    const progress = state.toWebview.filter((m) => m.type === 'progress' && m.generationId === generationId);
+    assert.equal(progress.length, 2, 'two steps (the core denoises both candidates as one batch)');
+    assert.ok(progress.every((m) => m.preview && /^\d+x\d+$/.test(m.preview)), `every step carried a preview: ${JSON.stringify(progress)}`);
   });
 
   it('Save writes the chosen candidate inside the workspace and records it in history', async () => {
@@ -140,6 +142,22 @@ describe('generator panel (real VS Code)', function () {
     assert.deepEqual(back, { type: 'rendered', generationId, candidates: 2 });
     await until((st) => st.toWebview.find((m) => m.type === 'init' && m.text === 'a second prompt'), 'the prefill to be sent after ready');
     await vscode.window.showTextDocument(doc).then(() => vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor'));
+  });
+
+  it('Cancel stops a running generation within a step or two', async () => {
+    const seen = (await hook({ op: 'state' })).toWebview.length;
+    await hook({
+      op: 'send',
+      message: { type: 'generate', request: { prompt: 'a long run', negativePrompt: '', kind: 'illustration', width: 256, height: 256, count: 8, steps: 100, seed: 1, target: '' } },
+    });
+    const first = await until((st) => st.toWebview.slice(seen).find((m) => m.type === 'progress'), 'the first step');
+    await hook({ op: 'send', message: { type: 'cancel' } });
+    const cancelledAt = (await hook({ op: 'state' })).toWebview.length;
+    const end = await until((st) => st.toWebview.slice(seen).find((m) => m.type === 'failed' || m.type === 'result'), 'the run to end');
+    assert.equal(end.type, 'failed', 'the run was cancelled before it finished');
+    assert.equal(end.text, 'Cancelled');
+    const after = (await hook({ op: 'state' })).toWebview.slice(cancelledAt).filter((m) => m.type === 'progress' && m.generationId === first.generationId);
+    assert.ok(after.length <= 2, `${after.length} steps ran after the cancel`);
   });
 
   it('the registered serializer revives a panel of its view type', async () => {

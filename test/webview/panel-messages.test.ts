@@ -84,12 +84,18 @@ describe('generator webview: messages (Chromium)', function () {
     assert.equal(await p.page.locator('#cancel').evaluate((e) => (e as HTMLButtonElement).disabled), false);
 
     await p.send({ type: 'progress', generationId: GEN_ID, candidate: 0, step: 1, totalSteps: 2, preview: preview(32, 16) });
-    assert.equal(await text('#candidate-0 .cell-status'), 'Step 1/2');
-    assert.equal(await text('#status'), 'Candidate 1/3 · step 1/2');
+    // The core denoises the batch together and reports candidate 0: every frame shows the step.
+    assert.deepEqual(await p.page.locator('.cell-status').allInnerTexts(), ['Step 1/2', 'Step 1/2', 'Step 1/2']);
+    assert.equal(await text('#status'), 'Step 1/2 · 3 candidates');
+    assert.equal(await p.page.locator('canvas').count(), 1, 'the preview (of image 0) goes to the first frame');
     const pixel = await p.page.locator('#candidate-0 canvas').evaluate((c) => Array.from((c as HTMLCanvasElement).getContext('2d')!.getImageData(31, 0, 1, 1).data));
     assert.deepEqual(pixel, [255, 80, 160, 255], 'the preview is painted from the RGB bytes');
     await p.send({ type: 'progress', generationId: 'ffffffffffffffff', candidate: 1, step: 2, totalSteps: 2 });
-    assert.equal(await text('#candidate-1 .cell-status'), 'Waiting', 'progress of another generation is ignored');
+    assert.equal(await text('#candidate-1 .cell-status'), 'Step 1/2', 'progress of another generation is ignored');
+    // A core that reports candidates one by one gets per-frame progress.
+    await p.send({ type: 'progress', generationId: GEN_ID, candidate: 2, step: 2, totalSteps: 2 });
+    assert.deepEqual(await p.page.locator('.cell-status').allInnerTexts(), ['Step 1/2', 'Step 1/2', 'Step 2/2']);
+    assert.equal(await text('#status'), 'Candidate 3/3 · step 2/2');
 
     await p.send(await result(REQUEST, 77));
     await p.page.waitForFunction(() => Array.from(document.querySelectorAll('img.thumb')).every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0));
