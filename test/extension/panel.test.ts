@@ -89,6 +89,24 @@ describe('generator panel (real VS Code)', function () {
     assert.equal(s.history.list()[0]?.seed, 8, 'candidate 1 of seed 7 used seed 8');
   });
 
+  it('Copy puts a data URI, Markdown or an <img> tag on the clipboard', async () => {
+    const copy = async (as: string): Promise<string> => {
+      await vscode.env.clipboard.writeText('');
+      await hook({ op: 'send', message: { type: 'copy', candidate: { generationId, index: 0 }, as, target: rel('fox.png') } });
+      for (let i = 0; i < 100; i++) {
+        const text = await vscode.env.clipboard.readText();
+        if (text) return text;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`nothing was copied for ${as}`);
+    };
+    assert.equal(await copy('markdown'), `![a red fox](${rel('fox.png')})`);
+    assert.equal(await copy('img'), `<img src="${rel('fox.png')}" width="64" height="64" alt="a red fox">`);
+    const uri = await copy('dataUri');
+    assert.match(uri, /^data:image\/png;base64,/);
+    assert.deepEqual(pngSize(Buffer.from(uri.slice(uri.indexOf(',') + 1), 'base64')), { width: 64, height: 64 });
+  });
+
   it('refuses hostile messages with a logged reason and writes nothing', async () => {
     const before = (await hook({ op: 'state' })).rejections.length;
     const outside = '../outside-panel.png';
