@@ -11,6 +11,7 @@ import './commands.test';
 import './trust.test';
 import './panel.test';
 import './references.test';
+import './models.test';
 
 export function run(): Promise<void> {
   return runSuites();

@@ -1,0 +1,88 @@
+// Model commands inside a real VS Code: Download Model pulls from a fake hub on 127.0.0.1 (set through
+// nanoforge.hub.endpoint) into nanoforge.modelsFolder, Select Model lists what is installed, including
+// the fixture model registered as a local folder, and selecting sets nanoforge.model.
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { MODEL_COMMANDS, modelChoices, modelStore } from '../../src/extension/commands/models';
+import type { Services } from '../../src/extension/services';
+import { FakeHub } from '../fixtures/fake-hub';
+import { services } from './shell-helpers';
+
+const config = () => vscode.workspace.getConfiguration('nanoforge');
+const KEYS = ['model', 'modelsFolder', 'hub.endpoint'] as const;
+
+describe('models: commands in VS Code', function () {
+  this.timeout(120_000);
+  let s: Services;
+  let hub: FakeHub;
+  let root: string;
+  let fixtureModel: string;
+  const saved = new Map<string, unknown>();
+
+  before(async () => {
+    s = await services();
+    fixtureModel = process.env.NANOFORGE_TEST_MODEL ?? '';
+    assert.ok(fixtureModel, 'the harness passes the oracle model in NANOFORGE_TEST_MODEL');
+    hub = await FakeHub.start();
+    await hub.addRepo('nanoforge-test/oracle', { dir: fixtureModel });
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'nf-ext-models-'));
+    for (const key of KEYS) saved.set(key, config().inspect(key)?.globalValue);
+    await config().update('modelsFolder', root, vscode.ConfigurationTarget.Global);
+    await config().update('hub.endpoint', hub.url, vscode.ConfigurationTarget.Global);
+  });
+  after(async () => {
+    for (const key of KEYS) await config().update(key, saved.get(key), vscode.ConfigurationTarget.Global);
+    await hub?.close();
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it('Download Model pulls a repository into the models folder; Select Model lists and selects it', async () => {
+    const pulled = await vscode.commands.executeCommand<{ model: { id: string; dir: string } } | undefined>(MODEL_COMMANDS.download, 'nanoforge-test/oracle');
+    assert.ok(pulled, 'the download finished');
+    assert.equal(pulled.model.id, 'nanoforge-test--oracle');
+    assert.equal(path.dirname(pulled.model.dir), root);
+    for (const file of ['model_index.json', 'unet/model.onnx', 'tokenizer/vocab.json', 'nanoforge-model.json']) {
+      assert.ok((await fs.stat(path.join(pulled.model.dir, file))).isFile(), file);
+    }
+    assert.ok(hub.requests.some((r) => r.server === 'cdn'), 'LFS files came through the redirect');
+
+    const choices = await modelChoices(s);
+    const item = choices.find((c) => c.model?.id === 'nanoforge-test--oracle');
+    assert.ok(item, choices.map((c) => c.label).join(', '));
+    assert.match(item.description ?? '', /\d+(\.\d+)? [KM]B$/);
+    assert.deepEqual(choices.slice(-2).map((c) => c.action), ['folder', 'download']);
+
+    await vscode.commands.executeCommand(MODEL_COMMANDS.select, 'nanoforge-test--oracle');
+    assert.equal(config().get('model'), 'nanoforge-test--oracle');
+    const resolved = await s.resolveModel();
+    assert.equal(resolved?.dir, pulled.model.dir);
+  });
+
+  it('Select Model lists the fixture model once registered as a local folder, and selecting it sets its path', async () => {
+    const added = await modelStore(s).add(fixtureModel, 'fixture-oracle');
+    assert.equal(added.origin, 'local');
+    const choices = await modelChoices(s);
+    const item = choices.find((c) => c.model?.id === 'fixture-oracle');
+    assert.ok(item, choices.map((c) => c.label).join(', '));
+    assert.match(item.description ?? '', /^local folder · /);
+    assert.equal(item.detail, fixtureModel);
+    await vscode.commands.executeCommand(MODEL_COMMANDS.select, 'fixture-oracle');
+    assert.equal(config().get('model'), fixtureModel);
+    assert.equal((await s.resolveModel())?.dir, fixtureModel);
+    // Forgetting a local model never touches its folder.
+    await modelStore(s).remove('fixture-oracle');
+    assert.ok((await fs.stat(path.join(fixtureModel, 'unet', 'model.onnx'))).isFile());
+  });
+
+  it('every model command is contributed and registered', async () => {
+    const registered = await vscode.commands.getCommands(true);
+    const contributed = (vscode.extensions.getExtension('nanoforge.nanoforge')?.packageJSON as { contributes: { commands: { command: string }[] } }).contributes.commands.map((c) => c.command);
+    for (const id of Object.values(MODEL_COMMANDS)) {
+      assert.ok(registered.includes(id), `${id} registered`);
+      assert.ok(contributed.includes(id), `${id} contributed`);
+    }
+  });
+});
