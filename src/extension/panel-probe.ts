@@ -31,7 +31,7 @@ export class PanelProbe {
       ...('generationId' in m ? { generationId: m.generationId } : {}),
       ...(m.type === 'result' ? { candidates: m.candidates.length } : {}),
       ...(m.type === 'progress' && m.preview ? { preview: `${m.preview.width}x${m.preview.height}` } : {}),
-      ...(m.type === 'notice' ? { text: m.text } : m.type === 'failed' ? { text: m.message } : m.type === 'init' && m.prefill.prompt ? { text: m.prefill.prompt } : {}),
+      ...(m.type === 'notice' ? { text: m.text } : m.type === 'failed' ? { text: m.message } : m.type === 'init' && m.prefill.prompt ? { text: m.prefill.prompt } : m.type === 'targetChosen' ? { text: m.target } : {}),
     });
   }
 }

@@ -107,6 +107,32 @@ describe('generator panel (real VS Code)', function () {
     assert.deepEqual(pngSize(Buffer.from(uri.slice(uri.indexOf(',') + 1), 'base64')), { width: 64, height: 64 });
   });
 
+  it('Save as… and Browse… use the native save dialog (answered by a stand-in)', async function () {
+    const window = vscode.window as { showSaveDialog: typeof vscode.window.showSaveDialog };
+    const original = window.showSaveDialog;
+    const answers = [vscode.Uri.joinPath(dir, 'chosen', 'as.png'), vscode.Uri.joinPath(dir, 'picked.webp')];
+    const asked: vscode.SaveDialogOptions[] = [];
+    try {
+      window.showSaveDialog = async (options) => { asked.push(options ?? {}); return answers.shift(); };
+    } catch (error) {
+      this.skip(); // the API object is frozen in this VS Code build; nothing to stand in for
+    }
+    try {
+      if (vscode.window.showSaveDialog === original) this.skip();
+      await hook({ op: 'send', message: { type: 'saveAs', candidate: { generationId, index: 0 } } });
+      const saved = vscode.Uri.joinPath(dir, 'chosen', 'as.png');
+      for (let i = 0; i < 100 && !(await exists(saved)); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(pngSize(await vscode.workspace.fs.readFile(saved)), { width: 64, height: 64 });
+      assert.deepEqual(asked[0]?.filters, { 'PNG image': ['png'] });
+      await hook({ op: 'send', message: { type: 'browseTarget', current: rel('fox.png') } });
+      const chosen = await until((st) => st.toWebview.find((m) => m.type === 'targetChosen'), 'the chosen target');
+      assert.equal(chosen.text, rel('picked.webp'), 'the webview gets the workspace-relative path');
+      assert.equal(asked[1]?.defaultUri?.path, vscode.Uri.joinPath(dir, 'fox.png').path);
+    } finally {
+      window.showSaveDialog = original;
+    }
+  });
+
   it('refuses hostile messages with a logged reason and writes nothing', async () => {
     const before = (await hook({ op: 'state' })).rejections.length;
     const outside = '../outside-panel.png';
