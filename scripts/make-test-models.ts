@@ -207,6 +207,9 @@ async function writeConfigs(dir: string, v: VariantDef): Promise<void> {
   await writeJson(path.join(dir, 'model_index.json'), {
     _class_name: 'StableDiffusionPipeline',
     _diffusers_version: '0.24.0.dev0',
+    // Like real exports, the source model's name: it tells the loader an SD-Turbo-class model runs
+    // without classifier-free guidance and in a few steps.
+    _name_or_path: v.tokenizer === 'turbo' ? 'nanoforge-test/oracle-sd-turbo' : 'nanoforge-test/oracle-sd-1-5',
     feature_extractor: [null, null],
     requires_safety_checker: false,
     safety_checker: [null, null],

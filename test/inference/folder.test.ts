@@ -81,7 +81,15 @@ describe('model folder validation', function () {
     const dir = path.join(await copy(), '..', 'sd-turbo-like');
     await fs.rename(path.join(dir, '..', 'oracle-fp32'), dir);
     assert.equal((await validateModelFolder(dir)).usesGuidance, false);
-    assert.equal((await validateModelFolder(fx.path('oracle-fp32'))).usesGuidance, true);
+    // The export's own `_name_or_path` counts too: the SD-Turbo-like oracle says so, the SD 1.x one does not.
+    assert.equal((await validateModelFolder(fx.path('oracle-fp32'))).usesGuidance, false);
+    assert.equal((await validateModelFolder(fx.path('oracle-sd1'))).usesGuidance, true);
+    const renamed = path.join(await copy(), '..', 'my-model');
+    await fs.rename(path.join(renamed, '..', 'oracle-fp32'), renamed);
+    const index = JSON.parse(await fs.readFile(path.join(renamed, 'model_index.json'), 'utf8')) as Record<string, unknown>;
+    await fs.writeFile(path.join(renamed, 'model_index.json'), JSON.stringify({ ...index, _name_or_path: 'runwayml/stable-diffusion-v1-5' }));
+    assert.equal((await validateModelFolder(renamed)).usesGuidance, true);
+    assert.equal((await validateModelFolder(renamed)).modelId, 'my-model');
   });
 
   const missing: string[] = ['model_index.json', 'scheduler/scheduler_config.json', 'tokenizer/vocab.json', 'tokenizer/merges.txt',

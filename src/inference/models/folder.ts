@@ -24,7 +24,7 @@ const DEFAULT_VAE_SCALING_FACTOR = 0.18215;
 
 export interface ModelFolderInfo {
   dir: string;
-  /** Folder name, or `_name_or_path` from model_index.json when present. */
+  /** The model folder's name (the catalog id for downloaded models). */
   modelId: string;
   tokenizerDir: string;
   scheduler: { className: string; name: SchedulerName; config: SchedulerConfig };
@@ -58,7 +58,10 @@ export async function validateModelFolder(dir: string): Promise<ModelFolderInfo>
   };
   const nativeSize = (unet.sampleSize ?? 64) * vae.latentToPixel;
   if (unet.sampleSize === undefined) notes.push(`${MODEL_FILES.unetConfig} gives no sample_size; assuming ${nativeSize} px native size.`);
-  const modelId = typeof modelIndex._name_or_path === 'string' && modelIndex._name_or_path ? modelIndex._name_or_path : path.basename(path.resolve(dir));
+  // The folder name is what the user chose (or the catalog id we downloaded to); the export's own
+  // `_name_or_path` (e.g. "stabilityai/sd-turbo") is only a hint about how the model wants to be run.
+  const modelId = path.basename(path.resolve(dir));
+  const sourceName = typeof modelIndex._name_or_path === 'string' ? modelIndex._name_or_path : '';
   return {
     dir,
     modelId,
@@ -67,7 +70,7 @@ export async function validateModelFolder(dir: string): Promise<ModelFolderInfo>
     vae,
     unet,
     nativeSize,
-    usesGuidance: guessUsesGuidance(modelId, scheduler.name, unet.timeCondProjDim),
+    usesGuidance: guessUsesGuidance(`${sourceName} ${modelId}`, scheduler.name, unet.timeCondProjDim),
     notes,
   };
 }
@@ -96,9 +99,9 @@ function readVae(dir: string, config: JsonObject | undefined, notes: string[]): 
 
 /**
  * Turbo and LCM models are distilled to run without classifier-free guidance. Nothing in the
- * folder says so for SD-Turbo, so the name is the only hint; LCM UNets carry a guidance embedding.
+ * folder says so for SD-Turbo, so the names (export's `_name_or_path`, folder) are the only hint; LCM UNets carry a guidance embedding.
  */
-function guessUsesGuidance(modelId: string, scheduler: SchedulerName, timeCondProjDim: number | undefined): boolean {
+function guessUsesGuidance(names: string, scheduler: SchedulerName, timeCondProjDim: number | undefined): boolean {
   if (scheduler === 'lcm' || timeCondProjDim !== undefined) return false;
-  return !/turbo|lcm|lightning|hyper/i.test(modelId);
+  return !/turbo|lcm|lightning|hyper/i.test(names);
 }
