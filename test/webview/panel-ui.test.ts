@@ -58,6 +58,19 @@ describe('generator webview: keyboard, state, look (Chromium)', function () {
     assert.equal(outline, 'solid rgb(0, 120, 212)');
   });
 
+  it('names every control for screen readers and announces progress in a live region', async () => {
+    p = await openPanel(h);
+    await showResults(p);
+    const tree = await p.page.locator('body').ariaSnapshot();
+    for (const line of [
+      'textbox "Prompt (Ctrl+Enter to generate)"', 'combobox "Kind"', 'combobox "Size"', 'textbox "Width"', 'textbox "Height"',
+      'textbox "Count (1–8)"', 'textbox "Steps"', 'textbox "Seed"', 'checkbox "Lock seed"', 'textbox "Save to (workspace-relative)"',
+      'button "Browse for a target file"', 'button "Generate"', 'button "Cancel the generation" [disabled]',
+      'status: 3 candidates ready on cpu', 'listbox "Candidates"', 'option "Candidate 1, seed 900. Enter saves, Space enlarges." [selected]',
+      'img "Candidate 2, seed 901, 256×128 png"', 'toolbar "Candidate 1 (seed 900):"', 'button "Save to the target path"', 'button "Clear history"',
+    ]) assert.ok(tree.includes(line), `accessibility tree lacks ${line}:\n${tree}`);
+  });
+
   it('works keyboard-only: Ctrl+Enter generates, arrows move in the grid, Enter saves, Space enlarges', async () => {
     p = await openPanel(h);
     await p.page.keyboard.press('Tab');
