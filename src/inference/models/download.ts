@@ -4,6 +4,7 @@
 // SHA-256 (LFS) or git blob id before the part is renamed. Cancellation leaves the part for resume.
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import * as path from 'node:path';
 import { AbortError } from '../pipeline/errors';
 import { errorForStatus, HubAuthError, HubError, HubHttpError, HubNotFoundError, hubRequest, HubUnreachableError, type HubOptions } from './hub';
@@ -108,12 +109,45 @@ function linkedSha256(headers: Record<string, string | string[] | undefined>): s
   return value && /^[0-9a-f]{64}$/.test(value) ? value : undefined;
 }
 
-/** Copies the body into the part file, aborting the attempt when no byte arrives for `stallMs`. */
-async function pump(job: FileJob, body: NodeJS.ReadableStream & { destroy(e?: Error): void }, out: fs.FileHandle, digests: Digests, offset: number, ctx: FetchContext, stall: () => void): Promise<void> {
+/** Bytes received but not yet written before the body is paused (bounds memory on a slow disk). */
+const QUEUE_HIGH_WATER = 8 * 1024 * 1024;
+
+/**
+ * Copies the body into the part file. Chunks are taken as 'data' events into our own queue rather
+ * than read with for-await: when a connection drops, Node destroys the response and discards what
+ * it still buffers, so reading eagerly keeps every byte that arrived and resume starts right there.
+ */
+async function pump(job: FileJob, body: IncomingMessage, out: fs.FileHandle, digests: Digests, offset: number, ctx: FetchContext, stall: () => void): Promise<void> {
   let written = offset;
-  for await (const raw of body) {
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let ended = false;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  body.on('data', (chunk: Buffer) => {
     stall();
-    let chunk = raw as Buffer;
+    queue.push(chunk);
+    queued += chunk.length;
+    if (queued > QUEUE_HIGH_WATER) body.pause();
+    notify();
+  });
+  body.once('end', () => { ended = true; notify(); });
+  body.once('close', () => { ended = true; notify(); });
+  body.once('error', (error) => { failure = error; notify(); });
+  for (;;) {
+    let chunk = queue.shift();
+    if (!chunk) {
+      if (failure) throw failure;
+      if (ended) return;
+      await new Promise<void>((resolve) => { wake = resolve; });
+      continue;
+    }
+    queued -= chunk.length;
+    if (body.isPaused() && queued < QUEUE_HIGH_WATER / 2) body.resume();
     if (written + chunk.length > job.size) {
       ctx.log?.(`${job.path}: the server sent more than the ${job.size} bytes the listing gives; keeping the first ${job.size}`);
       chunk = chunk.subarray(0, job.size - written);
@@ -124,7 +158,7 @@ async function pump(job: FileJob, body: NodeJS.ReadableStream & { destroy(e?: Er
     ctx.onBytes?.(chunk.length, job.path);
     if (written >= job.size) {
       body.destroy();
-      break;
+      return;
     }
   }
 }
