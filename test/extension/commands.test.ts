@@ -6,6 +6,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { rerun } from '../../src/extension/commands/history';
+import { slugify } from '../../src/extension/naming';
 import type { Services } from '../../src/extension/services';
 import { EXTENSION_ID, exists, pngSize, scratch, services, withHooks, workspaceRoot } from './shell-helpers';
 
@@ -65,6 +66,12 @@ describe('extension shell: commands', () => {
     for (const id of SHELL_COMMANDS) assert.ok(all.has(id), `${id} is not registered`);
   });
 
+  it('registers every command package.json contributes (no palette entry leads to "command not found")', async () => {
+    const all = new Set(await vscode.commands.getCommands(true));
+    const missing = manifest().contributes.commands.map((c) => c.command).filter((id) => !all.has(id));
+    assert.deepEqual(missing, []);
+  });
+
   it('contributes every command under the Nanoforge category, with model commands reserved', () => {
     const commands = manifest().contributes.commands;
     for (const id of [...SHELL_COMMANDS, 'nanoforge.downloadModel', 'nanoforge.selectModel']) {
@@ -110,6 +117,32 @@ describe('extension shell: commands', () => {
     assert.equal(s.history.recentPrompts()[0], 'a red square icon');
   });
 
+  it('the interactive Generate Image flow (prompt → kind → size → target) saves with the settings defaults', async () => {
+    // Workspace-level settings: in code-server a ConfigurationTarget.Global update makes the extension
+    // host lose the harness's user settings (nanoforge.model), so the suites never write user settings.
+    const config = vscode.workspace.getConfiguration('nanoforge');
+    await config.update('usePanel', false, vscode.ConfigurationTarget.Workspace);
+    try {
+      const prompt = s.history.recentPrompts()[0];
+      assert.ok(prompt, 'an earlier test left a recent prompt');
+      let done = false;
+      const pending = Promise.resolve(vscode.commands.executeCommand<vscode.Uri | undefined>('nanoforge.generateImage')).finally(() => (done = true));
+      // Accept whatever quick input is showing (recent prompt, first kind, default size, default path)
+      // until the command finishes; an accept with nothing open does nothing.
+      for (let i = 0; i < 200 && !done; i++) {
+        await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const written = await pending;
+      const expected = vscode.Uri.joinPath(workspaceRoot(), 'assets', 'generated', `${slugify(prompt)}.png`);
+      assert.equal(written?.toString(), expected.toString());
+      assert.deepEqual(pngSize(await vscode.workspace.fs.readFile(expected)), { width: 128, height: 128 }, 'icon default size');
+      assert.equal(s.history.list()[0]?.kind, 'icon');
+    } finally {
+      await config.update('usePanel', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   it('a workspace-relative target uses the output folder layout and the image extension', async () => {
     const rel = 'nanoforge-test/commands/rel/placeholder-like.webp';
     const written = await vscode.commands.executeCommand<vscode.Uri | undefined>('nanoforge.generateImage', {
@@ -121,7 +154,7 @@ describe('extension shell: commands', () => {
   });
 
   it('re-running a History entry with the same seed reproduces the same bytes', async () => {
-    const entry = s.history.list().find((e) => e.prompt === 'a red square icon');
+    const entry = s.history.list().find((e) => e.target.endsWith('/quick/red-square.png'));
     assert.ok(entry);
     const before = await vscode.workspace.fs.readFile(vscode.Uri.parse(entry.target));
     const again = await withHooks(s, { confirm: async () => 'copy' }, () => rerun(s, entry, false));
@@ -216,36 +249,35 @@ describe('extension shell: commands', () => {
 
   describe('model resolution', () => {
     const config = () => vscode.workspace.getConfiguration('nanoforge');
+    const W = vscode.ConfigurationTarget.Workspace; // see the interactive test: never touch user settings
     let savedModel: string | undefined;
-    let savedFolder: string | undefined;
     before(() => {
-      savedModel = config().inspect<string>('model')?.globalValue;
-      savedFolder = config().inspect<string>('modelsFolder')?.globalValue;
+      savedModel = config().get<string>('model');
     });
     afterEach(async () => {
-      await config().update('model', savedModel, vscode.ConfigurationTarget.Global);
-      await config().update('modelsFolder', savedFolder, vscode.ConfigurationTarget.Global);
+      await config().update('model', undefined, W);
+      await config().update('modelsFolder', undefined, W);
     });
 
     it('an absolute folder is used as is; a catalog id is looked up in nanoforge.modelsFolder', async () => {
       const oracle = String(savedModel);
       assert.deepEqual(await s.resolveModel(), { dir: oracle, id: path.basename(oracle) });
-      await config().update('modelsFolder', path.dirname(oracle), vscode.ConfigurationTarget.Global);
-      await config().update('model', 'oracle-fp32', vscode.ConfigurationTarget.Global);
+      await config().update('modelsFolder', path.dirname(oracle), W);
+      await config().update('model', 'oracle-fp32', W);
       assert.deepEqual(await s.resolveModel(), { dir: oracle, id: 'oracle-fp32' });
     });
 
     it('with no model set, the first installed model folder (by name) is used', async () => {
       const oracle = String(savedModel);
-      await config().update('modelsFolder', path.dirname(oracle), vscode.ConfigurationTarget.Global);
-      await config().update('model', '', vscode.ConfigurationTarget.Global);
+      await config().update('modelsFolder', path.dirname(oracle), W);
+      await config().update('model', '', W);
       const found = await s.resolveModel();
       const installed = readdirSync(path.dirname(oracle)).filter((n) => existsSync(path.join(path.dirname(oracle), n, 'model_index.json'))).sort();
       assert.equal(found?.id, installed[0]);
     });
 
     it('a model folder that does not exist generates nothing and writes nothing', async () => {
-      await config().update('model', path.join(String(savedModel), 'no-such-model'), vscode.ConfigurationTarget.Global);
+      await config().update('model', path.join(String(savedModel), 'no-such-model'), W);
       assert.equal(await s.resolveModel(), undefined);
       const target = vscode.Uri.joinPath(dir, 'no-model', 'x.png');
       const written = await vscode.commands.executeCommand('nanoforge.generateImage', {
