@@ -5,6 +5,7 @@ import { registerGenerateForReference } from './commands/generateForReference';
 import { registerGenerateFromDirective } from './commands/generateFromDirective';
 import { registerGenerateImage } from './commands/generateImage';
 import { registerHistory } from './commands/history';
+import { registerOptimizeCommand } from './commands/optimize';
 import { registerModelCommands } from './commands/models';
 import { registerInsertPlaceholder } from './commands/placeholder';
 import { registerDiagnostics } from './diagnostics';
@@ -36,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): NanoforgeExports {
     registerGenerateFromDirective(services),
     registerInsertPlaceholder(services),
     registerHistory(services),
+    registerOptimizeCommand(services),
     registerModelCommands(services),
     registerGeneratorPanel(services),
     services, // last: features may still log while they are disposed

@@ -1,0 +1,131 @@
+// "Nanoforge: Optimize Model for This Machine": converts the current model to fp16 (GPU) or int8
+// (CPU) by running `nanoforge quantize` in a child process — native code never loads in the
+// extension host — with a cancellable progress notification, then offers to switch to the result.
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as vscode from 'vscode';
+import type { QuantizeManifest, QuantizeTarget } from '../../inference/models/quantize/folder';
+import type { DeviceName } from '../../inference/types';
+import type { Services } from '../services';
+import { describeResult, parseProgressLine, progressPercent, quantizeArgs, recommendVariant, targetFolder } from './optimize-plan';
+
+export const OPTIMIZE_MODEL_COMMAND = 'nanoforge.optimizeModel';
+
+type ConcreteDevice = Exclude<DeviceName, 'auto'>;
+
+/** The device generations run on: the last one the worker reported, else ask the worker. */
+async function currentDevice(services: Services, modelDir: string): Promise<ConcreteDevice> {
+  const known = services.activity.state.device;
+  if (known) return known;
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Nanoforge: checking which device runs the model…' },
+    async () => (await services.worker().modelInfo(modelDir, services.settings().device)).device);
+}
+
+async function pickVariant(device: ConcreteDevice): Promise<QuantizeTarget | undefined> {
+  const recommended = recommendVariant(device);
+  const all: { variant: QuantizeTarget; detail: string }[] = [
+    { variant: 'fp16', detail: 'half the size; fastest on GPUs (CUDA, DirectML, CoreML, WebGPU)' },
+    { variant: 'int8', detail: 'about a quarter of the weights; less memory and faster loads on the CPU' },
+    { variant: 'int4', detail: '4-bit matrix weights; smallest, lower quality (CPU)' },
+  ];
+  const items = all
+    .sort((a, b) => Number(b.variant === recommended) - Number(a.variant === recommended))
+    .map((v) => ({ label: v.variant, description: v.variant === recommended ? `recommended for ${device}` : undefined, detail: v.detail, variant: v.variant }));
+  return (await vscode.window.showQuickPick(items, { title: `Optimize the model for this machine (runs on ${device})` }))?.variant;
+}
+
+async function confirmTarget(out: string): Promise<{ force: boolean } | undefined> {
+  const existing = await fs.readdir(out).catch(() => undefined);
+  if (!existing || existing.length === 0) return { force: false };
+  const replace = 'Replace';
+  const choice = await vscode.window.showWarningMessage(`${out} already exists. Replace it with the new conversion?`, { modal: true }, replace);
+  return choice === replace ? { force: true } : undefined;
+}
+
+interface RunResult { code: number | null; manifest?: QuantizeManifest; lastError: string; cancelled: boolean }
+
+/** Runs the CLI in a plain Node child (ELECTRON_RUN_AS_NODE) and follows its progress lines. */
+function runQuantize(services: Services, args: string[], progress: vscode.Progress<{ message?: string; increment?: number }>, token: vscode.CancellationToken): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let pending = '';
+    let lastError = '';
+    let shown = 0;
+    const cancel = token.onCancellationRequested(() => child.kill('SIGTERM'));
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      pending += d.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        const p = parseProgressLine(line);
+        if (!p) {
+          if (line.trim()) { lastError = line.trim(); services.log.info(`[quantize] ${line}`); }
+          continue;
+        }
+        const percent = progressPercent(p);
+        progress.report({ increment: Math.max(0, percent - shown), message: p.phase === 'verify' ? p.message : p.component ?? p.phase });
+        shown = Math.max(shown, percent);
+      }
+    });
+    child.on('error', (error) => { cancel.dispose(); reject(error); });
+    child.on('close', (code) => {
+      cancel.dispose();
+      let manifest: QuantizeManifest | undefined;
+      if (stdout.trim()) {
+        try {
+          manifest = JSON.parse(stdout) as QuantizeManifest;
+        } catch (error) {
+          services.log.warn(`quantize printed something that is not a manifest: ${String(error)}`);
+        }
+      }
+      resolve({ code, manifest, lastError, cancelled: token.isCancellationRequested });
+    });
+  });
+}
+
+async function offerSwitch(out: string, manifest: QuantizeManifest): Promise<void> {
+  const use = 'Use This Model';
+  const text = `Nanoforge: ${describeResult(manifest)}.`;
+  const choice = manifest.verdict === 'failed'
+    ? await vscode.window.showWarningMessage(`${text} It failed verification (${manifest.verification?.failures.join('; ') ?? ''}); images may differ from the original.`, use)
+    : await vscode.window.showInformationMessage(text, use);
+  if (choice === use) await vscode.workspace.getConfiguration('nanoforge').update('model', out, vscode.ConfigurationTarget.Global);
+}
+
+async function optimizeModel(services: Services): Promise<void> {
+  const model = await services.resolveModel();
+  if (!model) return;
+  const device = await currentDevice(services, model.dir);
+  const variant = await pickVariant(device);
+  if (!variant) return;
+  const out = targetFolder(model.dir, variant);
+  const confirmed = await confirmTarget(out);
+  if (!confirmed) return;
+  const args = quantizeArgs(services.context.asAbsolutePath('dist/cli.js'), model.dir, out, variant, confirmed.force);
+  services.log.info(`optimize: ${args.slice(1).join(' ')}`);
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Nanoforge: converting ${model.id} to ${variant}`, cancellable: true },
+    (progress, token) => runQuantize(services, args, progress, token),
+  );
+  if (result.cancelled) {
+    services.log.info('optimize: cancelled; the converter removed its partial output');
+    return;
+  }
+  if (result.manifest && (result.code === 0 || result.code === 3)) {
+    await offerSwitch(out, result.manifest);
+    return;
+  }
+  const reason = result.lastError.replace(/^nanoforge quantize: /, '') || `the converter exited with code ${String(result.code)}`;
+  services.log.error(`optimize failed: ${reason}`);
+  void vscode.window.showErrorMessage(`Nanoforge could not optimize the model: ${reason}`);
+}
+
+export function registerOptimizeCommand(services: Services): vscode.Disposable {
+  return vscode.commands.registerCommand(OPTIMIZE_MODEL_COMMAND, () =>
+    optimizeModel(services).catch((error: unknown) => {
+      services.log.error(`optimize: ${String(error)}`);
+      void vscode.window.showErrorMessage(`Nanoforge could not optimize the model: ${error instanceof Error ? error.message : String(error)}`);
+    }));
+}
