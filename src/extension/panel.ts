@@ -208,15 +208,16 @@ export class GeneratorPanel implements vscode.Disposable {
       this.post({ type: 'notice', level: 'info', text: 'A generation is already running; cancel it first.' });
       return;
     }
-    if (!(await this.services.trust.allowGeneration('command'))) return;
-    const model = await this.services.resolveModel();
-    if (!model) {
-      this.post({ type: 'notice', level: 'error', text: 'No model is set up; run "Nanoforge: Download Model" or set nanoforge.model.' });
-      return;
-    }
+    // Claimed before the first await, so a second "generate" arriving meanwhile is turned away.
     const run = { id: randomBytes(8).toString('hex'), abort: new AbortController() };
     this.running = run;
     try {
+      if (!(await this.services.trust.allowGeneration('command'))) return;
+      const model = await this.services.resolveModel();
+      if (!model) {
+        this.post({ type: 'notice', level: 'error', text: 'No model is set up; run "Nanoforge: Download Model" or set nanoforge.model.' });
+        return;
+      }
       await runPanelGeneration({ services: this.services, store: this.store, post: (m) => this.post(m) }, run.id, request, model, run.abort.signal);
     } finally {
       this.running = undefined;

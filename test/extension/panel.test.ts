@@ -194,6 +194,8 @@ describe('generator panel (real VS Code)', function () {
       op: 'send',
       message: { type: 'generate', request: { prompt: 'a long run', negativePrompt: '', kind: 'illustration', width: 256, height: 256, count: 8, steps: 100, seed: 1, target: '' } },
     });
+    await hook({ op: 'send', message: { type: 'generate', request: { prompt: 'a second run', negativePrompt: '', kind: 'icon', width: 64, height: 64, count: 1, steps: 1, seed: 2, target: '' } } });
+    await until((st) => st.toWebview.slice(seen).find((m) => m.type === 'notice' && /already running/.test(m.text ?? '')), 'the second run to be turned away');
     const first = await until((st) => st.toWebview.slice(seen).find((m) => m.type === 'progress'), 'the first step');
     await hook({ op: 'send', message: { type: 'cancel' } });
     const cancelledAt = (await hook({ op: 'state' })).toWebview.length;
@@ -202,6 +204,7 @@ describe('generator panel (real VS Code)', function () {
     assert.equal(end.text, 'Cancelled');
     const after = (await hook({ op: 'state' })).toWebview.slice(cancelledAt).filter((m) => m.type === 'progress' && m.generationId === first.generationId);
     assert.ok(after.length <= 2, `${after.length} steps ran after the cancel`);
+    assert.equal((await hook({ op: 'state' })).toWebview.slice(seen).filter((m) => m.type === 'started').length, 1, 'only one run started');
   });
 
   it('the registered serializer revives a panel of its view type', async () => {
