@@ -15,7 +15,6 @@ import { registerQuickFix } from './quickfix';
 import { registerReferenceContext } from './reference-context';
 import { createServices, type Services } from './services';
 import { registerStatusBar } from './status';
-import { registerWorkspaceTrust } from './workspace-trust';
 
 /** What `activate` returns: the services, for the integration tests (not a public API). */
 export interface NanoforgeExports {
@@ -25,7 +24,6 @@ export interface NanoforgeExports {
 export function activate(context: vscode.ExtensionContext): NanoforgeExports {
   const services = createServices(context);
   context.subscriptions.push(
-    registerWorkspaceTrust(),
     registerStatusBar(services),
     registerReferenceContext(services),
     registerHover(services),

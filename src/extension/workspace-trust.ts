@@ -2,12 +2,11 @@
 // writes files) happens only on an explicit user action, and indirect triggers ask first.
 // package.json declares `untrustedWorkspaces: limited` and lists the settings a repository must not
 // set for an untrusted workspace (model, modelsFolder, hub endpoint) under restrictedConfigurations.
+// Menus that need it can use VS Code's own `isWorkspaceTrusted` context key.
 import * as vscode from 'vscode';
 
 /** How a generation was started. Palette and context-menu commands are explicit by themselves. */
 export type GenerationTrigger = 'command' | 'indirect';
-
-export const TRUSTED_CONTEXT_KEY = 'nanoforge.workspaceTrusted';
 
 export class TrustGate {
   /** Replaceable by tests; defaults to VS Code's answer. */
@@ -28,11 +27,4 @@ export class TrustGate {
     if (this.isTrusted() || trigger === 'command') return true;
     return this.ask();
   }
-}
-
-/** Keeps the `nanoforge.workspaceTrusted` context key current (CodeLens and menus use it). */
-export function registerWorkspaceTrust(): vscode.Disposable {
-  const update = () => vscode.commands.executeCommand('setContext', TRUSTED_CONTEXT_KEY, vscode.workspace.isTrusted);
-  void update();
-  return vscode.workspace.onDidGrantWorkspaceTrust(() => void update());
 }
