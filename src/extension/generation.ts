@@ -113,8 +113,12 @@ export async function generateToFile(
     showFailure(services, err);
     return undefined;
   }
-  const candidate = result?.candidates[0];
-  if (!result || !candidate) return undefined;
+  if (!result) return undefined; // cancelled
+  const candidate = result.candidates[0];
+  if (!candidate) {
+    showFailure(services, new Error('the worker returned no image'));
+    return undefined;
+  }
   const warnings = [...result.warnings, ...candidate.warnings];
   for (const w of warnings) services.log.warn(w);
   const written = await services.writer.writeAsset(spec.target, candidate.bytes, { overwrite: opts.overwrite ?? settings.overwrite });
