@@ -129,7 +129,14 @@ function tunnel(target: URL, proxy: URL, opts: HubOptions, signal?: AbortSignal)
         reject(new HubError(`proxy ${proxy.host} refused the tunnel to ${target.host} (${res.statusCode})`, res.statusCode));
         return;
       }
-      resolve(tls.connect({ socket, servername: target.hostname, rejectUnauthorized: opts.strictSSL !== false }));
+      // Resolve only after the handshake: a certificate error must reject here, not surface later
+      // as an unhandled 'error' on a socket nobody listens to yet.
+      const secure = tls.connect({ socket, servername: target.hostname, rejectUnauthorized: opts.strictSSL !== false });
+      secure.once('secureConnect', () => {
+        secure.removeListener('error', reject);
+        resolve(secure);
+      });
+      secure.once('error', reject);
     });
     req.once('error', reject);
     req.end();
