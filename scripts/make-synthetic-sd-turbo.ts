@@ -4,6 +4,7 @@
 // the tiny decoder (the big files are hard links, not copies).
 //   npx tsx scripts/make-synthetic-sd-turbo.ts [--precision fp32|fp16|both] [--scale 0.25]
 //       [--compute fp32|fp16 (fp16 only; default fp16)] [--seed 1] [--out bench/models] [--name sd-turbo-synth-fp32]
+//   npx tsx scripts/make-synthetic-sd-turbo.ts --count [--scale s]   (parameter counts only, writes nothing)
 // Full size: ~5 GB on disk for fp32 (UNet 3.5 GB in unet/model.onnx.data), peak memory ~4 GB.
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -87,6 +88,18 @@ export async function writeSynthetic(args: SyntheticArgs): Promise<{ dir: string
   return { dir, counts };
 }
 
+/** Parameter counts per component without making any weights (seconds, a few MB). */
+export function countParameters(scale: number): Record<string, number> {
+  const cfg = configsFor(scale);
+  const opts: NetOptions = { seed: 0, storage: 'float32', compute: 'float32', countOnly: true };
+  return {
+    text_encoder: buildTextEncoder(cfg.text, opts).params,
+    unet: buildUnet(cfg.unet, opts).params,
+    vae_decoder: buildVaeDecoder(cfg.vae, opts).params,
+    vae_decoder_tiny: buildTinyDecoder(TAESD_DECODER, opts).params,
+  };
+}
+
 /** <dir>-taesd: the same model with vae_decoder = the tiny decoder, big files hard-linked. */
 async function linkTinyVariant(dir: string): Promise<void> {
   const tiny = `${dir}-taesd`;
@@ -119,6 +132,13 @@ function parseArgs(argv: string[]): { args: Omit<SyntheticArgs, 'precision'>; pr
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--count')) {
+    const at = process.argv.indexOf('--scale');
+    const scale = at >= 0 ? Number(process.argv[at + 1]) : 1;
+    if (!(scale > 0 && scale <= 1)) throw new Error('--scale must be in (0, 1]');
+    for (const line of checkCounts(countParameters(scale))) console.log(line);
+    return;
+  }
   const { args, precisions } = parseArgs(process.argv.slice(2));
   for (const precision of precisions) {
     const { dir, counts } = await writeSynthetic({ ...args, precision, name: precisions.length > 1 ? undefined : args.name });

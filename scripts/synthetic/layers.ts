@@ -15,6 +15,8 @@ export interface NetOptions {
    * float16 and compute float32 each weight is stored fp16 behind a Cast (what runs on ORT's CPU).
    */
   compute: FloatType;
+  /** Count parameters and build the graph without making weights (the model is not runnable). */
+  countOnly?: boolean;
 }
 
 /** mulberry32: small, fast and deterministic; good enough for weights nobody reads. */
@@ -46,6 +48,10 @@ export class Net {
   /** A parameter tensor, uniform in [-bound, bound] (or filled with `fill`), in the compute dtype. */
   param(prefix: string, dims: number[], bound: number, fill?: number): string {
     const count = dims.reduce((a, d) => a * d, 1);
+    if (this.opts.countOnly) {
+      this.params += count;
+      return this.b.fresh(prefix);
+    }
     const values = new Float32Array(count);
     if (fill !== undefined) values.fill(fill);
     else {
