@@ -99,7 +99,9 @@ function packTarget(target) {
   const out = path.join(root, `${name}-${version}-${target}.vsix`);
   rmSync(out, { force: true });
   const vsce = path.join(root, 'node_modules', '.bin', 'vsce');
-  run(vsce, ['package', '--target', target, '--out', out, '--allow-missing-repository'], dir);
+  // No public repository to resolve README links against: keep relative links as they are (vsce
+  // would otherwise refuse, even for `![…](…)` inside inline code).
+  run(vsce, ['package', '--target', target, '--out', out, '--allow-missing-repository', '--no-rewrite-relative-links'], dir);
   const mib = statSync(out).size / 1024 / 1024;
   console.log(`[package] ${path.relative(root, out)}: ${mib.toFixed(1)} MiB`);
   return { target, out, mib };

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { waitForFile } from '../harness/workbench';
 import { commandTitle } from './contributions';
-import { session } from './session';
+import { screenshotIfFailed, session } from './session';
 
 /** Width and height from a PNG's IHDR chunk. */
 function pngSize(file: string): { width: number; height: number } {
@@ -25,7 +25,8 @@ function requireCommand(context: Mocha.Context, id: string): { title: string; la
 }
 
 describe('generating from the workbench UI', () => {
-  afterEach(async () => {
+  afterEach(async function () {
+    await screenshotIfFailed(this);
     await session().workbench.closeAllEditors();
   });
 

@@ -5,11 +5,14 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { waitForFile } from '../harness/workbench';
 import { commandTitle } from './contributions';
-import { session } from './session';
+import { screenshotIfFailed, session } from './session';
 
 describe('generator panel in the workbench', () => {
   before(async () => {
     await session().updateWorkspaceSettings({ 'nanoforge.usePanel': true });
+  });
+  afterEach(async function () {
+    await screenshotIfFailed(this);
   });
   after(async () => {
     await session().updateWorkspaceSettings({ 'nanoforge.usePanel': false });

@@ -94,3 +94,11 @@ export async function startSession(): Promise<E2eSession> {
     throw error;
   }
 }
+
+/** In a suite's afterEach, before any clean-up: keeps a screenshot of what a failed test left. */
+export async function screenshotIfFailed(context: Mocha.Context): Promise<void> {
+  const test = context.currentTest;
+  if (test?.state !== 'failed' || !current) return;
+  const name = `FAILED-${test.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`;
+  console.log(`[e2e] screenshot of the failure: ${await current.workbench.screenshot(name)}`);
+}

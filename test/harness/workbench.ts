@@ -114,7 +114,12 @@ export class Workbench {
       const entry = this.page.locator('.monaco-menu .action-item .action-label', { hasText: exactly(item) });
       try {
         await entry.first().waitFor({ state: 'visible', timeout: 3_000 });
+        // The menu ignores a click that comes right after it opened (it guards against the
+        // right-click's own mouse-up); hover first, then click, then make sure it closed.
+        await entry.first().hover();
+        await this.page.waitForTimeout(250);
         await entry.first().click();
+        await this.page.locator('.monaco-menu').first().waitFor({ state: 'hidden', timeout: 2_000 });
         return;
       } catch (error) {
         if (attempt === attempts) throw new Error(`context menu never showed "${item}": ${(error as Error).message}`);
@@ -123,21 +128,28 @@ export class Workbench {
     }
   }
 
-  /** Moves the mouse onto `text` and returns the editor hover that appears. */
-  async hoverOnText(text: string, containing: string | RegExp, timeoutMs = 15_000): Promise<Locator> {
+  /**
+   * Moves the mouse onto `text` and returns the editor hover that contains `containing`. Other
+   * hovers (link, diagnostics) may show first; the mouse stays put while providers answer, and is
+   * moved away and back only between attempts.
+   */
+  async hoverOnText(text: string, containing: string | RegExp, timeoutMs = 30_000): Promise<Locator> {
     const point = await this.pointAtText(text);
     const hover = this.page.locator('.monaco-hover:not(.hidden)').filter({ hasText: containing });
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      // Nudge the mouse: a hover that was computed before the extension activated is not recomputed.
       await this.page.mouse.move(point.x - 2, point.y);
       await this.page.mouse.move(point.x, point.y, { steps: 2 });
       try {
-        await hover.first().waitFor({ state: 'visible', timeout: 2_500 });
+        await hover.first().waitFor({ state: 'visible', timeout: 6_000 });
         return hover.first();
       } catch (error) {
-        if (Date.now() > deadline) throw new Error(`no hover containing ${String(containing)} on "${text}": ${(error as Error).message}`);
-        await this.page.mouse.move(5, 5);
+        if (Date.now() > deadline) {
+          const seen = await this.page.locator('.monaco-hover').evaluateAll((els) => els.map((e) => `${e.className}: ${(e as HTMLElement).innerText.slice(0, 120)}`));
+          throw new Error(`no hover containing ${String(containing)} on "${text}" at ${point.x},${point.y} (hovers: ${JSON.stringify(seen)}): ${(error as Error).message}`);
+        }
+        await this.page.mouse.move(point.x, point.y + 200);
+        await this.page.waitForTimeout(300);
       }
     }
   }
