@@ -8,6 +8,7 @@ import { CandidateGrid, type CandidateAction } from './grid';
 import { HistoryList } from './history';
 import { RunBar } from './run-bar';
 import { HostLink, type FormValues, type PanelState } from './state';
+import { thumbnail } from './thumbnails';
 import { CandidateViewer } from './viewer';
 
 class GeneratorView {
@@ -18,6 +19,8 @@ class GeneratorView {
   private readonly grid = new CandidateGrid({ onSelect: (i) => this.onSelect(i), onAction: (a, i) => this.act(a, i) });
   private readonly actions = new CandidateActions((a) => this.act(a, this.state.selected));
   private readonly viewer = new CandidateViewer((i) => this.act('save', i), (i) => this.grid.select(i, true));
+  /** Stored (small) copies of the current candidates, by index; see thumbnails.ts. */
+  private thumbs = new Map<number, string>();
   private readonly history = new HistoryList((entry) => this.restoreHistory(entry), () => this.link.post({ type: 'clearHistory' }));
 
   constructor(private readonly link: HostLink, root: HTMLElement) {
@@ -48,6 +51,10 @@ class GeneratorView {
     const g = s.generation;
     if (!g) return;
     const selected = s.selected; // laying out the grid selects its first frame
+    g.candidates.forEach((c, i) => { if (c.src) this.thumbs.set(i, c.src); });
+    if (g.candidates.some((c) => !c.src)) {
+      Object.assign(g, { status: 'failed', candidates: [], message: 'The candidates were still being stored when the panel reloaded; generate again.' });
+    }
     if (g.candidates.length > 0) this.grid.showCandidates(g.candidates);
     else this.grid.reserve(g.request.count, g.request.width, g.request.height);
     if (g.status === 'running') {
@@ -65,7 +72,21 @@ class GeneratorView {
 
   private persist(): void {
     this.state.form = this.form.read();
-    this.link.save(this.state);
+    this.link.save(this.forStorage());
+  }
+
+  /** The state with thumbnails in place of the full-size candidates (which stay in memory only). */
+  private forStorage(): PanelState {
+    const g = this.state.generation;
+    if (!g) return this.state;
+    return { ...this.state, generation: { ...g, candidates: g.candidates.map((c, i) => ({ ...c, src: this.thumbs.get(i) ?? '' })) } };
+  }
+
+  private async storeThumbnails(id: string, candidates: readonly CandidateView[]): Promise<void> {
+    const small = await Promise.all(candidates.map((c) => thumbnail(c.src).catch(() => c.src)));
+    if (this.state.generation?.id !== id) return; // a newer run replaced these meanwhile
+    this.thumbs = new Map(small.map((src, i) => [i, src]));
+    this.persist();
   }
 
   private generate(request?: PanelRequest): void {
@@ -139,6 +160,7 @@ class GeneratorView {
 
   private onStarted(id: string, request: PanelRequest, seed: number): void {
     this.state.generation = { id, request, seed, startedAt: Date.now(), status: 'running', candidates: [], warnings: [] };
+    this.thumbs = new Map();
     this.grid.reserve(request.count, request.width, request.height);
     this.actions.setCandidate(undefined);
     this.form.showSeed(seed);
@@ -161,6 +183,7 @@ class GeneratorView {
     this.run.announce(text);
     this.grid.select(0, false);
     this.persist();
+    void this.storeThumbnails(id, candidates);
     this.link.post({ type: 'rendered', generationId: id, candidates: this.grid.size });
   }
 
@@ -180,7 +203,7 @@ class GeneratorView {
     this.state.selected = index;
     const c = this.state.generation?.candidates[index];
     this.actions.setCandidate(c ? `Candidate ${index + 1}${c.seed === undefined ? '' : ` (seed ${c.seed})`}:` : undefined);
-    this.link.save(this.state);
+    this.link.save(this.forStorage());
   }
 
   private act(action: CandidateAction, index: number): void {

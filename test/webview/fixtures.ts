@@ -51,3 +51,15 @@ export function preview(width: number, height: number): { width: number; height:
   }
   return { width, height, rgb: rgb.toString('base64') };
 }
+
+/** Random noise: a PNG that does not compress (megabytes at 1024×640), like a detailed photo. */
+export async function noisePng(width: number, height: number, seed: number): Promise<string> {
+  const raw = Buffer.alloc(width * height * 3);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < raw.length; i++) {
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    raw[i] = x & 255;
+  }
+  const png = await sharp(raw, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return `data:image/png;base64,${png.toString('base64')}`;
+}

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { GEN_ID, REQUEST, result, started } from './fixtures';
+import { GEN_ID, REQUEST, noisePng, result, started } from './fixtures';
 import { OUTPUT, openPanel, startHarness, value, type Harness, type PanelPage } from './harness';
 import type { ThemeName } from './themes';
 
@@ -122,6 +122,25 @@ describe('generator webview: keyboard, state, look (Chromium)', function () {
     assert.equal(await p.page.locator('#candidate-2').getAttribute('aria-selected'), 'true');
     assert.match(await p.page.locator('#status').innerText(), /3 candidates/);
     assert.deepEqual(await p.posted(), [{ type: 'rendered', generationId: GEN_ID, candidates: 3 }, { type: 'ready' }], 'after a reload the webview reports what it restored, then asks for the rest');
+  });
+
+  it('keeps big candidates out of the saved state: thumbnails there, full size on screen', async () => {
+    p = await openPanel(h);
+    const request = { ...REQUEST, count: 2, width: 1024, height: 640 };
+    await p.send(started(request, 5));
+    const srcs = await Promise.all([noisePng(1024, 640, 1), noisePng(1024, 640, 2)]);
+    assert.ok(srcs.every((src) => src.length > 2_000_000), 'the fixtures are megabytes each');
+    await p.send({ type: 'result', generationId: GEN_ID, device: 'cpu', warnings: [], elapsedMs: 10,
+      candidates: srcs.map((src, index) => ({ index, src, format: 'png', width: 1024, height: 640, seed: 5 + index, warnings: [] })) });
+    await p.page.waitForFunction(() => (JSON.parse(sessionStorage.getItem('vscode-state') ?? '{}') as { generation?: { candidates: { src: string }[] } }).generation?.candidates.every((c) => c.src.startsWith('data:image/webp')));
+    assert.deepEqual(await p.page.locator('img.thumb').evaluateAll((is) => is.map((i) => (i as HTMLImageElement).naturalWidth)), [1024, 1024], 'the grid shows the full images');
+    await p.page.locator('#prompt textarea').fill('typing stays cheap');
+    const stored = await p.page.evaluate(() => sessionStorage.getItem('vscode-state')?.length ?? 0);
+    assert.ok(stored < 200_000, `saved state is ${stored} characters`);
+    await p.page.reload();
+    await p.page.waitForFunction(() => Array.from(document.querySelectorAll('img.thumb')).length === 2 && Array.from(document.querySelectorAll('img.thumb')).every((i) => (i as HTMLImageElement).naturalWidth > 0));
+    assert.deepEqual(await p.page.locator('img.thumb').evaluateAll((is) => is.map((i) => [(i as HTMLImageElement).naturalWidth, (i as HTMLImageElement).naturalHeight])), [[256, 160], [256, 160]]);
+    assert.equal(await value(p, '#prompt'), 'typing stays cheap');
   });
 
   it('shows a checkerboard through transparent pixels and only there', async () => {
