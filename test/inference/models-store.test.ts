@@ -148,6 +148,22 @@ describe('models: store, verify, repair, proxy', function () {
     await assert.rejects(store.remove('../etc'), /not a valid model id/);
   });
 
+  it('one download per model at a time: a second pull or a remove is refused while the first runs', async () => {
+    hub.fault(REPO, 'tokenizer/vocab.json', { kind: 'stall', afterBytes: 1000 });
+    const first = store.pull(REPO, opts({ retry: { stallTimeoutMs: 300, baseDelayMs: 5, maxDelayMs: 10 } }));
+    await until(() => hub.served('tokenizer/vocab.json').length > 0);
+    await assert.rejects(store.pull(REPO, opts()), /nanoforge-test--oracle is already being downloaded \(process \d+\)/);
+    await assert.rejects(store.remove('nanoforge-test--oracle'), /already being downloaded/);
+    const done = await first;
+    assert.equal(done.status, 'downloaded');
+    await assert.rejects(fs.stat(path.join(store.root, '.incoming', 'nanoforge-test--oracle.lock')), /ENOENT/);
+    // A lock left by a process that no longer exists is taken over.
+    await store.remove(done.id);
+    await fs.mkdir(path.join(store.root, '.incoming'), { recursive: true });
+    await fs.writeFile(path.join(store.root, '.incoming', 'nanoforge-test--oracle.lock'), '999999999');
+    assert.equal((await store.pull(REPO, opts())).status, 'downloaded');
+  });
+
   it('follows paged listings', async () => {
     hub.pageSize = 3;
     const pulled = await store.pull(REPO, opts());
@@ -207,3 +223,8 @@ describe('models: progress arithmetic', () => {
     assert.equal(formatDuration(95), '1m 35s');
   });
 });
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(check(), 'condition not reached');
+}

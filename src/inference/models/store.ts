@@ -118,6 +118,15 @@ export class ModelStore {
     const existing = await readManifest(finalDir).catch(() => undefined);
     if (existing) return { id: source.id, dir: finalDir, status: 'already-installed', repo: existing.source.repo, commit: existing.source.commit, totalBytes: sum(existing.files), fetched: [] };
     if (await exists(finalDir)) throw new StoreError(`${finalDir} already exists and is not a Nanoforge download; remove it or pick another id`);
+    const unlock = await this.lock(source.id);
+    try {
+      return await this.download(source, finalDir, policy, opts);
+    } finally {
+      await unlock();
+    }
+  }
+
+  private async download(source: PullSource, finalDir: string, policy: RetryPolicy, opts: PullOptions): Promise<PullResult> {
     const commit = isPinned(source.revision) ? source.revision : await withHubRetry(() => resolveRevision(source.repo, source.revision, opts.hub, opts.signal), policy, opts);
     const listing = await withHubRetry(() => listRepoFiles(source.repo, commit, opts.hub, opts.signal), policy, opts);
     const files = selectModelFiles(listing, { ...source, revision: commit });
@@ -171,6 +180,15 @@ export class ModelStore {
     const dir = this.modelDir(id);
     const manifest = await readManifest(dir);
     if (!manifest) throw new StoreError(`${id} has no ${MANIFEST_FILE}: only downloaded models can be repaired`);
+    const unlock = await this.lock(id);
+    try {
+      return await this.repairUnlocked(id, dir, manifest, opts);
+    } finally {
+      await unlock();
+    }
+  }
+
+  private async repairUnlocked(id: string, dir: string, manifest: ModelManifest, opts: PullOptions): Promise<PullResult & { report: VerifyReport }> {
     const report = await verifyAgainstManifest(dir, manifest, { signal: opts.signal });
     const damaged = manifest.files.filter((f) => report.problems.some((p) => p.path === f.path));
     for (const f of damaged) await fs.rm(path.join(dir, f.path), { force: true });
@@ -231,6 +249,15 @@ export class ModelStore {
       return { id, deleted: false, dir: local.path };
     }
     const dir = this.modelDir(id);
+    const unlock = await this.lock(id); // never delete under a running download
+    try {
+      return await this.removeDownloaded(id, dir);
+    } finally {
+      await unlock();
+    }
+  }
+
+  private async removeDownloaded(id: string, dir: string): Promise<{ id: string; deleted: boolean; dir: string }> {
     const hadIncoming = await exists(this.incomingDir(id));
     await fs.rm(this.incomingDir(id), { recursive: true, force: true });
     if (!(await readManifest(dir).catch(() => undefined))) {
@@ -239,6 +266,32 @@ export class ModelStore {
     }
     await fs.rm(dir, { recursive: true });
     return { id, deleted: true, dir };
+  }
+
+  /**
+   * One download per model id at a time, across processes (the CLI and VS Code may share a models
+   * folder): `.incoming/<id>.lock` holds the owner's pid; a lock whose process is gone is taken over.
+   */
+  private async lock(id: string): Promise<() => Promise<void>> {
+    const file = path.join(this.root, INCOMING, `${id}.lock`);
+    const key = path.resolve(file);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    for (let tries = 0; ; tries++) {
+      try {
+        await fs.writeFile(file, String(process.pid), { flag: 'wx' });
+        HELD_LOCKS.add(key);
+        return async () => {
+          HELD_LOCKS.delete(key);
+          await fs.rm(file, { force: true });
+        };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 0) throw error;
+        const owner = Number(await fs.readFile(file, 'utf8').catch(() => '0'));
+        const busy = owner === process.pid ? HELD_LOCKS.has(key) : processAlive(owner);
+        if (busy) throw new StoreError(`${id} is already being downloaded (process ${owner}); wait for it to finish or cancel it`);
+        await fs.rm(file, { force: true }); // left by a process that died mid-download
+      }
+    }
   }
 
   private async readRegistry(): Promise<RegistryEntry[]> {
@@ -256,6 +309,19 @@ export class ModelStore {
     const file = path.join(this.root, REGISTRY_FILE);
     await fs.writeFile(`${file}.tmp`, `${JSON.stringify({ version: 1, models }, null, 2)}\n`);
     await fs.rename(`${file}.tmp`, file);
+  }
+}
+
+/** Locks this process holds (a pid alone cannot tell two downloads in one process apart). */
+const HELD_LOCKS = new Set<string>();
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
