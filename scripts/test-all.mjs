@@ -5,7 +5,8 @@
 //   node scripts/test-all.mjs unit integration     only these (build always runs unless skipped)
 // Phases: build, fixtures, unit, webview, integration, e2e, packaged.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,13 +26,27 @@ const PHASES = [
   { name: 'packaged', counts: 'plain', cmd: [bin('tsx'), 'test/harness/run-packaged.ts'] },
 ];
 
+/** A phase must end within this; a hung one is killed and counted as failed. */
+const PHASE_TIMEOUT_MS = Number(process.env.NANOFORGE_PHASE_TIMEOUT_MIN ?? 30) * 60_000;
+// The harness appends the process groups it starts (code-server) to this file: they are groups of
+// their own, so killing a phase's group does not reach them.
+const ledgerDir = mkdtempSync(path.join(os.tmpdir(), 'nanoforge-test-all-'));
+const ledger = path.join(ledgerDir, 'groups');
+
 let current;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
     // Each phase runs in its own process group; take the whole group (code-server, Chromium) down.
     if (current?.pid) killGroup(current.pid);
+    killLedgerGroups();
     process.exit(130);
   });
+}
+
+function killLedgerGroups() {
+  if (!existsSync(ledger)) return;
+  for (const pid of readFileSync(ledger, 'utf8').split('\n').filter(Boolean)) killGroup(Number(pid));
+  rmSync(ledger, { force: true });
 }
 
 function killGroup(pid) {
@@ -47,17 +62,26 @@ function runPhase(phase) {
   return new Promise((resolve) => {
     const [command, ...args] = phase.cmd;
     const started = Date.now();
-    const child = spawn(command, args, { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = { ...process.env, NANOFORGE_TEST_GROUPS_FILE: ledger };
+    const child = spawn(command, args, { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
     current = child;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      console.error(`\n[test-all] ${phase.name} still running after ${PHASE_TIMEOUT_MS / 60_000} min: stopping it`);
+      killGroup(child.pid);
+    }, PHASE_TIMEOUT_MS);
     let output = '';
     child.stdout.on('data', (chunk) => { output += chunk; process.stdout.write(chunk); });
     child.stderr.on('data', (chunk) => { output += chunk; process.stderr.write(chunk); });
     child.on('error', (error) => { output += String(error); });
     child.on('close', (code, signal) => {
-      // Whatever the phase left behind in its group (a stuck server, a browser) goes now.
+      clearTimeout(timer);
+      // Whatever the phase left behind (a stuck server, a browser) goes now.
       killGroup(child.pid);
+      killLedgerGroups();
       current = undefined;
-      resolve({ code: code ?? (signal ? 1 : 0), output, seconds: (Date.now() - started) / 1000 });
+      resolve({ code: timedOut ? 124 : (code ?? (signal ? 1 : 0)), output, seconds: (Date.now() - started) / 1000 });
     });
   });
 }
@@ -107,6 +131,9 @@ function printSummary(summary) {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => {
+    rmSync(ledgerDir, { recursive: true, force: true });
+    process.exit(code);
+  },
   (error) => { console.error(error); process.exit(1); },
 );

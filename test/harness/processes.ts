@@ -2,6 +2,7 @@
 // tree (code-server, its extension host, the inference worker) can be stopped on success, failure,
 // Ctrl-C or an uncaught error — nothing outlives the test run.
 import type { ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 
 const groups = new Set<number>();
 let handlersInstalled = false;
@@ -11,6 +12,9 @@ export function trackGroup(child: ChildProcess): void {
   if (child.pid === undefined) throw new Error('child process has no pid (it failed to spawn)');
   groups.add(child.pid);
   child.once('exit', () => groups.delete(child.pid as number));
+  // scripts/test-all.mjs names a file here, so it can stop these groups even if we are killed hard.
+  const ledger = process.env.NANOFORGE_TEST_GROUPS_FILE;
+  if (ledger) appendFileSync(ledger, `${child.pid}\n`);
   installHandlers();
 }
 
