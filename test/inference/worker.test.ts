@@ -149,13 +149,30 @@ describe('worker process', function () {
     }
   });
 
-  it('an idle worker exits on its own and a later request respawns it', async () => {
+  it('an idle worker is stopped (its process exits) and a later request respawns it', async () => {
     const w = client(400);
     try {
       await w.modelInfo(fx.path('oracle-fp32'), 'cpu');
+      const pid = w.pid;
+      assert.ok(pid !== undefined);
       assert.ok(await waitFor(() => !w.running, 15_000), 'worker still running after its idle timeout');
+      assert.ok(await waitFor(() => !processAlive(pid), 15_000), `worker process ${pid} did not exit`);
       const info = await w.modelInfo(fx.path('oracle-fp32'), 'cpu');
       assert.equal(info.device, 'cpu');
+    } finally {
+      w.dispose();
+    }
+  });
+
+  it('a request made right as the idle timeout fires goes to a fresh worker, never lost', async () => {
+    const w = client(1);
+    try {
+      // With a 1 ms idle timeout every request lands next to a stop; none may fail.
+      for (let i = 0; i < 5; i++) {
+        const info = await w.modelInfo(fx.path('oracle-fp32'), 'cpu');
+        assert.equal(info.device, 'cpu');
+        await new Promise((resolve) => setTimeout(resolve, i));
+      }
     } finally {
       w.dispose();
     }
@@ -169,3 +186,13 @@ describe('worker process', function () {
     await assert.rejects(w.modelInfo(fx.path('oracle-fp32'), 'cpu'), /disposed/);
   });
 });
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    // ESRCH: no such process, which is what we wait for.
+    return false;
+  }
+}

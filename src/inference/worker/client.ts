@@ -10,7 +10,7 @@ import { parseWorkerEvent, type WireError, type WorkerEvent, type WorkerGenerate
 export interface WorkerClientOptions {
   /** dist/worker.js, or src/inference/worker/main.ts with execArgv ['--require', 'tsx/cjs']. */
   workerPath: string;
-  /** The worker exits after this long without work (default 5 minutes; 0 = never). */
+  /** The worker is stopped after this long without work (default 5 minutes; 0 = never). */
   idleTimeoutMs?: number;
   log?: (line: string) => void;
   execArgv?: string[];
@@ -71,6 +71,7 @@ export class WorkerClient {
   private stderrTail: string[] = [];
   private nextId = 1;
   private disposed = false;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: WorkerClientOptions) {}
 
@@ -99,9 +100,21 @@ export class WorkerClient {
   /** Stops the worker; pending calls reject. */
   dispose(): void {
     this.disposed = true;
-    const child = this.child;
     this.rejectAll(new Error('The image worker was stopped.'));
+    this.stopChild();
+  }
+
+  /**
+   * The host, not the worker, decides when an idle worker goes: the child is detached from this
+   * client before it is told to stop, so a request made a moment later always starts a fresh worker
+   * instead of racing an exiting one (a worker-side timer lost such requests with EPIPE).
+   */
+  private stopChild(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    const child = this.child;
     if (!child) return;
+    this.child = undefined;
     if (child.connected) child.send({ type: 'shutdown' } satisfies WorkerRequest);
     // Give it a moment to release sessions, then make sure it is gone.
     setTimeout(() => {
@@ -109,10 +122,24 @@ export class WorkerClient {
     }, 2000).unref();
   }
 
+  private armIdleTimer(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    const idleMs = this.opts.idleTimeoutMs ?? 300_000;
+    if (idleMs <= 0 || this.pending.size > 0 || !this.child) return;
+    this.idleTimer = setTimeout(() => {
+      this.opts.log?.(`Image worker idle for ${idleMs} ms; stopping it to give its memory back.`);
+      this.stopChild();
+    }, idleMs);
+    this.idleTimer.unref();
+  }
+
   private call(request: DistributiveOmit<WorkRequest, 'id'>, signal?: AbortSignal, onProgress?: (p: WorkerProgress) => void): Promise<WorkerResult> {
     if (this.disposed) return Promise.reject(new Error('The image worker client was disposed.'));
     if (signal?.aborted) return Promise.reject(abortError());
     const id = this.nextId++;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     const child = this.ensureChild();
     return new Promise<WorkerResult>((resolve, reject) => {
       const onAbort = (): void => {
@@ -139,7 +166,7 @@ export class WorkerClient {
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       // Inside VS Code the host's execPath is Electron; this makes it behave as plain Node.
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', NANOFORGE_WORKER_IDLE_MS: String(this.opts.idleTimeoutMs ?? 300_000) },
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
     });
     this.child = child;
     this.opts.log?.(`Started image worker (pid ${String(child.pid)}).`);
@@ -204,6 +231,7 @@ export class WorkerClient {
     if (!pending) return;
     this.pending.delete(id);
     action(pending);
+    this.armIdleTimer();
   }
 
   private rejectAll(error: Error): void {

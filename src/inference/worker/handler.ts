@@ -9,8 +9,6 @@ import { toWireError, type WorkerEvent, type WorkerRequest, type WorkerResult } 
 export interface HandlerHooks {
   send(event: WorkerEvent): void;
   log(line: string): void;
-  /** Called when a request starts or ends, so the idle timer can be managed. */
-  activity(busy: boolean): void;
   shutdown(): void;
 }
 
@@ -20,10 +18,6 @@ export class WorkerHandler {
   private readonly active = new Map<number, AbortController>();
 
   constructor(private readonly hooks: HandlerHooks) {}
-
-  get busy(): boolean {
-    return this.active.size > 0;
-  }
 
   handle(req: WorkerRequest): void {
     switch (req.type) {
@@ -48,7 +42,6 @@ export class WorkerHandler {
   private async serve(req: Extract<WorkerRequest, { id: number; type: 'generate' | 'placeholder' | 'modelInfo' }>): Promise<void> {
     const controller = new AbortController();
     this.active.set(req.id, controller);
-    this.hooks.activity(true);
     try {
       const result = await this.compute(req, controller.signal);
       this.hooks.send({ type: 'result', id: req.id, result });
@@ -56,7 +49,6 @@ export class WorkerHandler {
       this.hooks.send({ type: 'error', id: req.id, error: toWireError(error) });
     } finally {
       this.active.delete(req.id);
-      this.hooks.activity(false);
     }
   }
 

@@ -3,10 +3,6 @@
 import { WorkerHandler } from './handler';
 import { parseWorkerRequest, ProtocolError, type WorkerEvent } from './protocol';
 
-/** Exits after this long without a request, giving the model's memory back (0: never). */
-const idleTimeoutMs = Number(process.env.NANOFORGE_WORKER_IDLE_MS ?? '0');
-let idleTimer: NodeJS.Timeout | undefined;
-
 function send(event: WorkerEvent): void {
   process.send?.(event);
 }
@@ -20,24 +16,13 @@ let stopping = false;
 async function shutdown(code = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
-  if (idleTimer) clearTimeout(idleTimer);
   await handler.dispose().catch((error: unknown) => log(`Shutdown: ${String(error)}`));
   process.disconnect?.();
   process.exit(code);
 }
 
-function armIdleTimer(): void {
-  if (idleTimer) clearTimeout(idleTimer);
-  idleTimer = undefined;
-  if (idleTimeoutMs > 0 && !handler.busy) {
-    idleTimer = setTimeout(() => {
-      log(`Idle for ${idleTimeoutMs} ms; exiting to free memory.`);
-      void shutdown(0);
-    }, idleTimeoutMs);
-  }
-}
-
-const handler = new WorkerHandler({ send, log, activity: () => armIdleTimer(), shutdown: () => void shutdown(0) });
+// The host stops an idle worker (WorkerClient's idle timer), so the worker has no timer of its own.
+const handler = new WorkerHandler({ send, log, shutdown: () => void shutdown(0) });
 
 process.on('message', (raw: unknown) => {
   try {
@@ -49,9 +34,7 @@ process.on('message', (raw: unknown) => {
     log(message);
     if (id >= 0) send({ type: 'error', id, error: { name: 'ProtocolError', message } });
   }
-  armIdleTimer();
 });
 
 // The host went away (closed, crashed): nothing can receive our results any more.
 process.on('disconnect', () => void shutdown(0));
-armIdleTimer();
