@@ -103,6 +103,15 @@ describe('quantize: errors leave no half-written output', function () {
     assert.deepEqual(await entries(tmp), ['oracle-fp32']);
   });
 
+  it('truncated external data: names the data file and the tensor', async () => {
+    const model = await copyFixture('oracle-ext-data', tmp);
+    const data = path.join(model, 'unet/model.onnx.data');
+    await fs.truncate(data, 100);
+    await assert.rejects(quantizeModelFolder(model, path.join(tmp, 'out'), { to: 'int8', minSize: 1 }), (e: Error) =>
+      /unet[\\/]model\.onnx\.data: ends before the \d+ bytes of '/.test(e.message));
+    assert.deepEqual(await entries(tmp), ['oracle-ext-data']);
+  });
+
   it('an existing non-empty target is refused (and left alone) unless force, which replaces it whole', async () => {
     const out = path.join(tmp, 'out');
     await fs.mkdir(out);

@@ -210,13 +210,15 @@ export async function convertToFloat16(source: OnnxSource, options: Fp16Options 
   }
   for (const name of outputs) conv.finishOutput(name);
   const ioType = (vi: onnx.IValueInfoProto) => (conv.isFloat(vi.name ?? '') ? (keepIo ? F32 : F16) : undefined);
+  // Old exports (IR < 4) list initializers as inputs too; those are constants here, typed by the plan.
+  const initNames = new Set(graph.initializer.map((t) => t.name ?? ''));
   const model: onnx.IModelProto = {
     ...source.model,
     graph: {
       ...graph,
       node: conv.nodes,
       initializer: [],
-      input: graph.input.map((vi) => retype(vi, ioType(vi))),
+      input: graph.input.filter((vi) => !initNames.has(vi.name ?? '')).map((vi) => retype(vi, ioType(vi))),
       output: graph.output.map((vi) => retype(vi, ioType(vi))),
       valueInfo: graph.valueInfo.map((vi) => retype(vi, conv.isFloat(vi.name) ? conv.finalTypes.get(vi.name ?? '') : undefined)),
     },
