@@ -21,3 +21,15 @@ export { LIMITS as GENERATION_LIMITS } from './pipeline/check-inputs';
 export { WorkerClient, WorkerCrashedError, WorkerError } from './worker/client';
 export type { WorkerClientOptions, WorkerGenerateCallbacks, WorkerProgress } from './worker/client';
 export type { WorkerGenerateRequest, WorkerRequest, WorkerEvent } from './worker/protocol';
+// Model manager: catalog, hub downloads, the models folder, verification (the extension host imports
+// src/inference/models/* directly, never this file).
+export { loadCatalog, resolvePullSource, CatalogError } from './models/catalog';
+export type { Catalog, CatalogEntry, PullSource } from './models/catalog';
+export { ModelStore, defaultStoreDir, StoreError } from './models/store';
+export type { InstalledModel, PullOptions, PullResult } from './models/store';
+export { HubAuthError, HubHttpError, HubNotFoundError, HubUnreachableError } from './models/hub';
+export type { HubOptions } from './models/hub';
+export { DownloadFailedError, HashMismatchError } from './models/download';
+export type { PullProgress } from './models/download';
+export { DiskSpaceError } from './models/disk';
+export type { VerifyReport } from './models/verify';
