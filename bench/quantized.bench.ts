@@ -2,7 +2,7 @@
 // `nanoforge quantize` (src/inference/models/quantize) to each target, against the fp32 source.
 //   npx tsx bench/quantized.bench.ts [--scale 0.25] [--targets int8,fp16] [--size 256] [--runs 3]
 //       [--device cpu] [--keep] [--out file] [--no-write]
-// Quantized folders go to bench/models/<source>-q-<target> and are removed afterwards unless --keep.
+// Quantized folders go to bench/models/<source>-bench-q-<target> and are removed afterwards unless --keep.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { loadPipeline, type DeviceName } from '../src/inference';
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   const base = await folderBytes(source);
   const rows = [row('fp32 (source)', base, base, await measure(source, device, size, runs), '')];
   for (const to of targets) {
-    const out = `${source}-q-${to}`;
+    const out = `${source}-bench-q-${to}`;
     const started = performance.now();
     const manifest = await quantizeModelFolder(source, out, { to, force: true, verify: false });
     const quantizeS = (performance.now() - started) / 1000;
