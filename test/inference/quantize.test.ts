@@ -113,6 +113,20 @@ describe('quantize: oracle model folders', function () {
       }
     });
   }
+
+  it('fp16 with float16 graph I/O: the loader reads the new dtypes from the sessions and keeps the colours', async () => {
+    const out = path.join(tmp, 'fp16-io');
+    const manifest = await quantizeModelFolder(fx.path('oracle-fp32'), out, { to: 'fp16', keepIoTypes: false });
+    assert.equal(manifest.verdict, 'good', JSON.stringify(manifest.verification?.failures));
+    assert.deepEqual(manifest.components.map((c) => c.ioTypes), ['float16', 'float16', 'float16']);
+    const unet = await OnnxSource.open(path.join(out, 'unet/model.onnx'));
+    const ioTypes = [...unet.graph.input, ...unet.graph.output].map((vi) => `${vi.name}:${vi.type?.tensorType?.elemType}`);
+    await unet.close();
+    assert.deepEqual(ioTypes, [`sample:${DataType.FLOAT16}`, `timestep:${DataType.FLOAT16}`, `encoder_hidden_states:${DataType.FLOAT16}`, `out_sample:${DataType.FLOAT16}`]);
+    const { centre, corner } = await discColours(out);
+    assert.ok(maxDiff(centre, COLOURS.green as Rgb) <= COLOUR_TOLERANCE.fp16, `centre ${centre.map((v) => v.toFixed(1))}`);
+    assert.ok(maxDiff(corner, COLOURS.white as Rgb) <= COLOUR_TOLERANCE.fp16, `corner ${corner.map((v) => v.toFixed(1))}`);
+  });
 });
 
 describe('quantize: weight sizes and numerical error (random MatMul/Gemm/Conv model)', function () {
