@@ -23,12 +23,16 @@ export function modelStore(services: Services): ModelStore {
 async function hubOptions(services: Services): Promise<HubOptions> {
   const endpoint = vscode.workspace.getConfiguration('nanoforge').inspect<string>('hub.endpoint');
   const http = vscode.workspace.getConfiguration('http');
+  // Only an endpoint the user chose beats HF_ENDPOINT (the setting's default does not); workspace
+  // values count only in a trusted workspace (hub.endpoint is a restricted setting).
+  const workspaceValue = vscode.workspace.isTrusted ? endpoint?.workspaceFolderValue ?? endpoint?.workspaceValue : undefined;
+  const noProxy = [process.env.NO_PROXY ?? process.env.no_proxy, ...http.get<string[]>('noProxy', [])].filter(Boolean).join(',');
   return {
-    // Only an endpoint the user chose beats HF_ENDPOINT; the setting's default does not.
-    endpoint: endpoint?.workspaceFolderValue ?? endpoint?.workspaceValue ?? endpoint?.globalValue ?? undefined,
+    endpoint: workspaceValue ?? endpoint?.globalValue ?? undefined,
     token: await services.context.secrets.get(TOKEN_KEY),
     proxy: http.get<string>('proxy') || undefined,
     strictSSL: http.get<boolean>('proxyStrictSSL', true),
+    env: { ...process.env, NO_PROXY: noProxy },
   };
 }
 
