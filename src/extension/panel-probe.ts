@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { PANEL_VIEW_TYPE, type HostMessage, type WebviewMessage } from '../protocol/panel';
 import type { Services } from './services';
 
-const KEPT = 200;
+const KEPT = 1000;
 
 function keep<T>(list: T[], item: T): void {
   list.push(item);
