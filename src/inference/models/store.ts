@@ -11,7 +11,7 @@ import { ensureFreeSpace, freeSpace as statfsFreeSpace, sizeOnDisk, type FreeSpa
 import { DEFAULT_RETRY, fetchFile, partPath, ProgressTracker, retryDelay, sleep, type FetchContext, type PullProgress, type RetryPolicy } from './download';
 import { validateModelFolder, MODEL_FILES } from './folder';
 import { HubHttpError, hubEndpoint, listRepoFiles, resolveRevision, resolveUrl, type HubOptions, type RepoFile } from './hub';
-import { MANIFEST_FILE, readManifest, sha256File, verifyAgainstManifest, writeManifest, type ManifestFile, type ModelManifest, type VerifyReport } from './verify';
+import { MANIFEST_FILE, ManifestError, readManifest, sha256File, verifyAgainstManifest, writeManifest, type ManifestFile, type ModelManifest, type VerifyReport } from './verify';
 
 /** Folders of the diffusers ONNX layout a text-to-image pipeline loads (vae_encoder is img2img only). */
 export const PIPELINE_FOLDERS = ['scheduler', 'tokenizer', 'text_encoder', 'unet', 'vae_decoder'];
@@ -115,7 +115,8 @@ export class ModelStore {
     const source = typeof spec === 'string' ? resolvePullSource(spec) : spec;
     const policy = { ...DEFAULT_RETRY, ...opts.retry };
     const finalDir = this.modelDir(source.id);
-    const existing = await readManifest(finalDir).catch(() => undefined);
+    // A damaged manifest throws ManifestError (naming the file): better than downloading over it.
+    const existing = await readManifest(finalDir);
     if (existing) return { id: source.id, dir: finalDir, status: 'already-installed', repo: existing.source.repo, commit: existing.source.commit, totalBytes: sum(existing.files), fetched: [] };
     if (await exists(finalDir)) throw new StoreError(`${finalDir} already exists and is not a Nanoforge download; remove it or pick another id`);
     const unlock = await this.lock(source.id);
@@ -215,7 +216,11 @@ export class ModelStore {
     });
     for (const entry of entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).sort((a, b) => a.name.localeCompare(b.name))) {
       const dir = path.join(this.root, entry.name);
-      const manifest = await readManifest(dir).catch(() => undefined);
+      // A damaged manifest still lists the folder (as ours, without a source); verify reports why.
+      const manifest = await readManifest(dir).catch((error: unknown) => {
+        if (error instanceof ManifestError) return undefined;
+        throw error;
+      });
       if (!manifest && !(await exists(path.join(dir, MODEL_FILES.modelIndex)))) continue;
       models.push({ id: entry.name, dir, origin: 'downloaded', sizeBytes: await sizeOnDisk(dir), repo: manifest?.source.repo, revision: manifest?.source.commit, present: true });
     }
@@ -260,7 +265,7 @@ export class ModelStore {
   private async removeDownloaded(id: string, dir: string): Promise<{ id: string; deleted: boolean; dir: string }> {
     const hadIncoming = await exists(this.incomingDir(id));
     await fs.rm(this.incomingDir(id), { recursive: true, force: true });
-    if (!(await readManifest(dir).catch(() => undefined))) {
+    if (!(await exists(path.join(dir, MANIFEST_FILE)))) {
       if (hadIncoming) return { id, deleted: true, dir: this.incomingDir(id) };
       throw new StoreError(`no downloaded model "${id}" in ${this.root} (folders without ${MANIFEST_FILE} are not deleted)`);
     }
@@ -286,6 +291,7 @@ export class ModelStore {
         };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 0) throw error;
+        // Unreadable (being written, or vanished): treated as no owner, and the next write decides.
         const owner = Number(await fs.readFile(file, 'utf8').catch(() => '0'));
         const busy = owner === process.pid ? HELD_LOCKS.has(key) : processAlive(owner);
         if (busy) throw new StoreError(`${id} is already being downloaded (process ${owner}); wait for it to finish or cancel it`);
