@@ -36,7 +36,9 @@ export function started(request: PanelRequest, seed = 1000): HostMessage {
   return { type: 'started', generationId: GEN_ID, request, seed };
 }
 
-export async function result(request: PanelRequest, seed = 1000, transparent = false): Promise<HostMessage> {
+export type ResultMessage = Extract<HostMessage, { type: 'result' }>;
+
+export async function result(request: PanelRequest, seed = 1000, transparent = false): Promise<ResultMessage> {
   return { type: 'result', generationId: GEN_ID, candidates: await candidates(request, seed, transparent), device: 'cpu', warnings: [], elapsedMs: 1234 };
 }
 

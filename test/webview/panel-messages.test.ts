@@ -66,6 +66,8 @@ describe('generator webview: messages (Chromium)', function () {
     assert.equal(await p.page.locator('#guidance-field').isHidden(), true);
     await p.send({ type: 'modelInfo', model: { id: 'sd-turbo', device: 'cuda', usesGuidance: false, nativeSize: 512 } });
     assert.match(await text('#model'), /sd-turbo · Device: cuda/);
+    await p.send({ type: 'modelInfo', model: null, error: 'no model is set up; run "Nanoforge: Download Model"' });
+    assert.equal(await text('#model'), 'No model: no model is set up; run "Nanoforge: Download Model"');
     assert.equal(await p.page.locator('#guidance-field').isHidden(), true);
     await p.send({ type: 'modelInfo', model: { id: 'sd-1.5', device: 'cpu', usesGuidance: true, nativeSize: 512 } });
     assert.equal(await p.page.locator('#guidance-field').isVisible(), true);

@@ -148,7 +148,6 @@ describe('generator webview: keyboard, state, look (Chromium)', function () {
     const request = { ...REQUEST, count: 2, width: 128, height: 128 };
     await p.send(started(request));
     const [clear, opaque] = await Promise.all([result(request, 1, true), result(request, 1, false)]);
-    if (clear.type !== 'result' || opaque.type !== 'result') throw new Error('fixture');
     await p.send({ ...clear, candidates: [clear.candidates[0]!, { ...opaque.candidates[1]!, index: 1 }] });
     await p.page.waitForFunction(() => Array.from(document.querySelectorAll('img.thumb')).every((i) => (i as HTMLImageElement).complete));
     const shot = async (i: number): Promise<{ data: Buffer; width: number }> => {
@@ -175,9 +174,8 @@ describe('generator webview: keyboard, state, look (Chromium)', function () {
       await p.send(started(REQUEST, 42));
       await p.send({ type: 'progress', generationId: GEN_ID, candidate: 1, step: 1, totalSteps: 2 });
       await p.page.screenshot({ path: path.join(OUTPUT, `panel-${theme}-running.png`), fullPage: true });
-      const r = await result(REQUEST, 42);
-      if (r.type === 'result') r.candidates[2] = (await result({ ...REQUEST }, 42, true)).type === 'result' ? { ...((await result(REQUEST, 42, true)) as { candidates: typeof r.candidates }).candidates[2]! } : r.candidates[2]!;
-      await p.send(r);
+      const [opaque, clear] = await Promise.all([result(REQUEST, 42), result(REQUEST, 42, true)]);
+      await p.send({ ...opaque, candidates: [opaque.candidates[0]!, opaque.candidates[1]!, clear.candidates[2]!] });
       await p.send({ type: 'history', entries: [{ id: 'h', at: Date.UTC(2026, 10, 27, 9), seeds: [7], savedTo: 'media/fox.png', request: { ...REQUEST, count: 1 } }] });
       await p.page.focus('#candidate-0');
       await p.page.keyboard.press('ArrowRight');
