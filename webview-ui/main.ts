@@ -83,6 +83,7 @@ class GeneratorView {
   }
 
   private async storeThumbnails(id: string, candidates: readonly CandidateView[]): Promise<void> {
+    // An image the webview cannot decode keeps its original data URI (bigger state, same behaviour).
     const small = await Promise.all(candidates.map((c) => thumbnail(c.src).catch(() => c.src)));
     if (this.state.generation?.id !== id) return; // a newer run replaced these meanwhile
     this.thumbs = new Map(small.map((src, i) => [i, src]));

@@ -88,7 +88,8 @@ export interface Choice { value: string; label: string }
 export function dropdown(o: { id: string; label: string; choices: readonly Choice[]; value?: string }): Control<string> & { setChoices(choices: readonly Choice[]): void } {
   const labelId = `${o.id}-label`;
   const control = el('vscode-dropdown', { id: o.id, attrs: { 'aria-labelledby': labelId, position: 'below' } }) as ToolkitControl;
-  // The toolkit's dropdown learns about new options on `slotchange` and FAST's render queue
+  // Workaround (@vscode/webview-ui-toolkit 1.4.0 on @microsoft/fast-foundation 2.x): the dropdown
+  // learns about new options on `slotchange` and FAST's render queue
   // (asynchronously), picks the first option and emits `change` meanwhile. So the wanted value is
   // kept here, applied again once the options settled, and events while settling are swallowed.
   let wanted = o.value ?? '';
