@@ -244,7 +244,18 @@ async function manageModel(services: Services, model: InstalledModel): Promise<v
 }
 
 async function verifyModel(services: Services, model: InstalledModel): Promise<void> {
-  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Verifying ${model.id}…` }, () => modelStore(services).verify(model.id));
+  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Verifying ${model.id}`, cancellable: true }, (progress, token) => {
+    const controller = new AbortController();
+    token.onCancellationRequested(() => controller.abort());
+    let done = 0;
+    return modelStore(services).verify(model.id, {
+      signal: controller.signal,
+      onBytes: (n) => {
+        done += n;
+        progress.report({ message: `${formatBytes(done)} of ${formatBytes(model.sizeBytes)} re-hashed`, increment: model.sizeBytes > 0 ? (100 * n) / model.sizeBytes : 0 });
+      },
+    });
+  });
   if (report.ok) {
     void vscode.window.showInformationMessage(report.hasManifest ? `${model.id}: all ${report.checked} files match their SHA-256.` : `${model.id}: the folder layout is valid (a local folder has no hashes to check).`);
     return;

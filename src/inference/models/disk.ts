@@ -76,3 +76,20 @@ export function formatDuration(seconds: number): string {
   if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
   return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
 }
+
+/**
+ * fs.rename that rides out Windows' transient EPERM/EBUSY/EACCES (an antivirus or the indexer
+ * briefly holding a freshly written file or folder); elsewhere the first error is final.
+ */
+export async function renameWithRetry(from: string, to: string, attempts = 8): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      await fs.rename(from, to);
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (process.platform !== 'win32' || !['EPERM', 'EBUSY', 'EACCES'].includes(code) || i >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** i));
+    }
+  }
+}

@@ -7,6 +7,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import * as path from 'node:path';
 import { AbortError } from '../pipeline/errors';
+import { renameWithRetry } from './disk';
 import { errorForStatus, HubAuthError, HubError, HubHttpError, HubNotFoundError, hubRequest, HubUnreachableError, type HubOptions } from './hub';
 
 export interface RetryPolicy {
@@ -285,7 +286,7 @@ export async function fetchFile(job: FileJob, ctx: FetchContext): Promise<string
     const before = await fileSize(part);
     try {
       const sha256 = await attempt(job, ctx);
-      await fs.rename(part, job.dest);
+      await renameWithRetry(part, job.dest);
       return sha256;
     } catch (error) {
       if (error instanceof HashMismatchError) {

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { AbortError } from '../pipeline/errors';
 import { isPinned, resolvePullSource, type PullSource } from './catalog';
-import { ensureFreeSpace, freeSpace as statfsFreeSpace, sizeOnDisk, type FreeSpaceFn } from './disk';
+import { ensureFreeSpace, freeSpace as statfsFreeSpace, renameWithRetry, sizeOnDisk, type FreeSpaceFn } from './disk';
 import { DEFAULT_RETRY, fetchFile, partPath, ProgressTracker, retryDelay, sleep, type FetchContext, type PullProgress, type RetryPolicy } from './download';
 import { validateModelFolder, MODEL_FILES } from './folder';
 import { HubHttpError, hubEndpoint, listRepoFiles, resolveRevision, resolveUrl, type HubOptions, type RepoFile } from './hub';
@@ -143,7 +143,7 @@ export class ModelStore {
     };
     await writeManifest(incoming, manifest);
     if (source.kind === 'pipeline') await validateModelFolder(incoming);
-    await fs.rename(incoming, finalDir);
+    await renameWithRetry(incoming, finalDir);
     opts.log?.(`installed ${source.repo}@${commit.slice(0, 12)} as ${source.id} in ${finalDir}`);
     return { id: source.id, dir: finalDir, status: 'downloaded', repo: source.repo, commit, totalBytes: sum(fetched), fetched: fetched.map((f) => f.path) };
   }
@@ -198,7 +198,7 @@ export class ModelStore {
     return { id, dir, status: 'repaired', repo: manifest.source.repo, commit: manifest.source.commit, totalBytes: sum(manifest.files), fetched: damaged.map((f) => f.path), report };
   }
 
-  async verify(id: string, opts: { signal?: AbortSignal } = {}): Promise<VerifyReport & { id: string; hasManifest: boolean }> {
+  async verify(id: string, opts: { signal?: AbortSignal; onBytes?: (n: number) => void } = {}): Promise<VerifyReport & { id: string; hasManifest: boolean }> {
     const found = (await this.list()).find((m) => m.id === id);
     if (!found) throw new StoreError(`no model "${id}" in ${this.root}`);
     const manifest = await readManifest(found.dir);
