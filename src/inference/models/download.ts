@@ -208,8 +208,12 @@ async function attempt(job: FileJob, ctx: FetchContext): Promise<string> {
     timer = setTimeout(() => { stalled = true; controller.abort(); }, ctx.retry.stallTimeoutMs);
   };
   try {
-    let digests = new Digests(job.size, !!job.gitOid && !job.sha256);
+    const withGit = !!job.gitOid && !job.sha256;
+    let digests = new Digests(job.size, withGit);
     let expected = job.sha256;
+    // Hash what is already there before the request (and outside the stall timer): re-reading a
+    // multi-GB part can take longer than the stall timeout.
+    if (offset > 0) await hashPrefix(part, digests, ctx.signal);
     if (offset < job.size) {
       kick();
       const { res, start } = await openBody(job, offset, ctx, signal);
@@ -217,17 +221,14 @@ async function attempt(job: FileJob, ctx: FetchContext): Promise<string> {
       if (start !== offset) {
         ctx.onBytes?.(-offset, job.path);
         offset = 0;
+        digests = new Digests(job.size, withGit);
       }
-      if (offset > 0) await hashPrefix(part, digests, signal);
-      else digests = new Digests(job.size, !!job.gitOid && !job.sha256);
       const out = await fs.open(part, offset > 0 ? 'a' : 'w');
       try {
         await pump(job, res.body, out, digests, offset, ctx, kick);
       } finally {
         await out.close();
       }
-    } else {
-      await hashPrefix(part, digests, signal); // a complete part left by an earlier run
     }
     const size = await fileSize(part);
     if (size < job.size) throw new TransferError(`${job.path}: the connection ended at byte ${size} of ${job.size}`);
