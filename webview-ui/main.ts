@@ -94,7 +94,7 @@ class GeneratorView {
     if (this.state.generation?.status === 'running') return;
     const problems = this.form.validate(true);
     if (!request && problems.length > 0) {
-      this.run.setStatus(`Fix ${problems.length === 1 ? 'this' : 'these'} first: ${problems.join('; ')}`);
+      this.run.setStatus(`Fix ${problems.length === 1 ? 'this' : 'these'} first: ${problems.join('; ')}`, true);
       this.run.announce(`Cannot generate: ${problems.join('; ')}`);
       return;
     }
@@ -134,7 +134,7 @@ class GeneratorView {
         this.form.setTarget(m.target);
         break;
       case 'notice':
-        this.run.setStatus(m.text);
+        this.run.setStatus(m.text, m.level === 'error');
         this.run.announce(m.text);
         return;
       default:
@@ -195,7 +195,7 @@ class GeneratorView {
     g.message = cancelled ? 'Cancelled' : message;
     this.run.setRunning(false);
     this.grid.stop(cancelled ? 'Cancelled' : 'Failed');
-    this.run.setStatus(g.message);
+    this.run.setStatus(g.message, !cancelled);
     this.run.announce(g.message);
     this.persist();
   }

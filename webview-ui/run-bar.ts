@@ -24,8 +24,9 @@ export class RunBar {
     this.element = el('div', { className: 'run-bar row' }, this.generate, this.cancel, this.ring, this.status, this.elapsed, this.live);
   }
 
-  setStatus(text: string): void {
+  setStatus(text: string, error = false): void {
     this.status.textContent = text;
+    this.status.classList.toggle('error', error);
   }
 
   announce(text: string): void {
@@ -34,6 +35,7 @@ export class RunBar {
 
   setRunning(running: boolean, startedAt = Date.now()): void {
     this.cancel.disabled = !running;
+    this.generate.disabled = running; // one run at a time (the host refuses a second one too)
     this.ring.hidden = !running;
     clearInterval(this.timer);
     this.timer = undefined;

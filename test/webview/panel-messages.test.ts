@@ -84,6 +84,7 @@ describe('generator webview: messages (Chromium)', function () {
     for (const box of before) assert.ok(Math.abs(box.width / box.height - 2) < 0.02, `frame ${box.width}x${box.height} is 2:1`);
     assert.equal(await value(p, '#seed'), '77', 'the random seed the host picked is shown');
     assert.equal(await p.page.locator('#cancel').evaluate((e) => (e as HTMLButtonElement).disabled), false);
+    assert.equal(await p.page.locator('#generate').evaluate((e) => (e as HTMLButtonElement).disabled), true, 'one run at a time');
 
     await p.send({ type: 'progress', generationId: GEN_ID, candidate: 0, step: 1, totalSteps: 2, preview: preview(32, 16) });
     // The core denoises the batch together and reports candidate 0: every frame shows the step.
