@@ -85,7 +85,22 @@ function runQuantize(services: Services, args: string[], progress: vscode.Progre
   });
 }
 
-async function offerSwitch(out: string, manifest: QuantizeManifest): Promise<void> {
+/** Arguments for running the command from code (tests, other commands): each skips one question. */
+export interface OptimizeArgs {
+  variant?: QuantizeTarget;
+  /** Output folder (default: beside the model, `<folder>-<variant>`). */
+  target?: string;
+  /** Replace an existing target without asking. */
+  force?: boolean;
+  /** Switch `nanoforge.model` to the result without asking (true) or never (false). */
+  use?: boolean;
+}
+
+async function offerSwitch(out: string, manifest: QuantizeManifest, preset?: boolean): Promise<void> {
+  if (preset !== undefined) {
+    if (preset) await vscode.workspace.getConfiguration('nanoforge').update('model', out, vscode.ConfigurationTarget.Global);
+    return;
+  }
   const use = 'Use This Model';
   const text = `Nanoforge: ${describeResult(manifest)}.`;
   const choice = manifest.verdict === 'failed'
@@ -94,15 +109,14 @@ async function offerSwitch(out: string, manifest: QuantizeManifest): Promise<voi
   if (choice === use) await vscode.workspace.getConfiguration('nanoforge').update('model', out, vscode.ConfigurationTarget.Global);
 }
 
-async function optimizeModel(services: Services): Promise<void> {
+async function optimizeModel(services: Services, opts: OptimizeArgs): Promise<QuantizeManifest | undefined> {
   const model = await services.resolveModel();
-  if (!model) return;
-  const device = await currentDevice(services, model.dir);
-  const variant = await pickVariant(device);
-  if (!variant) return;
-  const out = targetFolder(model.dir, variant);
-  const confirmed = await confirmTarget(out);
-  if (!confirmed) return;
+  if (!model) return undefined;
+  const variant = opts.variant ?? (await pickVariant(await currentDevice(services, model.dir)));
+  if (!variant) return undefined;
+  const out = opts.target ?? targetFolder(model.dir, variant);
+  const confirmed = opts.force ? { force: true } : await confirmTarget(out);
+  if (!confirmed) return undefined;
   const args = quantizeArgs(services.context.asAbsolutePath('dist/cli.js'), model.dir, out, variant, confirmed.force);
   services.log.info(`optimize: ${args.slice(1).join(' ')}`);
   const result = await vscode.window.withProgress(
@@ -111,21 +125,23 @@ async function optimizeModel(services: Services): Promise<void> {
   );
   if (result.cancelled) {
     services.log.info('optimize: cancelled; the converter removed its partial output');
-    return;
+    return undefined;
   }
   if (result.manifest && (result.code === 0 || result.code === 3)) {
-    await offerSwitch(out, result.manifest);
-    return;
+    await offerSwitch(out, result.manifest, opts.use);
+    return result.manifest;
   }
   const reason = result.lastError.replace(/^nanoforge quantize: /, '') || `the converter exited with code ${String(result.code)}`;
   services.log.error(`optimize failed: ${reason}`);
   void vscode.window.showErrorMessage(`Nanoforge could not optimize the model: ${reason}`);
+  return undefined;
 }
 
 export function registerOptimizeCommand(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand(OPTIMIZE_MODEL_COMMAND, () =>
-    optimizeModel(services).catch((error: unknown) => {
+  return vscode.commands.registerCommand(OPTIMIZE_MODEL_COMMAND, (args?: OptimizeArgs) =>
+    optimizeModel(services, args && typeof args === 'object' && !(args instanceof vscode.Uri) ? args : {}).catch((error: unknown) => {
       services.log.error(`optimize: ${String(error)}`);
       void vscode.window.showErrorMessage(`Nanoforge could not optimize the model: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
     }));
 }
