@@ -221,7 +221,7 @@ export function hubFetch(opts: HubOptions, repo: string, signal?: AbortSignal): 
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const headers = Object.fromEntries(new Headers(init?.headers).entries());
     delete headers.authorization; // hubRequest adds ours, for the hub origin only
-    const res = await hubRequest(url, opts, { method: 'GET', headers, signal: init?.signal ?? signal, what: `${repo} file list`, repo });
+    const res = await hubRequest(url, opts, { method: 'GET', headers, signal: signal ?? init?.signal ?? undefined, what: `${repo} file list`, repo });
     if (res.status >= 400) throw errorForStatus(res.body, `${repo} (${new URL(url).pathname})`, repo);
     const outHeaders = new Headers();
     for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) outHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
@@ -245,27 +245,45 @@ async function readJson(res: HubResponse): Promise<unknown> {
   return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }
 
+/** API calls (revision, listing) must not hang on a silent hub or proxy; downloads have a stall timer. */
+export const API_TIMEOUT_MS = 60_000;
+
+/** Runs an API call under the caller's signal plus a timeout; the timeout reads as an unreachable hub. */
+async function withApiTimeout<T>(opts: HubOptions, signal: AbortSignal | undefined, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const timeout = AbortSignal.timeout(API_TIMEOUT_MS);
+  try {
+    return await call(signal ? AbortSignal.any([signal, timeout]) : timeout);
+  } catch (error) {
+    if (timeout.aborted && !signal?.aborted) throw new HubUnreachableError(hubEndpoint(opts), 'ETIMEDOUT', `no complete answer within ${API_TIMEOUT_MS / 1000}s`);
+    throw error;
+  }
+}
+
 /** The commit a revision (branch, tag or commit) points at: `GET /api/models/<repo>/revision/<rev>`. */
 export async function resolveRevision(repo: string, revision: string, opts: HubOptions, signal?: AbortSignal): Promise<string> {
   const what = `${repo}@${revision}`;
   const url = `${hubEndpoint(opts)}/api/models/${repo}/revision/${encodeURIComponent(revision)}`;
-  const res = await hubRequest(url, opts, { what, repo, signal, headers: { accept: 'application/json' } });
-  if (res.status >= 400) throw errorForStatus(res.body, what, repo);
-  const info = (await readJson(res)) as { sha?: unknown };
+  const info = (await withApiTimeout(opts, signal, async (combined) => {
+    const res = await hubRequest(url, opts, { what, repo, signal: combined, headers: { accept: 'application/json' } });
+    if (res.status >= 400) throw errorForStatus(res.body, what, repo);
+    return readJson(res);
+  })) as { sha?: unknown };
   if (typeof info.sha !== 'string' || !/^[0-9a-f]{40}$/.test(info.sha)) throw new HubError(`the hub gave no commit id for ${what}`);
   return info.sha;
 }
 
 /** Every file of the repository at `revision` (recursive listing, paged by the hub). */
 export async function listRepoFiles(repo: string, revision: string, opts: HubOptions, signal?: AbortSignal): Promise<RepoFile[]> {
-  const files: RepoFile[] = [];
-  const entries = listFiles({ repo: { type: 'model', name: repo }, revision, recursive: true, hubUrl: hubEndpoint(opts), fetch: hubFetch(opts, repo, signal) });
-  for await (const entry of entries) {
-    if (entry.type !== 'file') continue;
-    const sha256 = entry.lfs?.oid && /^[0-9a-f]{64}$/.test(entry.lfs.oid) ? entry.lfs.oid : undefined;
-    files.push({ path: entry.path, size: entry.lfs?.size ?? entry.size, sha256, gitOid: sha256 ? undefined : entry.oid });
-  }
-  return files;
+  return withApiTimeout(opts, signal, async (combined) => {
+    const files: RepoFile[] = [];
+    const entries = listFiles({ repo: { type: 'model', name: repo }, revision, recursive: true, hubUrl: hubEndpoint(opts), fetch: hubFetch(opts, repo, combined) });
+    for await (const entry of entries) {
+      if (entry.type !== 'file') continue;
+      const sha256 = entry.lfs?.oid && /^[0-9a-f]{64}$/.test(entry.lfs.oid) ? entry.lfs.oid : undefined;
+      files.push({ path: entry.path, size: entry.lfs?.size ?? entry.size, sha256, gitOid: sha256 ? undefined : entry.oid });
+    }
+    return files;
+  });
 }
 
 /** The download URL of one file at one revision. */

@@ -90,6 +90,7 @@ async function withHubRetry<T>(what: () => Promise<T>, policy: RetryPolicy, opts
     try {
       return await what();
     } catch (error) {
+      if (opts.signal?.aborted) throw new AbortError('Download cancelled before it started.');
       const wait = error instanceof HubHttpError && failures < policy.maxAttempts ? retryDelay(error, failures, policy, opts.random) : undefined;
       if (wait === undefined) throw error;
       opts.log?.(`${(error as Error).message}; retrying in ${(wait / 1000).toFixed(1)}s`);
