@@ -39,7 +39,7 @@ describe('models: pull from a hub', function () {
 
   const options = (extra: Partial<PullOptions> = {}): PullOptions => ({
     hub: { endpoint: hub.url, env: {} },
-    retry: { baseDelayMs: 5, maxDelayMs: 20, stallTimeoutMs: 400, maxAttempts: 4 },
+    retry: { baseDelayMs: 5, maxDelayMs: 20, stallTimeoutMs: 1500, maxAttempts: 4 },
     log: (line) => logs.push(line),
     random: () => 0.5,
     ...extra,
@@ -147,7 +147,7 @@ describe('models: pull from a hub', function () {
     await store.pull(REPO, options());
     const served = hub.served(VOCAB);
     assert.deepEqual(served.map((s) => s.rangeStart), [undefined, 100_000]);
-    assert.match(logs.join('\n'), /tokenizer\/vocab\.json: no data for 0\.4s \(have 100000 of 961143 bytes\); retrying/);
+    assert.match(logs.join('\n'), /tokenizer\/vocab\.json: no data for 1\.5s \(have 100000 of 961143 bytes\); retrying/);
   });
 
   it('a body shorter than its Content-Length is resumed', async () => {

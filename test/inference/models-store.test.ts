@@ -150,7 +150,7 @@ describe('models: store, verify, repair, proxy', function () {
 
   it('one download per model at a time: a second pull or a remove is refused while the first runs', async () => {
     hub.fault(REPO, 'tokenizer/vocab.json', { kind: 'stall', afterBytes: 1000 });
-    const first = store.pull(REPO, opts({ retry: { stallTimeoutMs: 300, baseDelayMs: 5, maxDelayMs: 10 } }));
+    const first = store.pull(REPO, opts({ retry: { stallTimeoutMs: 1500, baseDelayMs: 5, maxDelayMs: 10 } }));
     await until(() => hub.served('tokenizer/vocab.json').length > 0);
     await assert.rejects(store.pull(REPO, opts()), /nanoforge-test--oracle is already being downloaded \(process \d+\)/);
     await assert.rejects(store.remove('nanoforge-test--oracle'), /already being downloaded/);
