@@ -66,6 +66,7 @@ async function main(): Promise<number> {
     env,
     settings: { 'nanoforge.model': model, 'nanoforge.worker.idleTimeoutSeconds': 5 },
   });
+  const follow = followFile(results);
   try {
     const outcome = await runExtensionTests({
       server,
@@ -77,15 +78,16 @@ async function main(): Promise<number> {
       runDir,
       timeoutMs: options.timeoutMs,
     });
+    follow.stop();
     return report(phase, runDir, results, outcome, server.logTail());
   } finally {
+    follow.stop();
     await server.stop();
     rmSync(scratch, { recursive: true, force: true });
   }
 }
 
 function report(phase: string, runDir: string, results: string, outcome: { exitCode?: number; timedOut: boolean }, serverTail: string): number {
-  if (existsSync(results)) process.stdout.write(readFileSync(results, 'utf8'));
   const counts = existsSync(`${results}.json`) ? (JSON.parse(readFileSync(`${results}.json`, 'utf8')) as Counts) : undefined;
   if (outcome.timedOut || !counts) {
     const why = outcome.timedOut ? 'the workbench never reported the end of the tests' : 'the suite wrote no summary';
@@ -97,6 +99,29 @@ function report(phase: string, runDir: string, results: string, outcome: { exitC
   if (failed > counts.failures) console.error(`[harness] ${phase}: run() rejected (exit ${String(outcome.exitCode)}) although no test failed`);
   console.log(`${phase}: ${counts.passes} passed, ${failed} failed` + (counts.pending ? `, ${counts.pending} skipped` : ''));
   return failed > 0 ? 1 : 0;
+}
+
+/** Echoes what the suite appends to `file` while it runs, so progress shows live in the terminal. */
+function followFile(file: string): { stop(): void } {
+  let printed = 0;
+  const flush = (): void => {
+    if (!existsSync(file)) return;
+    const text = readFileSync(file, 'utf8');
+    // The reporter rewrites the file empty at the start of a run.
+    if (text.length < printed) printed = 0;
+    process.stdout.write(text.slice(printed));
+    printed = text.length;
+  };
+  const timer = setInterval(flush, 500);
+  let stopped = false;
+  return {
+    stop: () => {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(timer);
+      flush();
+    },
+  };
 }
 
 main().then(
