@@ -164,6 +164,16 @@ describe('models: store, verify, repair, proxy', function () {
     assert.equal((await store.pull(REPO, opts())).status, 'downloaded');
   });
 
+  it('pulls the catalog preview decoder: only vae_decoder/, listed as a preview decoder', async () => {
+    const fx = await ensureFixtures();
+    const decoder = await fs.readFile(path.join(fx.path('oracle-fp32'), 'vae_decoder', 'model.onnx'));
+    await hub.addRepo('julienkay/taesd', { files: { 'vae_decoder/model.onnx': decoder, 'vae_encoder/model.onnx': Buffer.alloc(900, 7), 'README.md': 'taesd' } });
+    const pulled = await store.pull('taesd', opts());
+    assert.deepEqual(pulled.fetched, ['vae_decoder/model.onnx']);
+    assert.deepEqual((await store.list()).map((m) => [m.id, m.kind]), [['taesd', 'preview-decoder']]);
+    assert.equal((await store.verify('taesd')).ok, true);
+  });
+
   it('follows paged listings', async () => {
     hub.pageSize = 3;
     const pulled = await store.pull(REPO, opts());

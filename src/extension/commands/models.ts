@@ -44,7 +44,7 @@ export interface ModelChoice extends vscode.QuickPickItem {
 
 export async function modelChoices(services: Services): Promise<ModelChoice[]> {
   const current = services.settings().model;
-  const installed = await modelStore(services).list();
+  const installed = (await modelStore(services).list()).filter((m) => m.kind === 'pipeline');
   const items: ModelChoice[] = installed.map((m) => ({
     action: 'use',
     model: m,

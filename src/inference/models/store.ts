@@ -36,6 +36,8 @@ export interface InstalledModel {
   id: string;
   dir: string;
   origin: 'downloaded' | 'local';
+  /** 'preview-decoder' for a TAESD-style decoder: not a model to generate with. */
+  kind: 'pipeline' | 'preview-decoder';
   sizeBytes: number;
   repo?: string;
   revision?: string;
@@ -223,11 +225,11 @@ export class ModelStore {
         throw error;
       });
       if (!manifest && !(await exists(path.join(dir, MODEL_FILES.modelIndex)))) continue;
-      models.push({ id: entry.name, dir, origin: 'downloaded', sizeBytes: await sizeOnDisk(dir), repo: manifest?.source.repo, revision: manifest?.source.commit, present: true });
+      models.push({ id: entry.name, dir, origin: 'downloaded', kind: manifest?.kind ?? 'pipeline', sizeBytes: await sizeOnDisk(dir), repo: manifest?.source.repo, revision: manifest?.source.commit, present: true });
     }
     for (const local of await this.readRegistry()) {
       const present = await exists(local.path);
-      models.push({ id: local.id, dir: local.path, origin: 'local', sizeBytes: present ? await sizeOnDisk(local.path) : 0, present });
+      models.push({ id: local.id, dir: local.path, origin: 'local', kind: 'pipeline', sizeBytes: present ? await sizeOnDisk(local.path) : 0, present });
     }
     return models;
   }
@@ -243,7 +245,7 @@ export class ModelStore {
     const registry = await this.readRegistry();
     registry.push({ id: chosen, path: dir, addedAt: new Date().toISOString() });
     await this.writeRegistry(registry);
-    return { id: chosen, dir, origin: 'local', sizeBytes: await sizeOnDisk(dir), present: true };
+    return { id: chosen, dir, origin: 'local', kind: 'pipeline', sizeBytes: await sizeOnDisk(dir), present: true };
   }
 
   /** Deletes a downloaded model (and its unfinished download); only unregisters a local folder. */
