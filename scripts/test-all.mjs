@@ -116,7 +116,8 @@ async function main() {
 }
 
 function printSummary(summary) {
-  console.log('\n=== summary');
+  const total = summary.reduce((sum, s) => sum + (s.seconds ?? 0), 0);
+  console.log(`\n=== summary (${(total / 60).toFixed(1)} min)`);
   let passed = 0, failed = 0, skipped = 0;
   for (const s of summary) {
     if (s.note) { console.log(`  ${s.name.padEnd(12)} ${s.note}`); continue; }
