@@ -67,6 +67,15 @@ describe('image: icon transparency', () => {
     assert.ok(partial > 1000 && partial < 12000, `partial alpha pixels: ${partial}`);
   });
 
+  it('an icon enlarges its trimmed subject without warning; a canvas larger than the generated image still warns', async () => {
+    // The disc is ~308 px of the 512 px image; filling 84% of a 512 px icon enlarges it ~1.4×.
+    const icon = await renderAsset(discImage(512, 512, GREEN, WHITE), { width: 512, height: 512, format: 'png', transparent: true });
+    assert.ok((icon.scale ?? 0) > 1.3, `subject scale ${icon.scale}`);
+    assert.deepEqual(icon.warnings, []);
+    const big = await renderAsset(discImage(512, 512, GREEN, WHITE), { width: 1024, height: 1024, format: 'png', transparent: true });
+    assert.deepEqual(big.warnings, ['upscaled 2.00× (512×512 → 1024×1024): fine detail will look soft; a smaller output size keeps it sharp']);
+  });
+
   it('refuses to cut a background split in two colours (no half-cut alpha)', async () => {
     const img = discImage(256, 256, GREEN, WHITE);
     for (let y = 0; y < 256; y++) for (let x = 128; x < 256; x++) if (img.data[(y * 256 + x) * 3] === 255) img.data.fill(30, (y * 256 + x) * 3, (y * 256 + x) * 3 + 3);

@@ -48,15 +48,19 @@ export async function fitRaster(
 
 /**
  * Places a (trimmed) subject centred in width × height, leaving `padding` (fraction of each side)
- * empty, on a transparent canvas.
+ * empty, on a transparent canvas. `source` is the untrimmed image the subject was cut from: the
+ * upscale warning compares the canvas with it, because enlarging a trimmed subject to fill the
+ * canvas is what an icon always does (a 300 px disc of a 512 px image fills 430 px of a 512 px
+ * icon) and warning about it on nearly every icon only taught users to ignore the warning.
  */
-export async function placeCentred(subject: Raster, width: number, height: number, padding: number): Promise<FitResult> {
+export async function placeCentred(subject: Raster, width: number, height: number, padding: number, source?: { width: number; height: number }): Promise<FitResult> {
   const padX = Math.round(width * padding);
   const padY = Math.round(height * padding);
   const innerW = Math.max(1, width - 2 * padX);
   const innerH = Math.max(1, height - 2 * padY);
   const clear = { r: 0, g: 0, b: 0, alpha: 0 };
-  const fitted = await fitRaster(subject, innerW, innerH, 'contain', clear);
+  const subjectFit = await fitRaster(subject, innerW, innerH, 'contain', clear);
+  const fitted = source ? { ...subjectFit, warnings: wholeImageUpscaleWarnings(source, width, height) } : subjectFit;
   if (innerW === width && innerH === height) return fitted;
   const extended = sharpFromRaster(fitted.raster).ensureAlpha().extend({
     top: padY,
@@ -66,4 +70,11 @@ export async function placeCentred(subject: Raster, width: number, height: numbe
     background: clear,
   });
   return { raster: await toRaster(extended), scale: fitted.scale, warnings: fitted.warnings };
+}
+
+/** The upscale warning for a canvas larger than the whole generated image, else none. */
+function wholeImageUpscaleWarnings(source: { width: number; height: number }, width: number, height: number): string[] {
+  const scale = scaleFactor(source.width, source.height, width, height, 'cover');
+  const warning = upscaleWarning(scale, source.width, source.height, width, height);
+  return warning ? [warning] : [];
 }

@@ -23,7 +23,7 @@ export async function prepare(src: Raster, output: OutputOptions, padding: numbe
     const cut = removeBackground(src);
     if (cut.removed) {
       const subject = trimTransparent(cut.raster);
-      return { fit: await placeCentred(subject, output.width, output.height, padding), background: cut.background, warnings: [] };
+      return { fit: await placeCentred(subject, output.width, output.height, padding, src), background: cut.background, warnings: [] };
     }
     const bg = { r: cut.background[0], g: cut.background[1], b: cut.background[2], alpha: 1 };
     return { fit: await fitRaster(src, output.width, output.height, mode, bg), background: cut.background, warnings: cut.warning ? [cut.warning] : [] };
