@@ -3,6 +3,8 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { loadCatalog } from '../inference/models/catalog';
+import { formatBytes } from '../inference/models/disk';
 import type { NanoforgeSettings } from './settings';
 
 export interface ResolvedModel {
@@ -79,7 +81,7 @@ export function offerModelSetup(problem: string): void {
   const placeholder = 'Insert Placeholder';
   void vscode.window
     .showWarningMessage(
-      `Nanoforge needs a model: ${problem}. Download one, or set "nanoforge.model" to a model folder. ` +
+      `Nanoforge needs a model: ${problem}. Download one (${smallestDownload()}), or set "nanoforge.model" to a model folder. ` +
         '"Insert Placeholder Image" works without a model.',
       download,
       settings,
@@ -90,6 +92,13 @@ export function offerModelSetup(problem: string): void {
       else if (choice === settings) await vscode.commands.executeCommand('workbench.action.openSettings', 'nanoforge.model');
       else if (choice === placeholder) await vscode.commands.executeCommand('nanoforge.insertPlaceholder');
     });
+}
+
+/** The size the user signs up for, e.g. "SD-Turbo (fp16, ONNX Runtime export): about 2.6 GB". */
+export function smallestDownload(): string {
+  const pipelines = loadCatalog().models.filter((m) => m.kind === 'pipeline');
+  const smallest = pipelines.reduce<(typeof pipelines)[number] | undefined>((best, m) => (!best || m.approxDownloadBytes < best.approxDownloadBytes ? m : best), undefined);
+  return smallest ? `the smallest, ${smallest.name}, is about ${formatBytes(smallest.approxDownloadBytes)}` : 'see the model list for sizes';
 }
 
 /** Runs the model downloader when this build has it; otherwise says how to point at a folder. */

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { MODEL_COMMANDS, modelChoices, modelStore } from '../../src/extension/commands/models';
+import { smallestDownload } from '../../src/extension/models-resolve';
 import type { Services } from '../../src/extension/services';
 import { FakeHub } from '../fixtures/fake-hub';
 import { services } from './shell-helpers';
@@ -37,6 +38,10 @@ describe('models: commands in VS Code', function () {
     for (const key of KEYS) await config().update(key, saved.get(key), vscode.ConfigurationTarget.Global);
     await hub?.close();
     await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it('the first-use offer names the smallest catalog model and its size', () => {
+    assert.match(smallestDownload(), /^the smallest, .+, is about \d+(\.\d+)? (MB|GB)$/);
   });
 
   it('Download Model pulls a repository into the models folder; Select Model lists and selects it', async () => {
