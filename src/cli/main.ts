@@ -34,6 +34,11 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`nanoforge: unknown command '${name}'. Commands: ${commands.map((c) => c.name).join(', ')}\n`);
     return 2;
   }
+  // `nanoforge generate --help` should not be "Unknown option '--help'"; quantize prints its own.
+  if ((rest.includes('--help') || rest.includes('-h')) && command.name !== 'quantize') {
+    process.stdout.write(`Usage: nanoforge ${command.usage}\n`);
+    return 0;
+  }
   try {
     return await command.run(rest);
   } catch (error) {

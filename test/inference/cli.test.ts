@@ -98,6 +98,22 @@ describe('nanoforge generate (CLI)', function () {
     assert.deepEqual((JSON.parse(forced.stdout) as { files: string[] }).files, files);
   });
 
+  it('--out into folders that do not exist yet creates them', async () => {
+    const out = path.join(tmp, 'new', 'deeper', 'n.png');
+    const r = await nanoforge(['generate', 'red', '--model', fx.path('oracle-fp32'), '--out', out, '--size', '32x32', '--steps', '1', '--device', 'cpu']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), out);
+    assert.deepEqual((await meanOf(out)).mean.map(Math.round), [255, 0, 0]);
+  });
+
+  it('<command> --help prints that command\'s usage and exits 0', async () => {
+    for (const command of ['generate', 'placeholder', 'icons', 'info']) {
+      const r = await nanoforge([command, '--help']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^Usage: nanoforge ${command} `));
+    }
+  });
+
   const failures: Array<[string, string[], RegExp]> = [
     ['no prompt', ['--out', 'x.png'], /a prompt is required/],
     ['no --model', ['red', '--out', 'x.png'], /--model is required/],

@@ -2,6 +2,7 @@
 // worker: a crash here only ends this command) and writes the post-processed assets.
 import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { generateAsset, type AssetRequest, type AssetResult } from '../../inference/image/generate-asset';
 import { formatFromPath, parseSize } from '../../inference/image/limits';
@@ -107,6 +108,8 @@ async function run(args: string[]): Promise<number> {
     const files: string[] = [];
     for (const [i, candidate] of result.candidates.entries()) {
       const target = targets[i] as string;
+      // The safe writer's root is the target's own folder, so it has to exist (--out new/dir/a.png).
+      await mkdir(path.dirname(target), { recursive: true });
       files.push(await writeFileSafely(path.dirname(target), path.basename(target), candidate.bytes, { force: opts.force }));
     }
     const timings = { load: loadMs, ...result.timings, write: performance.now() - writeStarted, total: performance.now() - started };
