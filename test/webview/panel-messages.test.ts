@@ -81,6 +81,9 @@ describe('generator webview: messages (Chromium)', function () {
     await p.send(started(REQUEST, 77));
     assert.equal(await p.page.locator('.cell').count(), 3);
     const before = await p.page.locator('.frame').evaluateAll((fs) => fs.map((f) => f.getBoundingClientRect().toJSON() as DOMRect));
+    // What sits below the grid must not move either (the toolbar's label grows once one is selected).
+    const below = (): Promise<DOMRect[]> => p.page.locator('#actions vscode-button, #history').evaluateAll((es) => es.map((e) => e.getBoundingClientRect().toJSON() as DOMRect));
+    const belowBefore = await below();
     for (const box of before) assert.ok(Math.abs(box.width / box.height - 2) < 0.02, `frame ${box.width}x${box.height} is 2:1`);
     assert.equal(await value(p, '#seed'), '77', 'the random seed the host picked is shown');
     assert.equal(await p.page.locator('#cancel').evaluate((e) => (e as HTMLButtonElement).disabled), false);
@@ -106,6 +109,8 @@ describe('generator webview: messages (Chromium)', function () {
     assert.deepEqual(await p.page.locator('img.thumb').evaluateAll((is) => is.map((i) => [(i as HTMLImageElement).naturalWidth, (i as HTMLImageElement).naturalHeight])), [[256, 128], [256, 128], [256, 128]]);
     const after = await p.page.locator('.frame').evaluateAll((fs) => fs.map((f) => f.getBoundingClientRect().toJSON() as DOMRect));
     assert.deepEqual(after, before, 'no layout jump when the images arrive');
+    assert.match(await text('#actions-title'), /^Candidate 1 \(seed \d+\):$/);
+    assert.deepEqual(await below(), belowBefore, 'the toolbar and history stay put when a candidate is selected');
     assert.equal(await p.page.locator('#candidate-0 canvas').count(), 0);
     assert.match(await text('#status'), /3 candidates ready on cpu/);
     assert.equal(await text('#elapsed'), '1.2 s');

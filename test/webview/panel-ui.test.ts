@@ -170,7 +170,11 @@ describe('generator webview: keyboard, state, look (Chromium)', function () {
     it(`renders in the ${theme} theme (screenshots in test-output/webview/)`, async () => {
       p = await openPanel(h, { theme, width: 900, height: 1000 });
       await p.send({ type: 'modelInfo', model: { id: 'oracle-fp32', device: 'cpu', usesGuidance: true, nativeSize: 64 } });
+      // The form shows what the run asked for (256×128), as it does in VS Code; without this the
+      // screenshots showed the form's default 256×256 beside 2:1 frames, which read as a bug.
+      await p.send({ type: 'init', prefill: { kind: REQUEST.kind, width: REQUEST.width, height: REQUEST.height, target: REQUEST.target }, sizes: ['256x128', '128x128'], history: [], activeGeneration: null });
       await p.page.locator('#prompt textarea').fill('a flat icon of a red fox, white background');
+      await p.page.locator('#count input').fill(String(REQUEST.count));
       await p.send(started(REQUEST, 42));
       await p.send({ type: 'progress', generationId: GEN_ID, candidate: 1, step: 1, totalSteps: 2 });
       await p.page.screenshot({ path: path.join(OUTPUT, `panel-${theme}-running.png`), fullPage: true });
