@@ -12,6 +12,7 @@ import './trust.test';
 import './panel.test';
 import './references.test';
 import './models.test';
+import './optimize.test';
 
 export function run(): Promise<void> {
   return runSuites();
