@@ -80,27 +80,24 @@ export class Workbench {
     await row.first().click({ timeout: 10_000 });
   }
 
-  /** Screen point at the middle of the first occurrence of `text` in the active editor. */
+  /**
+   * Screen point at the middle of the first occurrence of `text` in the active editor, once the
+   * layout has settled (two reads 250 ms apart agree). The text must be on screen: fixture files
+   * are short, and the editor is scrolled to the top first.
+   */
   async pointAtText(text: string): Promise<{ x: number; y: number }> {
-    await this.revealText(text);
-    const box = await this.page.evaluate((needle) => {
-      const editor = document.querySelector('.editor-instance .monaco-editor .view-lines');
-      if (!editor) return undefined;
-      const walker = document.createTreeWalker(editor, NodeFilter.SHOW_TEXT);
-      // Monaco renders spaces as U+00A0; compare on normal spaces.
-      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        const at = (node.textContent ?? '').replace(/\u00a0/g, ' ').indexOf(needle);
-        if (at < 0) continue;
-        const range = document.createRange();
-        range.setStart(node, at);
-        range.setEnd(node, at + needle.length);
-        const r = range.getBoundingClientRect();
-        return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
-      }
-      return undefined;
-    }, text);
-    if (!box) throw new Error(`"${text}" is not rendered in the active editor (it must lie inside one token)`);
-    return box;
+    await this.page.keyboard.press('Escape');
+    await this.page.locator('.editor-instance .monaco-editor .view-lines').first().click({ position: { x: 5, y: 5 } });
+    await this.page.keyboard.press('Control+Home');
+    let previous: { x: number; y: number } | undefined;
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      const point = await this.page.evaluate(findTextCentre, text);
+      if (point && previous && point.x === previous.x && point.y === previous.y) return point;
+      previous = point;
+      await this.page.waitForTimeout(250);
+    }
+    if (!previous) throw new Error(`"${text}" is not rendered in the active editor (it must lie inside one token)`);
+    throw new Error(`the position of "${text}" never settled`);
   }
 
   /** Puts the cursor on `text` with a click, then right-clicks there and picks `item`. */
@@ -134,10 +131,10 @@ export class Workbench {
    * moved away and back only between attempts.
    */
   async hoverOnText(text: string, containing: string | RegExp, timeoutMs = 30_000): Promise<Locator> {
-    const point = await this.pointAtText(text);
     const hover = this.page.locator('.monaco-hover:not(.hidden)').filter({ hasText: containing });
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      const point = await this.pointAtText(text);
       await this.page.mouse.move(point.x - 2, point.y);
       await this.page.mouse.move(point.x, point.y, { steps: 2 });
       try {
@@ -148,7 +145,7 @@ export class Workbench {
           const seen = await this.page.locator('.monaco-hover').evaluateAll((els) => els.map((e) => `${e.className}: ${(e as HTMLElement).innerText.slice(0, 120)}`));
           throw new Error(`no hover containing ${String(containing)} on "${text}" at ${point.x},${point.y} (hovers: ${JSON.stringify(seen)}): ${(error as Error).message}`);
         }
-        await this.page.mouse.move(point.x, point.y + 200);
+        await this.page.mouse.move(point.x, point.y + 300);
         await this.page.waitForTimeout(300);
       }
     }
@@ -178,17 +175,24 @@ export class Workbench {
     await input.waitFor({ state: 'visible', timeout: 10_000 });
     await input.fill(prefix);
   }
+}
 
-  private async revealText(text: string): Promise<void> {
-    // Find the text's line through the editor's own search, so it is scrolled into view.
-    await this.page.keyboard.press('Escape');
-    await this.page.locator('.editor-instance .monaco-editor .view-lines').first().click({ position: { x: 5, y: 5 } });
-    await this.page.keyboard.press('Control+Home');
-    await this.page.keyboard.press('Control+F');
-    await this.page.keyboard.type(text);
-    await this.page.keyboard.press('Enter');
-    await this.page.keyboard.press('Escape');
+/** Runs in the page: centre of the first occurrence of `needle` in the active editor's text. */
+function findTextCentre(needle: string): { x: number; y: number } | undefined {
+  const editor = document.querySelector('.editor-instance .monaco-editor .view-lines');
+  if (!editor) return undefined;
+  const walker = document.createTreeWalker(editor, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    // Monaco renders spaces as U+00A0; compare on normal spaces.
+    const at = (node.textContent ?? '').replace(/\u00a0/g, ' ').indexOf(needle);
+    if (at < 0) continue;
+    const range = document.createRange();
+    range.setStart(node, at);
+    range.setEnd(node, at + needle.length);
+    const r = range.getBoundingClientRect();
+    return { x: Math.round(r.left + r.width / 2), y: Math.round(r.top + r.height / 2) };
   }
+  return undefined;
 }
 
 /** Regex that matches `text` exactly (Playwright's hasText with a string is a substring match). */
