@@ -1,6 +1,7 @@
-// Quantized vs fp32: size on disk, load time, resident memory and per-stage times of model folders
-// (e.g. the synthetic SD-Turbo and what `nanoforge quantize` made of it). Each folder runs in its
-// own child process so load time and memory are not shared.
+// Quantized vs fp32: size on disk, load time, resident memory and per-stage times of existing model
+// folders (e.g. the full-size synthetic SD-Turbo and the verified folders `nanoforge quantize` made
+// of it), each in its own child process so load time and memory are not shared.
+// bench/quantized.bench.ts (bench helper) instead converts a scale variant itself, unverified, in one process.
 //   npx tsx bench/quantize.bench.ts --models DIR[,DIR…] [--size 256] [--runs 3] [--device cpu] [--write]
 // --write appends the table to BENCHMARKS.md under "## Quantized vs fp32".
 import { fork } from 'node:child_process';
