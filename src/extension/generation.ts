@@ -93,10 +93,17 @@ export async function generateToFile(
   spec: GenerationSpec,
   opts: { title?: string; overwrite?: OverwritePolicy } = {},
 ): Promise<vscode.Uri | undefined> {
+  // Checked before the model and the worker: PNG bytes under `notes.txt` or `anim.gif` help nobody.
+  const format = formatFromPath(spec.target.path);
+  if (!format) {
+    void vscode.window.showErrorMessage(
+      `Nanoforge cannot write ${vscode.workspace.asRelativePath(spec.target)}: it needs an image extension Nanoforge can write (.png, .webp, .jpg, .avif, .ico, .svg).`,
+    );
+    return undefined;
+  }
   const model = await services.resolveModel();
   if (!model) return undefined;
   const settings = services.settings();
-  const format = formatFromPath(spec.target.path) ?? settings.format;
   const seed = spec.seed ?? randomSeed();
   const request: WorkerRequest = {
     modelDir: model.dir, device: settings.device,

@@ -188,6 +188,26 @@ describe('references: hover, diagnostics, quick fix, CodeLens', () => {
     });
   });
 
+  it('a directive whose target is not an image file name or whose size is too big says so on its CodeLens and writes nothing', async () => {
+    const doc = fixture('bad-directives.js');
+    writeFileSync(doc.fsPath, [
+      '// @image icon 64x64: a red star -> ./generated/notes.txt',
+      '// @image icon 9000x9000: a red star -> ./generated/huge.png',
+      '',
+    ].join('\n'));
+    await vscode.workspace.openTextDocument(doc);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc);
+    assert.deepEqual(lenses.filter((l) => /Nanoforge|Generate/.test(l.command?.title ?? '')).map((l) => [l.range.start.line, l.command?.command, l.command?.title]), [
+      [0, '', '$(warning) Nanoforge: The target "./generated/notes.txt" is not an image file name; end it in .png, .webp, .jpg, .avif, .ico or .svg.'],
+      [1, '', '$(warning) Nanoforge: Size "9000x9000" is above the maximum of 8192 pixels per side.'],
+    ]);
+    // The command itself refuses such a target too (arguments from an old lens or another extension).
+    const notes = fixture('generated', 'notes.txt');
+    const written = await vscode.commands.executeCommand('nanoforge.generateFromDirective', { prompt: 'a red star', kind: 'icon', width: 32, height: 32, target: notes.toString(), documentUri: doc.toString() });
+    assert.equal(written, undefined);
+    assert.equal(await exists(notes), false, 'no PNG bytes under a .txt name');
+  });
+
   it('hovers a directive with its spec and target', async () => {
     const text = await hoverText(fixture('directive.py'), await positionOf(fixture('directive.py'), '@image placeholder', 2));
     assert.match(text, /\*\*Nanoforge directive\*\* — placeholder 40×24: \*a grey card\*/);

@@ -49,6 +49,13 @@ describe('directives', () => {
     assert.match(parseDirectiveLine('// @image icn 64x64: cart')?.error ?? '', /Unknown kind "icn"/);
     assert.match(parseDirectiveLine('// @image icn: cart')?.error ?? '', /Unknown kind "icn"/);
     assert.match(parseDirectiveLine('// @image')?.error ?? '', /needs a prompt/);
+    assert.match(parseDirectiveLine('// @image icon 0x0: cart')?.error ?? '', /must be positive/);
+    assert.match(parseDirectiveLine('// @image icon 9000x9000: cart')?.error ?? '', /above the maximum of 8192 pixels per side/);
+    assert.match(parseDirectiveLine('// @image mockup 8000x6000: cart')?.error ?? '', /above the maximum of 40 megapixels/);
+    assert.equal(parseDirectiveLine('// @image mockup 8192x4096: cart')?.error, undefined);
+    assert.match(parseDirectiveLine('// @image icon 64x64: cart -> ./assets/notes.txt')?.error ?? '', /"\.\/assets\/notes\.txt" is not an image file name/);
+    assert.match(parseDirectiveLine('// @image icon: cart -> ./assets/cart.gif')?.error ?? '', /not an image file name; end it in \.png/);
+    assert.equal(parseDirectiveLine('// @image icon: cart -> ./assets/cart.JPG')?.error, undefined);
   });
 
   it('ignores lines without a comment opener before the tag, and other tags', () => {

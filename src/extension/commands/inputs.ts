@@ -2,6 +2,7 @@
 // Each resolves to undefined when the user presses Escape.
 import * as vscode from 'vscode';
 import type { AssetKind } from '../../inference/types';
+import { formatFromPath } from '../naming';
 import { ASSET_KINDS, parseSize, type Size } from '../settings';
 
 const KIND_DESCRIPTIONS: Record<AssetKind, string> = {
@@ -61,7 +62,11 @@ export async function askTarget(initial: string): Promise<string | undefined> {
     prompt: 'Path relative to the workspace folder',
     value: initial,
     valueSelection: [initial.lastIndexOf('/') + 1, initial.lastIndexOf('.') > 0 ? initial.lastIndexOf('.') : initial.length],
-    validateInput: (text) => (text.trim() ? undefined : 'Enter a file path such as assets/generated/logo.png.'),
+    validateInput: (text) => {
+      if (!text.trim()) return 'Enter a file path such as assets/generated/logo.png.';
+      // Said while typing rather than after Enter, where the command would refuse it anyway.
+      return formatFromPath(text.trim()) ? undefined : 'End the name in .png, .webp, .jpg, .avif, .ico or .svg.';
+    },
   });
   return value?.trim() || undefined;
 }

@@ -3,7 +3,9 @@
 // e.g. `// @image icon 64x64: a blue shopping cart -> ./assets/cart.png`. Kind and size are
 // optional; without `-> path` the target is the reference on the same line (before the comment) or
 // on the next code line. Comment styles: //, #, /* */, * (block continuation), <!-- -->, --, ;, %.
+import { MAX_PIXELS, MAX_SIDE } from '../../inference/image/limits';
 import type { AssetKind } from '../../inference/types';
+import { formatFromPath } from '../naming';
 import { recognizeLine } from './recognizers';
 
 export const DEFAULT_DIRECTIVE_TAG = '@image';
@@ -42,6 +44,20 @@ function escapeRegExp(s: string): string {
 
 interface Spec { kind?: AssetKind; width?: number; height?: number; error?: string }
 
+/** The generator's own limits, said on the CodeLens instead of after a click. */
+function sizeProblem(word: string, width: number, height: number): string | undefined {
+  if (!width || !height) return `Size "${word}" must be positive, like 64x64.`;
+  if (width > MAX_SIDE || height > MAX_SIDE) return `Size "${word}" is above the maximum of ${MAX_SIDE} pixels per side.`;
+  if (width * height > MAX_PIXELS) return `Size "${word}" is above the maximum of ${MAX_PIXELS / 1e6} megapixels.`;
+  return undefined;
+}
+
+/** An explicit `-> notes.txt` would otherwise receive PNG bytes under a name nothing can open. */
+function targetProblem(target: DirectiveTarget | undefined): string | undefined {
+  if (!target?.explicit || formatFromPath(target.path)) return undefined;
+  return `The target "${target.path}" is not an image file name; end it in .png, .webp, .jpg, .avif, .ico or .svg.`;
+}
+
 /** Reads `[kind] [WxH]` words; `undefined` when a word is neither (the words are then prose). */
 function readSpec(words: string[]): Spec | undefined {
   const spec: Spec = {};
@@ -52,7 +68,7 @@ function readSpec(words: string[]): Spec | undefined {
     else if (size && spec.width === undefined) {
       spec.width = Number(size[1]);
       spec.height = Number(size[2] ?? size[1]);
-      if (!spec.width || !spec.height) spec.error = `Size "${word}" must be positive, like 64x64.`;
+      spec.error = sizeProblem(word, spec.width, spec.height);
     } else return undefined;
   }
   return spec;
@@ -111,7 +127,7 @@ export function parseDirectiveLine(line: string, lineIndex = 0, tag = DEFAULT_DI
     directive.height = parsed.height;
   }
   if (target) directive.target = target;
-  const error = parsed.error ?? (parsed.prompt ? undefined : `The ${tag} directive needs a prompt, e.g. "${tag} icon 64x64: a blue cart".`);
+  const error = parsed.error ?? (parsed.prompt ? targetProblem(target) : `The ${tag} directive needs a prompt, e.g. "${tag} icon 64x64: a blue cart".`);
   if (error) directive.error = error;
   return directive;
 }
