@@ -7,11 +7,11 @@ import type { Activity } from './activity';
 /** Reports a worker crash once, with the way to the log. Other errors are left to the caller to show. */
 function reportCrash(log: vscode.LogOutputChannel, activity: Activity, err: unknown): void {
   if (!(err instanceof WorkerCrashedError)) return;
-  log.error(`image worker crashed: ${err.message}`);
+  log.error(`image worker crashed: ${err.message}${err.stderrTail.length ? ` Its last output:\n${err.stderrTail.join('\n')}` : ''}`);
   activity.crashed(err.message);
   const showLog = 'Show Log';
   void vscode.window
-    .showErrorMessage(`Nanoforge's image worker stopped unexpectedly (${err.message}). The next generation starts a new one.`, showLog)
+    .showErrorMessage(`Nanoforge: ${err.message}`, showLog)
     .then((choice) => choice === showLog && log.show());
 }
 

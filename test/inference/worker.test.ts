@@ -138,7 +138,7 @@ describe('worker process', function () {
       }).then(() => undefined, (e: unknown) => e);
       assert.ok(crashed instanceof WorkerCrashedError, String(crashed));
       assert.equal(crashed.signal, 'SIGKILL');
-      assert.match(crashed.message, /was killed by SIGKILL; the next request starts a new one/);
+      assert.equal(crashed.message, 'The image worker was killed by SIGKILL; the next request starts a new one. SIGKILL often means the system ran out of memory: try fewer candidates or a smaller size.');
       assert.ok(crashed.stderrTail.some((l) => l.includes('Loaded')), crashed.stderrTail.join('\n'));
       assert.equal(w.running, false);
       const again = await w.generate(request());

@@ -37,8 +37,10 @@ export class WorkerCrashedError extends Error {
     readonly stderrTail: string[],
   ) {
     const how = signal ? `was killed by ${signal}` : `exited with code ${String(exitCode)}`;
-    const tail = stderrTail.length ? ` Last output: ${stderrTail.slice(-3).join(' | ')}` : '';
-    super(`The image worker ${how}; the next request starts a new one.${tail}`);
+    // The worker's stderr is mostly its own routine log (provider attempts, "Loaded …"), already in
+    // the caller's log; quoted here it buried the one line users read. It stays in `stderrTail`.
+    const hint = signal === 'SIGKILL' ? ' SIGKILL often means the system ran out of memory: try fewer candidates or a smaller size.' : '';
+    super(`The image worker ${how}; the next request starts a new one.${hint}`);
     this.name = 'WorkerCrashedError';
   }
 }
