@@ -1,7 +1,7 @@
 // (1) End-to-end generation per stage, (2) pipeline overhead over bare session.run, (3) full VAE
 // decoder vs TAESD-class tiny decoder, on the synthetic SD-Turbo (real architecture, random weights).
 //   npx tsx bench/generation.bench.ts [--device cpu|cuda|webgpu] [--precision fp32,fp16] [--scale 1]
-//       [--cases 512x1,256x1,512x4,256x4] [--runs 3] [--warmup 1] [--decoder-runs 3] [--no-decoders]
+//       [--cases 512x1,256x1,512x4,256x4] [--runs 3] [--warmup 1] [--decoder-runs 3] [--no-decoders | --only-decoders]
 //       [--out file] [--no-write]
 // GPU machine, one command (< 8 min; writes models first if missing):
 //   npx tsx bench/generation.bench.ts --device cuda --precision fp16,fp32 --runs 5 --out bench/results-gpu.md
@@ -136,9 +136,11 @@ async function main(): Promise<void> {
   const loads: string[] = [];
   for (const precision of parsePrecisions(argString('--precision', 'fp32,fp16'))) {
     const dir = await syntheticModel(precision, scale);
-    const result = await benchPrecision(dir, precision, cases, device);
-    caseRows.push(...result.rows);
-    loads.push(result.load);
+    if (!argFlag('--only-decoders')) {
+      const result = await benchPrecision(dir, precision, cases, device);
+      caseRows.push(...result.rows);
+      loads.push(result.load);
+    }
     if (!argFlag('--no-decoders')) decoders.push(...(await decoderRows(dir, precision, [...new Set(cases.map((c) => c.size))], device)));
   }
   const body = [
@@ -148,7 +150,7 @@ async function main(): Promise<void> {
     '**(1) Stages and (2) overhead.** post = renderAsset (fit + PNG with metadata); png = PNG encode alone (part of post). ' +
       'bare = sum of bare session.run times in the same runs; overhead = generate() wall ÷ bare; with post = (generate + renderAsset) ÷ bare.',
     '',
-    table(['prec', 'size', 'steps', 'tokenize', 'text enc', 'UNet step(s) median', 'decode', 'post', 'png', 'end-to-end', 'bare runs', 'overhead', 'with post'], caseRows),
+    caseRows.length === 0 ? '(stages not run: --only-decoders)' : table(['prec', 'size', 'steps', 'tokenize', 'text enc', 'UNet step(s) median', 'decode', 'post', 'png', 'end-to-end', 'bare runs', 'overhead', 'with post'], caseRows),
   ];
   if (decoders.length) {
     body.push('', '**(3) Full VAE decoder vs tiny decoder**, each in a fresh process (bench/lib/decoder-probe.ts), random latent: ' +
