@@ -14,7 +14,11 @@ import type { Services } from './services';
 
 export type HoverServices = Pick<Services, 'log' | 'settings'>;
 
-const THUMBNAIL_MAX = 256;
+/**
+ * VS Code 1.100 caps a hover at 250 px high (a quarter of the editor, at least 250): a 256 px
+ * thumbnail pushed the size, prompt and Open · Regenerate · Reveal below the fold, behind a scrollbar.
+ */
+const THUMBNAIL_MAX = 128;
 /** Larger files are linked by URI instead of inlined as a data: URI. */
 const INLINE_LIMIT = 1024 * 1024;
 const READ_LIMIT = 32 * 1024 * 1024;
@@ -68,7 +72,8 @@ async function existingHover(ref: ResolvedReference, regenerate: string): Promis
   const parts: string[] = [];
   if (bytes && info) parts.push(thumbnail(bytes, info, ref.target));
   parts.push(`${codeSpan(vscode.workspace.asRelativePath(ref.target))} — ${escapeMarkdown(facts)}`);
-  if (meta) parts.push(...metadataLines(meta));
+  // Prompt and settings as one paragraph (a Markdown line break), to keep the hover short.
+  if (meta) parts.push(metadataLines(meta).join('  \n'));
   parts.push([
     commandLink('Open', 'vscode.open', [ref.target.toString()], 'Open the image'),
     regenerate,

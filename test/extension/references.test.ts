@@ -80,9 +80,9 @@ describe('references: hover, diagnostics, quick fix, CodeLens', () => {
     assert.deepEqual(commandArgs(text, 'nanoforge.regenerateReference'), { uri: page().toString(), line: line.line, character: line.character });
   });
 
-  it('scales a large image down to 256 px and never shows metadata it does not have', async () => {
+  it('scales a large image down to 128 px (the hover is at most 250 px high) and never shows metadata it does not have', async () => {
     const text = await hoverText(page(), await positionOf(page(), 'wide-plain.png'));
-    assert.match(text, /\|width=256,height=128\)/);
+    assert.match(text, /\|width=128,height=64\)/);
     assert.match(text, /300 × 150 px · PNG/);
     assert.doesNotMatch(text, /Prompt:/);
   });
