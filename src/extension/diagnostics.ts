@@ -27,6 +27,11 @@ const SEVERITY: Record<string, vscode.DiagnosticSeverity> = {
 /** Free text where a quoted "x.png" is talk about a file, not a reference to one. */
 const PROSE_LANGUAGES = new Set(['plaintext', 'log', 'git-commit', 'git-rebase', 'diff', 'scminput']);
 
+/** `./images/a.png` and `images/a.png` name the same place; saying it twice read as a stutter. */
+function samePath(written: string, relative: string): boolean {
+  return written.replace(/^\.\//, '') === relative;
+}
+
 function isScannable(document: vscode.TextDocument): boolean {
   return vscode.languages.match(REFERENCE_SELECTOR, document) > 0 && !document.isUntitled && !PROSE_LANGUAGES.has(document.languageId)
     && vscode.workspace.getWorkspaceFolder(document.uri) !== undefined;
@@ -44,7 +49,7 @@ export async function scanDocument(document: vscode.TextDocument, severity: vsco
       const where = vscode.workspace.asRelativePath(ref.target);
       const message = ref.refused
         ? `Image "${match.path}" does not exist, and its location is outside the workspace.`
-        : `Image "${match.path}" does not exist (Nanoforge can generate it at ${where}).`;
+        : `Image "${match.path}" does not exist; Nanoforge can generate it${samePath(match.path, where) ? '' : ` at ${where}`} (quick fix).`;
       const d = new vscode.Diagnostic(new vscode.Range(line, match.start, line, match.end), message, severity);
       d.source = DIAGNOSTIC_SOURCE;
       d.code = ref.refused ? MISSING_OUTSIDE_CODE : MISSING_ASSET_CODE;

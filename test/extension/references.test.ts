@@ -109,7 +109,7 @@ describe('references: hover, diagnostics, quick fix, CodeLens', () => {
     assert.deepEqual(found.map((d) => [d.code, d.severity]), [[MISSING_CODE, vscode.DiagnosticSeverity.Warning], [OUTSIDE_CODE, vscode.DiagnosticSeverity.Warning]]);
     const at = await positionOf(page(), 'missing-hero.png', 0);
     assert.deepEqual([found[0]?.range.start.line, found[0]?.range.start.character, found[0]?.range.end.character], [at.line, at.character, at.character + 'missing-hero.png'.length]);
-    assert.match(found[0]?.message ?? '', /"missing-hero\.png" does not exist .*references\/missing-hero\.png/);
+    assert.equal(found[0]?.message, 'Image "missing-hero.png" does not exist; Nanoforge can generate it at references/missing-hero.png (quick fix).');
 
     const config = vscode.workspace.getConfiguration('nanoforge');
     await config.update('diagnostics.severity', 'error', vscode.ConfigurationTarget.Workspace);
@@ -119,6 +119,17 @@ describe('references: hover, diagnostics, quick fix, CodeLens', () => {
     await config.update('diagnostics.enabled', undefined, vscode.ConfigurationTarget.Workspace);
     await config.update('diagnostics.severity', undefined, vscode.ConfigurationTarget.Workspace);
     await waitFor('diagnostics back', () => (nanoforgeDiagnostics(page()).length === 2 ? true : undefined));
+  });
+
+  it('names the place to generate only when it differs from the path written in the reference', async () => {
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri;
+    assert.ok(root);
+    const doc = vscode.Uri.joinPath(root, 'same-path.md');
+    writeFileSync(doc.fsPath, '![logo](./images/same-path-missing.png)\n');
+    await vscode.window.showTextDocument(doc);
+    const found = await waitFor('diagnostics on same-path.md', () => nanoforgeDiagnostics(doc)[0]);
+    assert.equal(found.message, 'Image "./images/same-path-missing.png" does not exist; Nanoforge can generate it (quick fix).');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
   it('offers "Generate this image" for a missing reference, not for one outside the workspace', async () => {
