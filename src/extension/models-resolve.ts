@@ -62,7 +62,12 @@ export async function resolveModelFolder(
   if (setting && path.isAbsolute(setting)) {
     const dir = vscode.Uri.file(setting);
     if (await isModelFolder(dir)) return { model: { dir: dir.fsPath, id: path.basename(dir.fsPath) } };
-    return { problem: `nanoforge.model points at ${setting}, which has no ${MARKER}` };
+    // "has no model_index.json" sent people looking inside a folder that was not there (a typo, a moved drive).
+    const folderExists = await vscode.workspace.fs.stat(dir).then(() => true, (err: unknown) => {
+      if (err instanceof vscode.FileSystemError) return false;
+      throw err;
+    });
+    return { problem: folderExists ? `nanoforge.model points at ${setting}, which has no ${MARKER}` : `nanoforge.model points at ${setting}, which does not exist` };
   }
   if (setting) {
     if (/[\\/]|\.\./.test(setting)) return { problem: `nanoforge.model "${setting}" is neither an absolute folder nor a catalog id` };

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { rerun } from '../../src/extension/commands/history';
+import { resolveModelFolder } from '../../src/extension/models-resolve';
 import { slugify } from '../../src/extension/naming';
 import type { Services } from '../../src/extension/services';
 import { EXTENSION_ID, exists, pngSize, scratch, services, withHooks, workspaceRoot } from './shell-helpers';
@@ -279,6 +280,11 @@ describe('extension shell: commands', () => {
     it('a model folder that does not exist generates nothing and writes nothing', async () => {
       await config().update('model', path.join(String(savedModel), 'no-such-model'), W);
       assert.equal(await s.resolveModel(), undefined);
+      // The message says which of the two it is: no folder at all, or a folder that is not a model.
+      const unused = vscode.Uri.file(path.dirname(String(savedModel)));
+      assert.deepEqual(await resolveModelFolder(s.settings(), unused), { problem: `nanoforge.model points at ${path.join(String(savedModel), 'no-such-model')}, which does not exist` });
+      await config().update('model', path.join(String(savedModel), 'unet'), W);
+      assert.deepEqual(await resolveModelFolder(s.settings(), unused), { problem: `nanoforge.model points at ${path.join(String(savedModel), 'unet')}, which has no model_index.json` });
       const target = vscode.Uri.joinPath(dir, 'no-model', 'x.png');
       const written = await vscode.commands.executeCommand('nanoforge.generateImage', {
         prompt: 'anything', kind: 'icon', width: 16, height: 16, target, mode: 'quick',
