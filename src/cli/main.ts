@@ -54,6 +54,13 @@ function printUsage(): void {
   process.stdout.write(`Usage: nanoforge <command> [options]\n\nCommands:\n${lines.join('\n')}\n`);
 }
 
+// `nanoforge info *.png | head` closes the pipe early: stop quietly, as other CLI tools do, instead of
+// an unhandled EPIPE stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

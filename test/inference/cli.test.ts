@@ -114,6 +114,18 @@ describe('nanoforge generate (CLI)', function () {
     }
   });
 
+  it('stops quietly when the reader of stdout goes away (nanoforge info … | head -1)', async () => {
+    const png = path.join(tmp, 'pipe.png');
+    await sharp({ create: { width: 4, height: 4, channels: 3, background: '#ff0000' } }).png().toFile(png);
+    const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), CLI, 'info', ...Array.from({ length: 400 }, () => png)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.doesNotMatch(stderr, /EPIPE|Unhandled/);
+    assert.equal(code, 0);
+  });
+
   const failures: Array<[string, string[], RegExp]> = [
     ['no prompt', ['--out', 'x.png'], /a prompt is required/],
     ['no --model', ['red', '--out', 'x.png'], /--model is required/],
