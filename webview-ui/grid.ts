@@ -115,7 +115,9 @@ export class CandidateGrid {
       cell.img?.remove();
       cell.img = img;
       cell.frame.append(img);
-      cell.status.textContent = `${c.width}×${c.height}${seed}${c.warnings.length ? ' ⚠' : ''}`;
+      // Two lines (the frame reserves both from the start): "256×256, seed 1234567890" on one line
+      // was cut to "seed 12345…" in a 160 px frame, and the seed is what "Use seed" is about.
+      cell.status.textContent = `${c.width}×${c.height}${c.warnings.length ? ' ⚠' : ''}${c.seed === undefined ? '' : `\nseed ${c.seed}`}`;
       cell.status.title = c.warnings.join('\n');
       cell.bar.style.width = '100%';
       cell.root.classList.add('done');

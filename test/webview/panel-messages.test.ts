@@ -110,6 +110,7 @@ describe('generator webview: messages (Chromium)', function () {
     const after = await p.page.locator('.frame').evaluateAll((fs) => fs.map((f) => f.getBoundingClientRect().toJSON() as DOMRect));
     assert.deepEqual(after, before, 'no layout jump when the images arrive');
     assert.match(await text('#actions-title'), /^Candidate 1 \(seed \d+\):$/);
+    assert.deepEqual(await p.page.locator('.cell-status').allInnerTexts(), ['256×128\nseed 77', '256×128\nseed 78', '256×128\nseed 79']);
     assert.deepEqual(await below(), belowBefore, 'the toolbar and history stay put when a candidate is selected');
     assert.equal(await p.page.locator('#candidate-0 canvas').count(), 0);
     assert.match(await text('#status'), /3 candidates ready on cpu/);
