@@ -1,5 +1,6 @@
 // Argument parsing shared by the CLI commands: node's util.parseArgs plus typed, range-checked
 // getters whose errors name the option and say what is allowed.
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
 /** A command-line mistake; main.ts prints the message on one line and exits non-zero. */
@@ -63,4 +64,15 @@ export function choiceOption<T extends string>(parsed: ParsedArgs, name: string,
 
 export function flag(parsed: ParsedArgs, name: string): boolean {
   return parsed.values[name] === true;
+}
+
+/**
+ * placeholder and icons write only below the current folder (the safe writer's root). Said before any
+ * work, with the way out: icons used to generate first and only then refuse `--out-dir ../public`.
+ */
+export function requireBelowCwd(target: string, option: string): void {
+  const rel = path.relative(process.cwd(), path.resolve(target));
+  if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
+    throw new CliUsageError(`refusing to write ${target}: it is outside ${process.cwd()}; ${option} must lie below the current folder (cd to the project first).`);
+  }
 }

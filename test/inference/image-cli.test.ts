@@ -44,7 +44,9 @@ describe('image: CLI placeholder / info / icons', function () {
       [['placeholder', '0x200', '--out', 'z.png'], /width must be a whole number of pixels ≥ 1, got 0/],
       [['placeholder', 'abcx200', '--out', 'z.png'], /size must look like WIDTHxHEIGHT/],
       [['placeholder', '30x20', '--out', 'z.gif'], /unsupported image extension '\.gif'/],
-      [['placeholder', '30x20', '--out', '../z.png'], /refusing to write \.\.\/z\.png: it is outside/],
+      [['placeholder', '30x20', '--out', '../z.png'], /refusing to write \.\.\/z\.png: it is outside .*--out must lie below the current folder \(cd to the project first\)\.\n$/],
+      // Refused before the model is even loaded (the model path here does not exist).
+      [['icons', 'a red star', '--model', '/no/such/model', '--out-dir', '../public'], /refusing to write \.\.\/public: it is outside .*--out-dir must lie below the current folder/],
       [['placeholder', '9000x20', '--out', 'z.png'], /above the maximum of 8192/],
       [['info', 'missing.png'], /ENOENT/],
     ] as [string[], RegExp][]) {

@@ -7,7 +7,7 @@ import { writeIconSet } from '../../inference/image/icon-set';
 import { loadPipeline } from '../../inference/pipeline/text-to-image';
 import { LIMITS } from '../../inference/pipeline/check-inputs';
 import type { DeviceName, RgbImage } from '../../inference/types';
-import { choiceOption, CliUsageError, flag, numberOption, parseCommandLine, requiredString, stringOption } from '../args';
+import { choiceOption, CliUsageError, flag, numberOption, parseCommandLine, requiredString, requireBelowCwd, stringOption } from '../args';
 import type { CliCommand } from '../command';
 
 const DEVICES: readonly DeviceName[] = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
@@ -26,6 +26,7 @@ async function run(args: string[]): Promise<number> {
   if (!prompt) throw new CliUsageError('a prompt is required, e.g. nanoforge icons "a paper plane" --model DIR --out-dir public/');
   const modelDir = requiredString(parsed, 'model');
   const outDir = requiredString(parsed, 'out-dir');
+  requireBelowCwd(outDir, '--out-dir');
   const seed = numberOption(parsed, 'seed', { min: 0, max: 0xffffffff, integer: true }) ?? randomInt(0, 2 ** 32);
   const steps = numberOption(parsed, 'steps', { min: 1, max: LIMITS.maxSteps, integer: true });
   const pipeline = await loadPipeline(modelDir, { device: choiceOption(parsed, 'device', DEVICES) ?? 'auto' });

@@ -3,7 +3,7 @@
 import { formatFromPath, parseSize } from '../../inference/image/limits';
 import { makePlaceholder } from '../../inference/image/placeholder';
 import { writeFileSafely } from '../../inference/image/safe-write';
-import { CliUsageError, flag, numberOption, parseCommandLine, requiredString, stringOption } from '../args';
+import { CliUsageError, flag, numberOption, parseCommandLine, requiredString, requireBelowCwd, stringOption } from '../args';
 import type { CliCommand } from '../command';
 
 const OPTIONS = {
@@ -16,6 +16,7 @@ async function run(args: string[]): Promise<number> {
   if (!sizeText || extra.length > 0) throw new CliUsageError('give one size, e.g. nanoforge placeholder 300x200 --out p.png');
   const { width, height } = parseSize(sizeText);
   const out = requiredString(parsed, 'out');
+  requireBelowCwd(out, '--out');
   const seed = numberOption(parsed, 'seed', { min: 0, max: 0xffffffff, integer: true });
   const quality = numberOption(parsed, 'quality', { min: 1, max: 100, integer: true });
   const options = {
