@@ -21,8 +21,9 @@ export const askOverwrite: ConfirmOverwrite = async (target, copyUri) => {
   const answer = await vscode.window.showWarningMessage(
     `${vscode.workspace.asRelativePath(target)} already exists. Replace it with the new image?`,
     { modal: true, detail: 'The existing file is kept unless you choose Overwrite.' },
-    overwrite,
+    // The first item is the dialog's default (Enter): the choice that keeps the existing file.
     copy,
+    overwrite,
   );
   return answer === overwrite ? 'overwrite' : answer === copy ? 'copy' : 'cancel';
 };
