@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { waitForFile } from '../harness/workbench';
 import { commandTitle } from './contributions';
+import sharp from 'sharp';
 import { screenshotIfFailed, session } from './session';
 
 describe('generator panel in the workbench', () => {
@@ -27,10 +28,10 @@ describe('generator panel in the workbench', () => {
     }
     const { workbench, workspace } = session();
     await workbench.runCommand(command.label);
-    await workbench.answerQuickInput(command.label, 'a green leaf icon');
+    await workbench.answerQuickInput(command.label, 'a green circle on white');
     await workbench.pickQuickItem(/kind of image/, 'icon');
     await workbench.answerQuickInput(/size/, '64x64');
-    await workbench.answerQuickInput(/save as/, 'images/e2e-leaf.png');
+    await workbench.answerQuickInput(/save as/, 'images/e2e-circle.png');
 
     const panel = workbench.webview();
     await panel.locator('#generate').waitFor({ state: 'visible', timeout: 30_000 });
@@ -44,6 +45,11 @@ describe('generator panel in the workbench', () => {
     await waitForFile(file);
     const bytes = readFileSync(file);
     assert.deepEqual([bytes.readUInt32BE(16), bytes.readUInt32BE(20)], [64, 64]);
+    // The oracle model paints a green disc on white; the icon kind cuts the white away.
+    const { data, info } = await sharp(bytes).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const at = (x: number, y: number): number[] => [...data.subarray((y * info.width + x) * 4, (y * info.width + x) * 4 + 4)];
+    assert.equal(at(0, 0)[3], 0, 'corner is transparent');
+    assert.deepEqual(at(32, 32), [0, 128, 0, 255]);
     await workbench.screenshot('panel-saved');
   });
 });
