@@ -1,5 +1,5 @@
-// The onnxruntime backend: device → provider table, recorded fallbacks (this machine has no WebGPU
-// adapter and no CUDA libraries, so `auto` must fall back to CPU and say why), session caching
+// The onnxruntime backend: device → provider table, recorded fallbacks (this machine has no Vulkan
+// loader and no CUDA libraries, so `auto` must fall back to CPU and say why), session caching
 // with eviction of failed loads, and fp16 conversion.
 import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { copyFixture, ensureFixtures, type Fixtures } from '../fixtures/models';
 import { loadPipeline } from '../../src/inference';
 import { openSessionSetCount, PROVIDER_TABLE, providersFor, validDevices } from '../../src/inference/backend/onnx';
+import { findVulkanLoader, hasVulkanLoader } from '../../src/inference/backend/vulkan';
 import { float16BitsToFloat32, float32ToFloat16Bits, fromFloat16Array, toFloat16Array } from '../../src/inference/backend/float16';
 
 const base = { prompt: 'green', width: 64, height: 64, steps: 1, guidanceScale: 0, seed: 3, count: 1 };
@@ -47,13 +48,32 @@ describe('onnx backend', function () {
     });
   });
 
-  describe('fallback (no WebGPU adapter, no CUDA libraries here)', () => {
+  describe('Vulkan loader lookup (decides whether WebGPU is worth probing on Linux)', () => {
+    it('finds libvulkan.so.1 in LD_LIBRARY_PATH, in a library folder or in the ldconfig cache, else nothing', async () => {
+      const libs = await fs.mkdtemp(path.join(tmp, 'libs-'));
+      const none = { libDirs: [], ldLibraryPath: '', ldconfigOutput: () => '\tlibc.so.6 (libc6,x86-64) => /lib/x86_64-linux-gnu/libc.so.6\n' };
+      assert.equal(findVulkanLoader(none), undefined);
+      assert.equal(findVulkanLoader({ ...none, ldLibraryPath: `/nope:${libs}` }), undefined);
+      await fs.writeFile(path.join(libs, 'libvulkan.so.1'), '');
+      assert.equal(findVulkanLoader({ ...none, ldLibraryPath: `/nope:${libs}` }), path.join(libs, 'libvulkan.so.1'));
+      assert.equal(findVulkanLoader({ ...none, libDirs: [libs] }), path.join(libs, 'libvulkan.so.1'));
+      const cache = '\tlibvulkan.so.1 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libvulkan.so.1\n';
+      assert.equal(findVulkanLoader({ ...none, ldconfigOutput: () => cache }), 'ldconfig');
+    });
+
+    it('this machine has no Vulkan loader (the fallback tests below rely on it)', function () {
+      if (process.platform !== 'linux') this.skip();
+      assert.equal(hasVulkanLoader(), false);
+    });
+  });
+
+  describe('fallback (no Vulkan loader, no CUDA libraries here)', () => {
     it("'auto' runs on the CPU and reports why WebGPU and CUDA failed", async () => {
       const p = await loadPipeline(fx.path('oracle-fp32'), { device: 'auto' });
       try {
         assert.equal(p.info.device, 'cpu');
         assert.deepEqual(p.info.fallbacks.map((f) => [f.provider, f.ok]), [['webgpu', false], ['cuda', false]]);
-        assert.match(p.info.fallbacks[0]!.reason!, /WebGPU adapter/);
+        assert.equal(p.info.fallbacks[0]!.reason, 'WebGPU needs the Vulkan loader (libvulkan.so.1), which is not installed');
         assert.match(p.info.fallbacks[1]!.reason!, /CUDA provider libraries are not installed/);
         const r = await p.generate(base);
         assert.equal(r.device, 'cpu');
@@ -66,7 +86,8 @@ describe('onnx backend', function () {
     it("an explicit 'webgpu' fails with the reason and what to do instead", async () => {
       await assert.rejects(loadPipeline(fx.path('oracle-fp32'), { device: 'webgpu' }), (e: Error) => {
         assert.equal(e.name, 'DeviceError');
-        assert.match(e.message, /^Device 'webgpu' could not start: Failed to get a WebGPU adapter.*Use device 'auto' to fall back to another provider, or 'cpu'\.$/);
+        assert.equal(e.message, "Device 'webgpu' could not start: WebGPU needs the Vulkan loader (libvulkan.so.1), which is not installed. "
+          + "Install it (Debian/Ubuntu: libvulkan1) with your GPU's Vulkan driver, or use device 'auto' to fall back to another provider, or 'cpu'.");
         return true;
       });
     });

@@ -8,6 +8,7 @@ import type { DeviceName, ProviderAttempt } from '../types';
 import { ModelFolderError } from '../models/errors';
 import { fromFloat16Array, toFloat16Array } from './float16';
 import { SharedLoads } from './session-cache';
+import { hasVulkanLoader } from './vulkan';
 
 export type ConcreteDevice = Exclude<DeviceName, 'auto'>;
 
@@ -194,6 +195,8 @@ function bindingDir(): string {
 const MACHINE_FAILURE = /adapter|Failed to load shared library|backend not found|not installed/i;
 const machineFailures = new Map<ConcreteDevice, string>();
 
+export const NO_VULKAN_LOADER = 'WebGPU needs the Vulkan loader (libvulkan.so.1), which is not installed';
+
 /** Why `provider` cannot work in this install, without trying it (undefined: worth trying). */
 function unavailableReason(provider: ConcreteDevice): string | undefined {
   if (provider === 'cpu') return undefined;
@@ -203,6 +206,8 @@ function unavailableReason(provider: ConcreteDevice): string | undefined {
   if (!supported.includes(provider)) {
     return `this onnxruntime-node build has no '${provider}' provider on ${process.platform} (it has: ${supported.join(', ')})`;
   }
+  // Asking for WebGPU without the loader only makes Dawn print its Vulkan warning and fail.
+  if (provider === 'webgpu' && process.platform === 'linux' && !hasVulkanLoader()) return NO_VULKAN_LOADER;
   if (provider === 'cuda') {
     const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
     if (!existsSync(path.join(bindingDir(), lib))) {
@@ -262,7 +267,8 @@ export async function openSessionSet(dir: string, files: SessionFile[], device: 
     options.log?.(`Execution provider '${provider}' unavailable: ${reason}`);
   }
   const last = fallbacks[fallbacks.length - 1];
-  const suggestion = device === 'auto' ? '' : ` Use device 'auto' to fall back to another provider, or 'cpu'.`;
+  const install = last?.reason === NO_VULKAN_LOADER ? ` Install it (Debian/Ubuntu: libvulkan1) with your GPU's Vulkan driver, or use` : ` Use`;
+  const suggestion = device === 'auto' ? '' : `${install} device 'auto' to fall back to another provider, or 'cpu'.`;
   throw new DeviceError(`Device '${device}' could not start: ${last?.reason ?? 'no provider available'}.${suggestion}`);
 }
 
