@@ -22,6 +22,8 @@ export interface SyntheticArgs {
   seed: number;
   out: string;
   name?: string;
+  /** Progress lines (default: console.log). */
+  log?: (line: string) => void;
 }
 
 export interface SyntheticConfigs {
@@ -52,7 +54,7 @@ export function defaultName(args: Pick<SyntheticArgs, 'precision' | 'compute' | 
   return `sd-turbo-synth-${args.precision}${compute}${args.scale === 1 ? '' : `-s${args.scale}`}`;
 }
 
-async function save(net: Net, file: string, label: string): Promise<number> {
+async function save(net: Net, file: string, label: string, log: (line: string) => void): Promise<number> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   const started = performance.now();
   const { modelBytes, dataBytes } = await net.b.save(file, {
@@ -61,7 +63,7 @@ async function save(net: Net, file: string, label: string): Promise<number> {
     metadata: { 'nanoforge.synthetic': label },
   });
   const mb = (modelBytes + dataBytes) / 2 ** 20;
-  console.log(`  ${label.padEnd(18)} ${net.params.toLocaleString('en-US').padStart(13)} params  ${mb.toFixed(1).padStart(8)} MiB  ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  log(`  ${label.padEnd(18)} ${net.params.toLocaleString('en-US').padStart(13)} params  ${mb.toFixed(1).padStart(8)} MiB  ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return net.params;
 }
 
@@ -73,16 +75,17 @@ export async function writeSynthetic(args: SyntheticArgs): Promise<{ dir: string
   const f = (p: 'fp32' | 'fp16'): 'float32' | 'float16' => (p === 'fp32' ? 'float32' : 'float16');
   const base = { storage: f(args.precision), compute: args.precision === 'fp32' ? 'float32' : f(args.compute ?? 'fp16') } as const;
   const opts = (seed: number): NetOptions => ({ ...base, seed: args.seed * 16 + seed });
+  const log = args.log ?? ((line: string) => console.log(line));
   await fs.rm(dir, { recursive: true, force: true });
-  console.log(`writing ${dir} (${args.precision}, compute ${base.compute}, scale ${args.scale})`);
+  log(`writing ${dir} (${args.precision}, compute ${base.compute}, scale ${args.scale})`);
   await writeConfigs(dir, cfg, args);
   await writeTokenizer(dir);
   const counts: Record<string, number> = {};
   // One component at a time, so only one model's weights are in memory.
-  counts.text_encoder = await save(buildTextEncoder(cfg.text, opts(1)), path.join(dir, 'text_encoder', 'model.onnx'), 'text_encoder');
-  counts.unet = await save(buildUnet(cfg.unet, opts(2)), path.join(dir, 'unet', 'model.onnx'), 'unet');
-  counts.vae_decoder = await save(buildVaeDecoder(cfg.vae, opts(3)), path.join(dir, 'vae_decoder', 'model.onnx'), 'vae_decoder');
-  counts.vae_decoder_tiny = await save(buildTinyDecoder(TAESD_DECODER, opts(4)), path.join(dir, 'vae_decoder_tiny', 'model.onnx'), 'vae_decoder_tiny');
+  counts.text_encoder = await save(buildTextEncoder(cfg.text, opts(1)), path.join(dir, 'text_encoder', 'model.onnx'), 'text_encoder', log);
+  counts.unet = await save(buildUnet(cfg.unet, opts(2)), path.join(dir, 'unet', 'model.onnx'), 'unet', log);
+  counts.vae_decoder = await save(buildVaeDecoder(cfg.vae, opts(3)), path.join(dir, 'vae_decoder', 'model.onnx'), 'vae_decoder', log);
+  counts.vae_decoder_tiny = await save(buildTinyDecoder(TAESD_DECODER, opts(4)), path.join(dir, 'vae_decoder_tiny', 'model.onnx'), 'vae_decoder_tiny', log);
   await writeTinyDecoderConfig(path.join(dir, 'vae_decoder_tiny'));
   await linkTinyVariant(dir);
   return { dir, counts };

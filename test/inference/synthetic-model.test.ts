@@ -22,7 +22,7 @@ describe('synthetic SD-Turbo generator', function () {
 
   for (const precision of ['fp32', 'fp16'] as const) {
     it(`writes a --scale 0.125 ${precision} folder that loadPipeline runs, with the real I/O signature`, async () => {
-      const { dir } = await writeSynthetic({ precision, scale: 0.125, seed: 1, out: root });
+      const { dir } = await writeSynthetic({ precision, scale: 0.125, seed: 1, out: root, log: () => undefined });
       assert.ok(statSync(path.join(dir, 'unet', 'model.onnx.data')).size > 1e6, 'UNet weights live in external data');
       assert.ok(existsSync(path.join(`${dir}-taesd`, 'vae_decoder', 'model.onnx')));
       const float = precision === 'fp32' ? 'float32' : 'float16';
