@@ -48,7 +48,8 @@ describe('image: CLI placeholder / info / icons', function () {
       // Refused before the model is even loaded (the model path here does not exist).
       [['icons', 'a red star', '--model', '/no/such/model', '--out-dir', '../public'], /refusing to write \.\.\/public: it is outside .*--out-dir must lie below the current folder/],
       [['placeholder', '9000x20', '--out', 'z.png'], /above the maximum of 8192/],
-      [['info', 'missing.png'], /ENOENT/],
+      [['info', 'missing.png'], /^nanoforge info: missing\.png: no such file\n$/],
+      [['info', '.'], /^nanoforge info: \.: is a folder, not a file\n$/],
     ] as [string[], RegExp][]) {
       const r = cli(dir, ...args);
       assert.equal(r.code, 1, args.join(' '));

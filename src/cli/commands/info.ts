@@ -19,8 +19,19 @@ interface FileInfo {
   metadata?: AssetMetadata;
 }
 
+/** The file's bytes; a file that cannot be read is one plain line naming it, not Node's errno text. */
+async function readAsset(file: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await fs.readFile(file));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : code === 'EACCES' ? 'permission denied' : undefined;
+    throw new Error(`${file}: ${why ?? (error instanceof Error ? error.message : String(error))}`);
+  }
+}
+
 async function describe(file: string): Promise<FileInfo> {
-  const bytes = new Uint8Array(await fs.readFile(file));
+  const bytes = await readAsset(file);
   const metadata = readMetadata(bytes);
   const base = { file, bytes: bytes.length, ...(metadata ? { metadata } : {}) };
   if (isIco(bytes)) {
