@@ -41,7 +41,7 @@ describe('generator panel in the workbench', () => {
     await workbench.screenshot('panel-candidates');
     await panel.locator('#action-save').click();
 
-    const file = path.join(workspace, 'images', 'e2e-leaf.png');
+    const file = path.join(workspace, 'images', 'e2e-circle.png');
     await waitForFile(file);
     const bytes = readFileSync(file);
     assert.deepEqual([bytes.readUInt32BE(16), bytes.readUInt32BE(20)], [64, 64]);
