@@ -73,4 +73,20 @@ describe('image: CLI placeholder / info / icons', function () {
     const info = cli(dir, 'info', 'public/favicon.ico');
     assert.match(info.stdout, /format:\s+ico \(16x16, 32x32, 48x48\)[\s\S]*prompt:\s+a green circle on white[\s\S]*seed:\s+9/);
   });
+
+  it('icons into a folder that has a set refuses before loading the model; --force replaces the whole set', async () => {
+    const model = (await ensureFixtures()).path('oracle-fp32');
+    const before = (await fs.readdir(path.join(dir, 'public'))).sort();
+    assert.equal(before.length, 7, 'the previous test wrote a set');
+    // The model path does not exist: the refusal must come first.
+    const again = cli(dir, 'icons', 'a green circle on white', '--model', '/no/such/model', '--out-dir', 'public');
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /^nanoforge icons: public\/favicon\.ico, public\/favicon-16x16\.png, .*public\/site\.webmanifest already exist; pass --force to replace the whole icon set\.\n$/);
+    assert.deepEqual((await fs.readdir(path.join(dir, 'public'))).sort(), before);
+    const forced = cli(dir, 'icons', 'a green circle on white', '--model', model, '--out-dir', 'public', '--seed', '10', '--steps', '1', '--device', 'cpu', '--force');
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.deepEqual((await fs.readdir(path.join(dir, 'public'))).sort(), before, 'same names, no favicon-1.ico');
+    assert.equal(readMetadata(await fs.readFile(path.join(dir, 'public/android-chrome-512x512.png')))?.seed, 10);
+    assert.match(forced.stdout, /<link rel="icon" href="\/favicon\.ico" sizes="48x48">/);
+  });
 });

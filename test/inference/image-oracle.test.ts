@@ -6,6 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { generateAsset, loadPipeline, readIco, readMetadata, writeIconSet, type Pipeline } from '../../src/inference';
+import { ICON_SET_FILE_NAMES } from '../../src/inference/image';
+import type { RgbImage } from '../../src/inference/types';
 import { ensureFixtures } from '../fixtures/models';
 import { decode, pixel } from './image-helpers';
 
@@ -75,10 +77,59 @@ describe('image: assets from the oracle model', function () {
       assert.deepEqual(manifest.icons.map((i) => i.src), ['/android-chrome-192x192.png', '/android-chrome-512x512.png']);
       assert.match(set.html, /<link rel="icon" href="\/favicon.ico" sizes="48x48">/);
       assert.match(set.html, /<link rel="apple-touch-icon" sizes="180x180" href="\/apple-touch-icon.png">/);
-      const again = await writeIconSet(image, root, 'public', {});
-      assert.match(again.html, /href="\/favicon-1\.ico"/, 'a second run never overwrites; the snippet names the new files');
     } finally {
       await fs.rm(root, { recursive: true, force: true });
     }
+  });
+
+  describe('an icon set is written whole or not at all', () => {
+    let root: string;
+    let image: RgbImage;
+    const listing = async (): Promise<string[]> => (await fs.readdir(path.join(root, 'public'))).sort();
+    const contents = async (): Promise<string[]> =>
+      Promise.all((await listing()).map(async (n) => `${n}:${(await fs.stat(path.join(root, 'public', n))).isDirectory() ? 'dir' : (await fs.readFile(path.join(root, 'public', n))).toString('base64')}`));
+    before(async () => {
+      image = (await pipeline.generate({ prompt: 'a green circle on white', width: 512, height: 512, steps: 1, guidanceScale: 0, seed: 3, count: 1 })).images[0]!;
+    });
+    beforeEach(async () => {
+      root = await fs.mkdtemp(path.join(os.tmpdir(), 'nf-iconset-'));
+    });
+    afterEach(async () => {
+      await fs.rm(root, { recursive: true, force: true });
+    });
+
+    it('a second run refuses, naming every existing file, and changes nothing; --force replaces the set under the same names', async () => {
+      await writeIconSet(image, root, 'public', {});
+      const first = await contents();
+      await assert.rejects(writeIconSet(image, root, 'public', { appName: 'Other' }), (e: Error) => {
+        assert.equal(e.name, 'IconSetExistsError');
+        assert.equal(e.message, `${ICON_SET_FILE_NAMES.map((n) => path.join('public', n)).join(', ')} already exist; pass --force to replace the whole icon set.`);
+        return true;
+      });
+      assert.deepEqual(await contents(), first);
+      const forced = await writeIconSet(image, root, 'public', { appName: 'Other', force: true });
+      assert.deepEqual(forced.files.map((f) => path.basename(f)), [...ICON_SET_FILE_NAMES]);
+      assert.deepEqual(await listing(), [...ICON_SET_FILE_NAMES].sort(), 'no favicon-1.ico, no temp files');
+      assert.match(forced.html, /href="\/favicon\.ico"/);
+      const manifest = JSON.parse(await fs.readFile(path.join(root, 'public/site.webmanifest'), 'utf8')) as { name: string };
+      assert.equal(manifest.name, 'Other');
+    });
+
+    it('one leftover file of a set is enough to refuse, and nothing else is written', async () => {
+      await fs.mkdir(path.join(root, 'public'));
+      await fs.writeFile(path.join(root, 'public/site.webmanifest'), '{}');
+      await assert.rejects(writeIconSet(image, root, 'public', {}), { name: 'IconSetExistsError', message: `${path.join('public', 'site.webmanifest')} already exists; pass --force to replace the whole icon set.` });
+      assert.deepEqual(await listing(), ['site.webmanifest']);
+    });
+
+    it('a failure while publishing with --force puts the previous set back and leaves no temp files', async () => {
+      await fs.mkdir(path.join(root, 'public'));
+      for (const name of ICON_SET_FILE_NAMES.slice(0, 3)) await fs.writeFile(path.join(root, 'public', name), `old ${name}`);
+      // A folder where the 512 px PNG goes: the rename onto it fails after five files were published.
+      await fs.mkdir(path.join(root, 'public/android-chrome-512x512.png'));
+      const before = await contents();
+      await assert.rejects(writeIconSet(image, root, 'public', { force: true }), /EISDIR|ENOTEMPTY|EEXIST|directory/i);
+      assert.deepEqual(await contents(), before);
+    });
   });
 });

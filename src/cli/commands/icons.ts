@@ -3,7 +3,7 @@
 import { randomInt } from 'node:crypto';
 import sharp from 'sharp';
 import { generateAsset } from '../../inference/image/generate-asset';
-import { writeIconSet } from '../../inference/image/icon-set';
+import { existingIconSetFiles, IconSetExistsError, writeIconSet } from '../../inference/image/icon-set';
 import { loadPipeline } from '../../inference/pipeline/text-to-image';
 import { LIMITS } from '../../inference/pipeline/check-inputs';
 import type { DeviceName, RgbImage } from '../../inference/types';
@@ -27,6 +27,10 @@ async function run(args: string[]): Promise<number> {
   const modelDir = requiredString(parsed, 'model');
   const outDir = requiredString(parsed, 'out-dir');
   requireBelowCwd(outDir, '--out-dir');
+  const force = flag(parsed, 'force');
+  // A set is written whole or not at all; refuse before the (slow) model load and generation.
+  const existing = force ? [] : await existingIconSetFiles(process.cwd(), outDir);
+  if (existing.length > 0) throw new IconSetExistsError(existing);
   const seed = numberOption(parsed, 'seed', { min: 0, max: 0xffffffff, integer: true }) ?? randomInt(0, 2 ** 32);
   const steps = numberOption(parsed, 'steps', { min: 1, max: LIMITS.maxSteps, integer: true });
   const pipeline = await loadPipeline(modelDir, { device: choiceOption(parsed, 'device', DEVICES) ?? 'auto' });
@@ -43,7 +47,7 @@ async function run(args: string[]): Promise<number> {
     const candidate = result.candidates[0];
     if (!candidate) throw new Error('the model returned no image');
     const set = await writeIconSet(await decodeRgb(candidate.bytes), process.cwd(), outDir, {
-      force: flag(parsed, 'force'),
+      force,
       transparent: !flag(parsed, 'opaque'),
       appName: stringOption(parsed, 'name') ?? prompt.slice(0, 40),
       hrefBase: stringOption(parsed, 'href-base') ?? '/',

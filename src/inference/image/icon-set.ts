@@ -1,5 +1,6 @@
 // A web icon set from one generated image: favicon.ico (16/32/48), PNGs at 16/32/180/192/512,
 // an opaque apple-touch-icon, site.webmanifest and the HTML <link> snippet to paste.
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { AssetMetadata, RgbImage } from '../types';
 import { encodeIco, encodePng } from './encode';
@@ -8,7 +9,7 @@ import { escapeXml } from './metadata';
 import { presetFor } from './presets';
 import { hexColor, rasterFromRgb, sharpFromRaster, toRaster, type Raster, type Rgb } from './raster';
 import { prepare } from './render';
-import { writeFileSafely } from './safe-write';
+import { publishIfFree, removeQuietly, resolveInsideRoot, tempNameFor } from './safe-write';
 
 type IconKey = 'ico' | 'png16' | 'png32' | 'apple' | 'png192' | 'png512' | 'manifest';
 
@@ -91,9 +92,39 @@ export interface WrittenIconSet {
   warnings: string[];
 }
 
+const MANIFEST_NAME = 'site.webmanifest';
+
+/** Every file a written icon set consists of, in write order. */
+export const ICON_SET_FILE_NAMES: readonly string[] = Object.freeze(['favicon.ico', ...PNGS.map((p) => p.fileName), MANIFEST_NAME]);
+
+/** Some files of an icon set are already there; a set is written whole or not at all. */
+export class IconSetExistsError extends Error {
+  override readonly name = 'IconSetExistsError';
+  constructor(readonly existing: string[]) {
+    super(`${existing.join(', ')} already ${existing.length === 1 ? 'exists' : 'exist'}; pass --force to replace the whole icon set.`);
+  }
+}
+
+/** The icon set files already in `outDir` (joined to `outDir` as given, for messages). */
+export async function existingIconSetFiles(root: string, outDir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const name of ICON_SET_FILE_NAMES) {
+    const shown = path.join(outDir, name);
+    const there = await fs.lstat(path.resolve(root, shown)).then(() => true, (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return false;
+      throw error;
+    });
+    if (there) found.push(shown);
+  }
+  return found;
+}
+
 /**
- * Writes the set into `outDir` (inside `root`) with the safe writer. Without `force`, existing
- * files are kept and new ones get a `-1` suffix; the manifest and snippet name what was written.
+ * Writes the whole set into `outDir` (inside `root`) under its standard names, or nothing: without
+ * `force` any existing file of the set is an IconSetExistsError before anything is rendered (a
+ * renamed `favicon-1.ico` would leave the snippet and manifest naming a half-renamed set); with
+ * `force` the whole set is replaced. Each file goes to a temp name first and is published only
+ * when all are written; a failure while publishing puts back what was there.
  */
 export async function writeIconSet(
   source: RgbImage,
@@ -101,17 +132,66 @@ export async function writeIconSet(
   outDir: string,
   options: IconSetOptions & { force?: boolean } = {},
 ): Promise<WrittenIconSet> {
+  const existing = await existingIconSetFiles(root, outDir);
+  if (existing.length > 0 && !options.force) throw new IconSetExistsError(existing);
   const set = await renderIconSet(source, options);
-  const names: Partial<Record<IconKey, string>> = {};
-  const files: string[] = [];
-  for (const file of set.files) {
-    const written = await writeFileSafely(root, path.join(outDir, file.fileName), file.bytes, { force: options.force });
-    names[file.key] = path.basename(written);
-    files.push(written);
-  }
+  const names: Partial<Record<IconKey, string>> = { manifest: MANIFEST_NAME };
+  for (const file of set.files) names[file.key] = file.fileName;
   const manifest = Buffer.from(iconSetManifest(names, set.background, options), 'utf8');
-  const manifestPath = await writeFileSafely(root, path.join(outDir, 'site.webmanifest'), manifest, { force: options.force });
-  names.manifest = path.basename(manifestPath);
-  files.push(manifestPath);
+  const entries = [...set.files.map((f) => ({ name: f.fileName, bytes: f.bytes })), { name: MANIFEST_NAME, bytes: manifest }];
+  const files = await publishSet(root, outDir, entries, options.force === true);
   return { files, html: iconSetHtml(names, options.hrefBase), warnings: set.warnings };
+}
+
+interface Staged {
+  file: string;
+  temp: string;
+  /** A second link to the file being replaced (force only), to restore it if publishing fails. */
+  backup?: string;
+}
+
+/** Keeps the current content of `file` under a temp name; undefined when there is no plain file to keep. */
+async function backUp(file: string): Promise<string | undefined> {
+  const stat = await fs.lstat(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (!stat || stat.isDirectory()) return undefined; // a folder in the way makes the rename fail, and we roll back
+  const backup = tempNameFor(file);
+  // Hard link where the file system has them (instant); otherwise a copy does the same job.
+  await fs.link(file, backup).catch(() => fs.copyFile(file, backup, fs.constants.COPYFILE_EXCL));
+  return backup;
+}
+
+async function publishSet(root: string, outDir: string, entries: { name: string; bytes: Uint8Array }[], force: boolean): Promise<string[]> {
+  const staged: Staged[] = [];
+  const published: Staged[] = [];
+  try {
+    for (const entry of entries) {
+      const { file } = await resolveInsideRoot(root, path.join(outDir, entry.name));
+      const item: Staged = { file, temp: tempNameFor(file) };
+      staged.push(item);
+      await fs.writeFile(item.temp, entry.bytes, { flag: 'wx' });
+      if (force) item.backup = await backUp(file);
+    }
+    for (const item of staged) {
+      if (force) await fs.rename(item.temp, item.file);
+      else if (!(await publishIfFree(item.temp, item.file))) throw new IconSetExistsError([path.join(outDir, path.basename(item.file))]);
+      published.push(item);
+    }
+    return staged.map((item) => item.file);
+  } catch (error) {
+    await rollBack(published);
+    throw error;
+  } finally {
+    await Promise.all(staged.flatMap((item) => [removeQuietly(item.temp), ...(item.backup ? [removeQuietly(item.backup)] : [])]));
+  }
+}
+
+/** Undoes a partly published set: restores replaced files, removes the new ones. */
+async function rollBack(published: Staged[]): Promise<void> {
+  for (const item of published) {
+    if (item.backup) await fs.rename(item.backup, item.file);
+    else await removeQuietly(item.file);
+  }
 }

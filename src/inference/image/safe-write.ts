@@ -68,30 +68,44 @@ function candidateName(file: string, n: number): string {
   return `${file.slice(0, file.length - ext.length)}-${n}${ext}`;
 }
 
-async function removeQuietly(file: string): Promise<void> {
-  await fs.unlink(file).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'ENOENT') throw error;
-  });
+/**
+ * Publishes `temp` as `name` unless something already has that name (false then). link() fails on
+ * an existing name, so no race overwrites; the temp name stays a second link until removed.
+ */
+export async function publishIfFree(temp: string, name: string): Promise<boolean> {
+  try {
+    await fs.link(temp, name);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'ENOSYS') throw error;
+    // File systems without hard links (some FUSE/FAT mounts): check, then rename.
+    if (await fs.lstat(name).then(() => true, () => false)) return false;
+    await fs.rename(temp, name);
+    return true;
+  }
 }
 
-/** Publishes `temp` under the first free name: link() fails on an existing name, so no race overwrites. */
+/** Publishes `temp` under the first free name of file, file-1, file-2, … */
 async function publishWithoutOverwrite(temp: string, file: string): Promise<string> {
   for (let n = 0; n <= MAX_SUFFIX; n++) {
     const name = candidateName(file, n);
-    try {
-      await fs.link(temp, name);
-      return name;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') continue;
-      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'ENOSYS') throw error;
-      // File systems without hard links (some FUSE/FAT mounts): check, then rename.
-      if (await fs.lstat(name).then(() => true, () => false)) continue;
-      await fs.rename(temp, name);
-      return name;
-    }
+    if (await publishIfFree(temp, name)) return name;
   }
   throw new Error(`no free file name for ${file} (tried up to -${MAX_SUFFIX})`);
+}
+
+/** A temp name beside `file`, unique to this process and call (hidden, `.tmp`). */
+export function tempNameFor(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/** Deletes `file`; a file that is already gone is fine. */
+export async function removeQuietly(file: string): Promise<void> {
+  await fs.unlink(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
 }
 
 /**
@@ -100,7 +114,7 @@ async function publishWithoutOverwrite(temp: string, file: string): Promise<stri
  */
 export async function writeFileSafely(root: string, target: string, bytes: Uint8Array, options: SafeWriteOptions = {}): Promise<string> {
   const { file } = await resolveInsideRoot(root, target);
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = tempNameFor(file);
   try {
     await fs.writeFile(temp, bytes, { flag: 'wx' });
     if (options.force) {
