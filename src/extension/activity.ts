@@ -2,6 +2,7 @@
 // and the device (with fallback reasons) the last generation actually used.
 import * as vscode from 'vscode';
 import type { ProviderAttempt, DeviceName } from '../inference/types';
+import type { ModelFailure } from './status-text';
 
 export interface ActivityState {
   /** Generations in flight (queued in the worker included). */
@@ -14,7 +15,14 @@ export interface ActivityState {
   fallbacks: ProviderAttempt[];
   /** Why the worker died, until the next generation starts. */
   lastCrash?: string;
+  /** The model could not be loaded (corrupt file, no usable device); kept until a generation succeeds or the model changes. */
+  modelFailure?: ModelFailure;
 }
+
+/** Worker error names that mean "this model cannot run here" rather than "this request failed". */
+export const MODEL_LOAD_ERRORS: ReadonlySet<string> = new Set([
+  'ModelFolderError', 'DeviceError', 'OnnxFileError', 'TokenizerError', 'SchedulerConfigError',
+]);
 
 export interface ActivityHandle {
   progress(step: number, totalSteps: number): void;
@@ -41,7 +49,9 @@ export class Activity implements vscode.Disposable {
         if (done) return;
         done = true;
         const running = Math.max(0, this.current.running - 1);
-        this.update({ running, step: undefined, totalSteps: undefined, ...(result ?? {}) });
+        // A result means the model loaded and ran, so an earlier load failure no longer applies.
+        const cleared = result ? { modelFailure: undefined } : {};
+        this.update({ running, step: undefined, totalSteps: undefined, ...cleared, ...(result ?? {}) });
       },
     };
   }
@@ -49,6 +59,16 @@ export class Activity implements vscode.Disposable {
   /** The worker died while a generation was pending; shown until the next one starts. */
   crashed(message: string): void {
     this.update({ lastCrash: message });
+  }
+
+  /** A generation failed because the model could not be loaded; shown until a success or a model change. */
+  modelFailed(failure: ModelFailure): void {
+    this.update({ modelFailure: failure });
+  }
+
+  /** The model or device setting changed: an old load failure says nothing about the new one. */
+  modelChanged(): void {
+    if (this.current.modelFailure) this.update({ modelFailure: undefined });
   }
 
   private update(patch: Partial<ActivityState>): void {

@@ -40,6 +40,8 @@ class ExtensionServices implements Services {
       vscode.workspace.onDidChangeConfiguration((e) => {
         // A new idle timeout applies to the next worker; an idle one is simply let go now.
         if (e.affectsConfiguration('nanoforge.worker') && this.client && !this.client.running) this.stopWorker();
+        const modelSettings = ['nanoforge.model', 'nanoforge.modelsFolder', 'nanoforge.device'];
+        if (modelSettings.some((key) => e.affectsConfiguration(key))) this.activity.modelChanged();
       }),
     );
   }

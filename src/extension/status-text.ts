@@ -8,6 +8,14 @@ export const DEVICE_LABELS: Readonly<Record<DeviceName, string>> = {
 
 const MAX_REASON = 40;
 
+/** Why the model could not be loaded by the last generation (see activity.ts). */
+export interface ModelFailure {
+  /** The worker's message, e.g. "…/unet/model.onnx: cannot be loaded as an ONNX model (…)". */
+  reason: string;
+  /** The offending file inside the model folder, when the worker named one. */
+  file?: string;
+}
+
 export interface StatusInput {
   modelId: string;
   /** Set when no model could be resolved. */
@@ -20,6 +28,8 @@ export interface StatusInput {
   step?: number;
   totalSteps?: number;
   lastCrash?: string;
+  /** The last generation could not load the model; cleared by a success or a model change. */
+  modelFailure?: ModelFailure;
 }
 
 function shorten(text: string): string {
@@ -46,10 +56,15 @@ export function statusText(s: StatusInput): { text: string; tooltip: string } {
     text = `$(loading~spin) Nanoforge: generating${step}${queued}`;
   } else if (s.lastCrash) {
     text = '$(error) Nanoforge: worker stopped';
+  } else if (s.modelFailure) {
+    text = `$(warning) Nanoforge: ${s.modelId} — model failed to load`;
   } else {
     text = `$(sparkle) Nanoforge: ${s.modelId} · ${device.short}`;
   }
   const crash = s.lastCrash ? `\nLast generation failed: ${s.lastCrash}` : '';
-  const tooltip = `${s.modelProblem ?? `model: ${s.modelId}`}\n${device.detail}${crash}\nClick to choose a model.`;
+  const failure = s.modelFailure
+    ? `\nThe model failed to load${s.modelFailure.file ? ` (${s.modelFailure.file})` : ''}: ${s.modelFailure.reason}\nRepair or re-download the model, check nanoforge.device, or choose another model.`
+    : '';
+  const tooltip = `${s.modelProblem ?? `model: ${s.modelId}`}\n${device.detail}${crash}${failure}\nClick to choose a model.`;
   return { text, tooltip };
 }

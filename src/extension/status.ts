@@ -15,11 +15,12 @@ export function registerStatusBar(services: Services): vscode.Disposable {
   let modelProblem: string | undefined;
 
   const render = () => {
-    const { text, tooltip } = statusText({
-      ...services.activity.state, modelId, modelProblem, configuredDevice: services.settings().device,
-    });
+    const state = services.activity.state;
+    const { text, tooltip } = statusText({ ...state, modelId, modelProblem, configuredDevice: services.settings().device });
     item.text = text;
     item.tooltip = tooltip;
+    const broken = state.running === 0 && !state.lastCrash && state.modelFailure !== undefined;
+    item.backgroundColor = broken ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
   };
   const refreshModel = async () => {
     const result = await resolveModelFolder(services.settings(), vscode.Uri.joinPath(services.context.globalStorageUri, 'models'));

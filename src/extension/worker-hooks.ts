@@ -1,8 +1,8 @@
 // Wraps the WorkerClient's methods once, so every caller (commands, panel, CodeLens) gets the same
 // behaviour: the status bar sees all generations and a crash is reported exactly once with "Show Log".
 import * as vscode from 'vscode';
-import { WorkerClient, WorkerCrashedError } from '../inference/worker/client';
-import type { Activity } from './activity';
+import { WorkerClient, WorkerCrashedError, WorkerError } from '../inference/worker/client';
+import { MODEL_LOAD_ERRORS, type Activity } from './activity';
 
 /** Reports a worker crash once, with the way to the log. Other errors are left to the caller to show. */
 function reportCrash(log: vscode.LogOutputChannel, activity: Activity, err: unknown): void {
@@ -13,6 +13,12 @@ function reportCrash(log: vscode.LogOutputChannel, activity: Activity, err: unkn
   void vscode.window
     .showErrorMessage(`Nanoforge: ${err.message}`, showLog)
     .then((choice) => choice === showLog && log.show());
+}
+
+/** A model that cannot load stays visible in the status bar, not only in a toast that fades. */
+function recordModelFailure(activity: Activity, err: unknown): void {
+  if (!(err instanceof WorkerError) || !MODEL_LOAD_ERRORS.has(err.name)) return;
+  activity.modelFailed(err.file !== undefined ? { reason: err.message, file: err.file } : { reason: err.message });
 }
 
 export function instrumentWorker(client: WorkerClient, activity: Activity, log: vscode.LogOutputChannel): WorkerClient {
@@ -32,6 +38,7 @@ export function instrumentWorker(client: WorkerClient, activity: Activity, log: 
       return result;
     } catch (err) {
       handle.finished();
+      recordModelFailure(activity, err);
       reportCrash(log, activity, err);
       throw err;
     }

@@ -2,13 +2,15 @@
 // by the harness): registration and contributions, quick-mode Generate Image, Generate for Reference,
 // placeholders, history, and recovery from a killed worker.
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { rerun } from '../../src/extension/commands/history';
 import { resolveModelFolder } from '../../src/extension/models-resolve';
 import { slugify } from '../../src/extension/naming';
 import type { Services } from '../../src/extension/services';
+import { statusText } from '../../src/extension/status-text';
 import { EXTENSION_ID, exists, pngSize, scratch, services, withHooks, workspaceRoot } from './shell-helpers';
 
 const SHELL_COMMANDS = [
@@ -291,6 +293,38 @@ describe('extension shell: commands', () => {
       });
       assert.equal(written, undefined);
       assert.equal(await exists(target), false);
+    });
+
+    it('a model whose UNet cannot load shows "model failed to load" until a generation succeeds or the model changes', async () => {
+      const broken = mkdtempSync(path.join(os.tmpdir(), 'nanoforge-broken-model-'));
+      const unet = path.join(broken, 'unet', 'model.onnx');
+      const generate = (name: string) => vscode.commands.executeCommand<vscode.Uri | undefined>('nanoforge.generateImage', {
+        prompt: 'a broken model', kind: 'icon', width: 16, height: 16, target: vscode.Uri.joinPath(dir, 'broken-model', name), mode: 'quick',
+      });
+      const shown = () => statusText({ ...s.activity.state, modelId: path.basename(broken), configuredDevice: s.settings().device }).text;
+      try {
+        cpSync(String(savedModel), broken, { recursive: true });
+        writeFileSync(unet, 'this is not an ONNX model');
+        await config().update('model', broken, W);
+        assert.equal(await generate('first.png'), undefined);
+        assert.match(s.activity.state.modelFailure?.file ?? '', /^unet[\\/]model\.onnx$/);
+        assert.match(s.activity.state.modelFailure?.reason ?? '', /unet[\\/]model\.onnx/);
+        assert.equal(shown(), `$(warning) Nanoforge: ${path.basename(broken)} — model failed to load`);
+
+        await config().update('model', undefined, W); // another model: the old failure says nothing about it
+        await until(() => (s.activity.state.modelFailure === undefined ? true : undefined), 'the failure to clear on a model change');
+        assert.match(shown(), /^\$\(sparkle\) Nanoforge: /);
+
+        await config().update('model', broken, W);
+        assert.equal(await generate('again.png'), undefined);
+        assert.ok(s.activity.state.modelFailure);
+        // Repaired in place (a failed load is not cached): the next generation loads it, and the warning goes.
+        cpSync(path.join(String(savedModel), 'unet', 'model.onnx'), unet);
+        assert.ok(await generate('repaired.png'));
+        assert.equal(s.activity.state.modelFailure, undefined);
+      } finally {
+        rmSync(broken, { recursive: true, force: true });
+      }
     });
   });
 });

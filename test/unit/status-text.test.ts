@@ -43,4 +43,31 @@ describe('status bar text', () => {
     assert.equal(s.text, '$(sparkle) Nanoforge: no model · auto');
     assert.match(s.tooltip, /^no model is installed in \/x\/models/);
   });
+
+  describe('after a generation could not load the model', () => {
+    const failure = { reason: '/m/unet/model.onnx: cannot be loaded as an ONNX model (Protobuf parsing failed)', file: 'unet/model.onnx' };
+
+    it('says the model failed to load instead of "model · auto", with the reason and the file in the tooltip', () => {
+      const s = statusText({ ...idle, modelFailure: failure });
+      assert.equal(s.text, '$(warning) Nanoforge: oracle-fp32 — model failed to load');
+      assert.equal(s.tooltip, [
+        'model: oracle-fp32',
+        'device: auto (not used yet)',
+        'The model failed to load (unet/model.onnx): /m/unet/model.onnx: cannot be loaded as an ONNX model (Protobuf parsing failed)',
+        'Repair or re-download the model, check nanoforge.device, or choose another model.',
+        'Click to choose a model.',
+      ].join('\n'));
+    });
+
+    it('names no file when the worker gave none (a device that could not start)', () => {
+      const s = statusText({ ...idle, device: 'cpu', modelFailure: { reason: "Device 'cuda' could not start: libcudart.so.12 missing." } });
+      assert.equal(s.text, '$(warning) Nanoforge: oracle-fp32 — model failed to load');
+      assert.match(s.tooltip, /\nThe model failed to load: Device 'cuda' could not start: libcudart\.so\.12 missing\.\n/);
+    });
+
+    it('shows progress while a new generation runs, and a crash over the older load failure', () => {
+      assert.equal(statusText({ ...idle, running: 1, step: 1, totalSteps: 2, modelFailure: failure }).text, '$(loading~spin) Nanoforge: generating 1/2');
+      assert.equal(statusText({ ...idle, lastCrash: 'killed', modelFailure: failure }).text, '$(error) Nanoforge: worker stopped');
+    });
+  });
 });
