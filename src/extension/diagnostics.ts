@@ -4,8 +4,9 @@
 // image files appear or vanish.
 import * as vscode from 'vscode';
 import { recognizeLine } from './references/recognizers';
-import { documentLines, REFERENCE_SELECTOR, resolveInDocument, workspaceProbe } from './reference-lookup';
+import { documentLines, REFERENCE_SELECTOR, resolveInDocument, workspaceProbe, type ResolvedReference } from './reference-lookup';
 import { IMAGE_GLOB } from './codelens';
+import { unwritableReason } from './naming';
 import type { Services } from './services';
 
 export type DiagnosticsServices = Pick<Services, 'log' | 'settings'>;
@@ -13,6 +14,8 @@ export type DiagnosticsServices = Pick<Services, 'log' | 'settings'>;
 export const MISSING_ASSET_CODE = 'nanoforge.missingAsset';
 /** Missing, and the resolved location is outside every workspace folder: no quick fix. */
 export const MISSING_OUTSIDE_CODE = 'nanoforge.missingAssetOutsideWorkspace';
+/** Missing, in a format Nanoforge cannot write (.gif, .bmp): no quick fix either. */
+export const MISSING_UNWRITABLE_CODE = 'nanoforge.missingAssetUnwritableFormat';
 export const DIAGNOSTIC_SOURCE = 'Nanoforge';
 const DEBOUNCE_MS = 300;
 const MAX_LINES = 10000;
@@ -37,6 +40,16 @@ function isScannable(document: vscode.TextDocument): boolean {
     && vscode.workspace.getWorkspaceFolder(document.uri) !== undefined;
 }
 
+/** The message and code of a missing reference; only MISSING_ASSET_CODE promises a quick fix. */
+function describeMissing(written: string, ref: ResolvedReference): { message: string; code: string } {
+  if (ref.refused) return { message: `Image "${written}" does not exist, and its location is outside the workspace.`, code: MISSING_OUTSIDE_CODE };
+  const unwritable = unwritableReason(ref.target.path);
+  if (unwritable) return { message: `Image "${written}" does not exist, and ${unwritable}.`, code: MISSING_UNWRITABLE_CODE };
+  const where = vscode.workspace.asRelativePath(ref.target);
+  const at = samePath(written, where) ? '' : ` at ${where}`;
+  return { message: `Image "${written}" does not exist; Nanoforge can generate it${at} (quick fix).`, code: MISSING_ASSET_CODE };
+}
+
 /** Diagnostics for the missing references of one document (exported for the integration tests). */
 export async function scanDocument(document: vscode.TextDocument, severity: vscode.DiagnosticSeverity): Promise<vscode.Diagnostic[]> {
   const probe = workspaceProbe(document.uri);
@@ -46,13 +59,10 @@ export async function scanDocument(document: vscode.TextDocument, severity: vsco
     for (const match of recognizeLine(text, document.languageId)) {
       const ref = await resolveInDocument(document, match, line, probe);
       if (!ref || ref.exists) continue;
-      const where = vscode.workspace.asRelativePath(ref.target);
-      const message = ref.refused
-        ? `Image "${match.path}" does not exist, and its location is outside the workspace.`
-        : `Image "${match.path}" does not exist; Nanoforge can generate it${samePath(match.path, where) ? '' : ` at ${where}`} (quick fix).`;
+      const { message, code } = describeMissing(match.path, ref);
       const d = new vscode.Diagnostic(new vscode.Range(line, match.start, line, match.end), message, severity);
       d.source = DIAGNOSTIC_SOURCE;
-      d.code = ref.refused ? MISSING_OUTSIDE_CODE : MISSING_ASSET_CODE;
+      d.code = code;
       found.push(d);
     }
   }

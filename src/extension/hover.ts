@@ -10,6 +10,7 @@ import {
 import type { Directive } from './references/directives';
 import { directivesIn, lookupReferenceAt, REFERENCE_SELECTOR, resolveDirectiveTarget, type ResolvedReference } from './reference-lookup';
 import { directiveCommandArgs } from './codelens';
+import { unwritableReason } from './naming';
 import type { Services } from './services';
 
 export type HoverServices = Pick<Services, 'log' | 'settings'>;
@@ -63,7 +64,8 @@ function metadataLines(meta: NanoforgeMetadata): string[] {
   return [`*Prompt:* ${escapeMarkdown(meta.prompt)}`, ...(facts.length ? [escapeMarkdown(facts.join(' · '))] : [])];
 }
 
-async function existingHover(ref: ResolvedReference, regenerate: string): Promise<string[]> {
+/** `regenerate` is undefined for a file Nanoforge could not write back (a .gif, a .bmp). */
+async function existingHover(ref: ResolvedReference, regenerate: string | undefined): Promise<string[]> {
   const stat = await vscode.workspace.fs.stat(ref.target);
   const bytes = stat.size <= READ_LIMIT ? await vscode.workspace.fs.readFile(ref.target) : undefined;
   const info = bytes && readImageInfo(bytes);
@@ -78,13 +80,16 @@ async function existingHover(ref: ResolvedReference, regenerate: string): Promis
     commandLink('Open', 'vscode.open', [ref.target.toString()], 'Open the image'),
     regenerate,
     commandLink('Reveal', 'revealInExplorer', [ref.target.toString()], 'Reveal in the Explorer'),
-  ].join(' · '));
+  ].filter(Boolean).join(' · '));
   return parts;
 }
 
 function missingHover(ref: ResolvedReference, plan: string, generate: string): string[] {
   const where = codeSpan(vscode.workspace.asRelativePath(ref.target));
   if (ref.refused) return [`${where} — missing`, `Outside the workspace: ${escapeMarkdown(ref.refused)}`];
+  // The generate command refuses such a name, so no Generate link leads to that refusal.
+  const unwritable = unwritableReason(ref.target.path);
+  if (unwritable) return [`${where} — missing`, `Nanoforge cannot generate it: ${escapeMarkdown(unwritable)}.`];
   return [`${where} — missing · ${generate}`, plan];
 }
 
@@ -95,7 +100,8 @@ function referenceArgs(document: vscode.TextDocument, ref: ResolvedReference): R
 async function referenceHover(document: vscode.TextDocument, ref: ResolvedReference): Promise<string[]> {
   const args = referenceArgs(document, ref);
   if (ref.exists) {
-    return existingHover(ref, commandLink('Regenerate', 'nanoforge.regenerateReference', args, 'Generate a new version (asks before replacing)'));
+    const writable = unwritableReason(ref.target.path) === undefined;
+    return existingHover(ref, writable ? commandLink('Regenerate', 'nanoforge.regenerateReference', args, 'Generate a new version (asks before replacing)') : undefined);
   }
   const lines = Array.from({ length: Math.min(document.lineCount, ref.line + 4) }, (_, i) => document.lineAt(i).text);
   const d = inferDefaults(lines, ref.line, ref.match);

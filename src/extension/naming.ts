@@ -1,5 +1,6 @@
 // File naming for generated assets: prompt → slug, naming pattern → file name, "Save as Copy" names.
 // Pure string logic (no `vscode`), unit-tested in test/unit/slug.test.ts and naming.test.ts.
+import { AssetInputError, formatFromPath as coreFormatFromPath, SUPPORTED_FORMATS } from '../inference/image/limits';
 import type { AssetFormat, AssetKind } from '../inference/types';
 
 const MAX_SLUG_LENGTH = 48;
@@ -21,15 +22,38 @@ export function slugify(prompt: string, maxLength = MAX_SLUG_LENGTH): string {
   return slug || 'image';
 }
 
-/** Extension (lower case, without dot) → asset format; `jpg` is JPEG. */
+/**
+ * Extension → the format Nanoforge would write, from the core's one table (limits.ts loads only
+ * node:path, so sharp stays out of the extension host); undefined for what we cannot write (.gif, .bmp, .txt).
+ */
 export function formatFromPath(path: string): AssetFormat | undefined {
-  const m = /\.([a-z0-9]+)$/i.exec(path);
-  const ext = m?.[1]?.toLowerCase();
-  switch (ext) {
-    case 'png': case 'webp': case 'avif': case 'ico': case 'svg': return ext;
-    case 'jpg': case 'jpeg': return 'jpeg';
-    default: return undefined;
+  try {
+    return coreFormatFromPath(path);
+  } catch (err) {
+    // The core throws a sentence for the CLI; here "not writable" is an answer, not a failure.
+    if (err instanceof AssetInputError) return undefined;
+    throw err;
   }
+}
+
+/** ".png, .webp, .avif, .jpg, .ico or .svg", for messages that say what Nanoforge can write. */
+export const WRITABLE_EXTENSIONS = SUPPORTED_FORMATS.map((f) => `.${extensionFor(f)}`).join(', ').replace(/, ([^,]*)$/, ' or $1');
+
+/** ".gif" for "anim.gif"; "" when the path has no extension. */
+export function extensionOf(path: string): string {
+  return /(\.[^./\\]+)$/.exec(path)?.[1]?.toLowerCase() ?? '';
+}
+
+/**
+ * Why Nanoforge cannot generate `path` — ".gif is not a format Nanoforge can write (it writes …)" —
+ * or undefined when it can. Hover, diagnostics, quick fix and CodeLens use it so none offers Generate
+ * for a file the generate commands would then refuse.
+ */
+export function unwritableReason(path: string): string | undefined {
+  if (formatFromPath(path)) return undefined;
+  const ext = extensionOf(path);
+  const what = ext ? `${ext} is not a format` : 'a name without an extension is not something';
+  return `${what} Nanoforge can write (it writes ${WRITABLE_EXTENSIONS})`;
 }
 
 export function extensionFor(format: AssetFormat): string {

@@ -3,6 +3,8 @@
 import * as vscode from 'vscode';
 import { COMMAND_GENERATE_FOR_REFERENCE, type ReferenceCommandArgs } from './references';
 import { DIAGNOSTIC_SOURCE, MISSING_ASSET_CODE } from './diagnostics';
+import { unwritableReason } from './naming';
+import { cleanReference } from './references/resolvers';
 import { REFERENCE_SELECTOR } from './reference-lookup';
 
 export const GENERATE_THIS_IMAGE_TITLE = 'Generate this image';
@@ -13,6 +15,8 @@ export class GenerateImageQuickFix implements vscode.CodeActionProvider {
   provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
     return context.diagnostics
       .filter((d) => d.code === MISSING_ASSET_CODE && d.source === DIAGNOSTIC_SOURCE)
+      // The scan already gives .gif/.bmp another code; this keeps any other producer of the code honest.
+      .filter((d) => unwritableReason(cleanReference(document.getText(d.range))) === undefined)
       .map((d) => {
         const action = new vscode.CodeAction(GENERATE_THIS_IMAGE_TITLE, vscode.CodeActionKind.QuickFix);
         const args: ReferenceCommandArgs = { uri: document.uri.toString(), line: d.range.start.line, character: d.range.start.character };

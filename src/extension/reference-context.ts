@@ -1,10 +1,12 @@
 // Maintains the context keys behind the editor context menu: `nanoforge.onAssetReference` (the cursor
-// is on an asset reference) and `nanoforge.referenceExists` (that file exists → "Regenerate").
+// is on an asset reference in a format Nanoforge writes) and `nanoforge.referenceExists` (that file exists → "Regenerate").
 // Cheap: only the cursor's line is scanned, synchronously so the key is current when a right-click
 // opens the menu; the existence check is async, and a key is only set when its value changes.
 import * as vscode from 'vscode';
 import { referenceAt } from './references/recognizers';
+import { unwritableReason } from './naming';
 import { resolveInDocument } from './reference-lookup';
+import { cleanReference } from './references/resolvers';
 import type { Services } from './services';
 
 export const ON_REFERENCE_KEY = 'nanoforge.onAssetReference';
@@ -23,7 +25,9 @@ export function registerReferenceContext(services: Services): vscode.Disposable 
     const mine = ++generation;
     const doc = editor?.document;
     const pos = editor?.selection.active;
-    const match = doc && pos ? referenceAt(doc.lineAt(pos.line).text, doc.languageId, pos.character) : undefined;
+    const found = doc && pos ? referenceAt(doc.lineAt(pos.line).text, doc.languageId, pos.character) : undefined;
+    // No "Generate Image for This Reference" on a .gif/.bmp: the command could only refuse it.
+    const match = found && unwritableReason(cleanReference(found.path)) === undefined ? found : undefined;
     set(ON_REFERENCE_KEY, match !== undefined);
     if (!doc || !pos || !match) return set(REFERENCE_EXISTS_KEY, false);
     resolveInDocument(doc, match, pos.line).then(

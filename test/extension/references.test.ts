@@ -12,6 +12,10 @@ import { EXTENSION_ID, exists, pngSize } from './shell-helpers';
 
 const MISSING_CODE = 'nanoforge.missingAsset';
 const OUTSIDE_CODE = 'nanoforge.missingAssetOutsideWorkspace';
+const UNWRITABLE_CODE = 'nanoforge.missingAssetUnwritableFormat';
+/** A 1×1 GIF: an existing image in a format Nanoforge reads but does not write. */
+const TINY_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///ywAAAAAAQABAAACAUwAOw==', 'base64');
+const WRITES = '(it writes .png, .webp, .avif, .jpg, .ico or .svg)';
 
 function fixture(...parts: string[]): vscode.Uri {
   const folder = vscode.workspace.workspaceFolders?.[0];
@@ -209,7 +213,7 @@ describe('references: hover, diagnostics, quick fix, CodeLens', () => {
     await vscode.workspace.openTextDocument(doc);
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc);
     assert.deepEqual(lenses.filter((l) => /Nanoforge|Generate/.test(l.command?.title ?? '')).map((l) => [l.range.start.line, l.command?.command, l.command?.title]), [
-      [0, '', '$(warning) Nanoforge: The target "./generated/notes.txt" is not an image file name; end it in .png, .webp, .jpg, .avif, .ico or .svg.'],
+      [0, '', '$(warning) Nanoforge: The target "./generated/notes.txt" is not an image file name; end it in .png, .webp, .avif, .jpg, .ico or .svg.'],
       [1, '', '$(warning) Nanoforge: Size "9000x9000" is above the maximum of 8192 pixels per side.'],
     ]);
     // The command itself refuses such a target too (arguments from an old lens or another extension).
@@ -223,6 +227,47 @@ describe('references: hover, diagnostics, quick fix, CodeLens', () => {
     const text = await hoverText(fixture('directive.py'), await positionOf(fixture('directive.py'), '@image placeholder', 2));
     assert.match(text, /\*\*Nanoforge directive\*\* — placeholder 40×24: \*a grey card\*/);
     assert.match(text, /`references\/generated\/card\.png` — missing · \[Generate\]\(command:nanoforge\.generateFromDirective/);
+  });
+
+  it('offers no Generate, quick fix or CodeLens for .gif/.bmp references, and says why', async () => {
+    writeFileSync(fixture('tiny.gif').fsPath, TINY_GIF);
+    const doc = fixture('formats.md');
+    writeFileSync(doc.fsPath, [
+      '<!-- @image illustration: a spinner -->', '![spinner](./anim-missing.gif)', '![scan](./scan-missing.bmp)', '![tiny](./tiny.gif)', '',
+    ].join('\n'));
+    await vscode.window.showTextDocument(doc);
+    const found = await waitFor('diagnostics on formats.md', () => {
+      const d = nanoforgeDiagnostics(doc);
+      return d.length === 2 ? d : undefined;
+    });
+    assert.deepEqual(found.map((d) => [d.range.start.line, d.code, d.message]), [
+      [1, UNWRITABLE_CODE, `Image "./anim-missing.gif" does not exist, and .gif is not a format Nanoforge can write ${WRITES}.`],
+      [2, UNWRITABLE_CODE, `Image "./scan-missing.bmp" does not exist, and .bmp is not a format Nanoforge can write ${WRITES}.`],
+    ]);
+    for (const d of found) {
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc, d.range, vscode.CodeActionKind.QuickFix.value);
+      assert.deepEqual(actions.filter((a) => a.title === 'Generate this image'), [], `no quick fix on line ${d.range.start.line}`);
+    }
+
+    const missing = await hoverText(doc, await positionOf(doc, 'anim-missing.gif', 2));
+    assert.match(missing, /`references\/anim-missing\.gif` — missing/);
+    assert.match(missing, /Nanoforge cannot generate it: \.gif is not a format Nanoforge can write/);
+    assert.doesNotMatch(missing, /command:nanoforge/);
+    const existing = await hoverText(doc, await positionOf(doc, 'tiny.gif', 2));
+    assert.match(existing, /1 × 1 px · GIF/);
+    assert.deepEqual(commandArgs(existing, 'vscode.open'), [fixture('tiny.gif').toString()]);
+    assert.doesNotMatch(existing, /command:nanoforge\.regenerateReference/);
+
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc);
+    assert.deepEqual(lenses.filter((l) => /Nanoforge|Generate/.test(l.command?.title ?? '')).map((l) => [l.range.start.line, l.command?.command, l.command?.title]), [
+      [0, '', `$(warning) Nanoforge: Cannot generate "./anim-missing.gif": .gif is not a format Nanoforge can write ${WRITES}.`],
+    ]);
+
+    // The command refuses it before asking for a prompt, and writes nothing.
+    const written = await vscode.commands.executeCommand('nanoforge.generateForReference', { uri: doc.toString(), line: 1, character: 14, prompt: 'a spinner', mode: 'quick' });
+    assert.equal(written, undefined);
+    assert.equal(await exists(fixture('anim-missing.gif')), false);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
   it('refuses a reference whose folder is a symlink leading outside the workspace', async () => {

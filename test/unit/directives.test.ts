@@ -54,7 +54,10 @@ describe('directives', () => {
     assert.match(parseDirectiveLine('// @image mockup 8000x6000: cart')?.error ?? '', /above the maximum of 40 megapixels/);
     assert.equal(parseDirectiveLine('// @image mockup 8192x4096: cart')?.error, undefined);
     assert.match(parseDirectiveLine('// @image icon 64x64: cart -> ./assets/notes.txt')?.error ?? '', /"\.\/assets\/notes\.txt" is not an image file name/);
-    assert.match(parseDirectiveLine('// @image icon: cart -> ./assets/cart.gif')?.error ?? '', /not an image file name; end it in \.png/);
+    assert.equal(parseDirectiveLine('// @image icon 64x64: cart -> ./assets/notes.txt')?.error,
+      'The target "./assets/notes.txt" is not an image file name; end it in .png, .webp, .avif, .jpg, .ico or .svg.');
+    assert.equal(parseDirectiveLine('// @image icon: cart -> ./assets/cart.gif')?.error,
+      'Cannot generate "./assets/cart.gif": .gif is not a format Nanoforge can write (it writes .png, .webp, .avif, .jpg, .ico or .svg).');
     assert.equal(parseDirectiveLine('// @image icon: cart -> ./assets/cart.JPG')?.error, undefined);
   });
 
@@ -74,6 +77,23 @@ describe('directives', () => {
     const lines = ['// @image icon 32x32: a gear', '', '// settings button', '<img src="./gear.png">', '<img src="./other.png">'];
     const [d] = findDirectives(lines, 'html');
     assert.deepEqual(d?.target, { path: './gear.png', start: 10, end: 20, line: 3, explicit: false });
+  });
+
+  it('says so when the reference it targets is a .gif or .bmp Nanoforge cannot write (no Generate lens for it)', () => {
+    const [gif, bmp, png] = findDirectives([
+      '<!-- @image illustration: a spinner -->', '<img src="./spinner.gif">',
+      '<img src="scan.BMP"> <!-- @image photo: a scan -->',
+      '<!-- @image icon: a gear -->', '<img src="./gear.png">',
+    ], 'html');
+    assert.equal(gif?.target?.path, './spinner.gif');
+    assert.equal(gif?.error, 'Cannot generate "./spinner.gif": .gif is not a format Nanoforge can write (it writes .png, .webp, .avif, .jpg, .ico or .svg).');
+    assert.match(bmp?.error ?? '', /^Cannot generate "scan\.BMP": \.bmp is not a format Nanoforge can write/);
+    assert.equal(png?.error, undefined);
+  });
+
+  it('keeps a directive\'s own error over the one about its target', () => {
+    const [d] = findDirectives(['<!-- @image icn: a spinner -->', '<img src="./spinner.gif">'], 'html');
+    assert.match(d?.error ?? '', /Unknown kind "icn"/);
   });
 
   it('targets a reference before a trailing directive on the same line', () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { copyName, defaultTargetPath, expandNamingPattern, formatFromPath } from '../../src/extension/naming';
+import { copyName, defaultTargetPath, expandNamingPattern, formatFromPath, unwritableReason, WRITABLE_EXTENSIONS } from '../../src/extension/naming';
 import type { NamingVars } from '../../src/extension/naming';
 
 const vars: NamingVars = {
@@ -62,5 +62,18 @@ describe('copyName (Save as Copy)', () => {
     assert.equal(copyName('README', 2), 'README-2');
     assert.equal(copyName('.hidden', 1), '.hidden-1');
     assert.equal(copyName('a.b.c.png', 3), 'a.b.c-3.png');
+  });
+});
+
+describe('writable formats (one list, from the core)', () => {
+  it('names every extension Nanoforge writes, in one sentence', () => {
+    assert.equal(WRITABLE_EXTENSIONS, '.png, .webp, .avif, .jpg, .ico or .svg');
+  });
+
+  it('explains why a .gif, .bmp or extension-less reference cannot be generated, and says nothing for a writable one', () => {
+    assert.equal(unwritableReason('images/anim.GIF'), '.gif is not a format Nanoforge can write (it writes .png, .webp, .avif, .jpg, .ico or .svg)');
+    assert.match(unwritableReason('./scan.bmp') ?? '', /^\.bmp is not a format Nanoforge can write/);
+    assert.match(unwritableReason('images/logo') ?? '', /^a name without an extension/);
+    for (const ok of ['a.png', 'b.jpeg', 'c.JPG', 'd.webp', 'e.avif', 'f.ico', 'g.svg']) assert.equal(unwritableReason(ok), undefined, ok);
   });
 });

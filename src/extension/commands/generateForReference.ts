@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { AssetKind } from '../../inference/types';
 import { readMetadata } from '../../inference/image/metadata';
 import { generateToFile } from '../generation';
+import { unwritableReason } from '../naming';
 import { GeneratorPanel } from '../panel';
 import { lookupReferenceAt, type ResolvedReference } from '../reference-lookup';
 import { inferDefaults } from '../references/infer';
@@ -66,6 +67,12 @@ async function generateForReference(services: Services, args?: ReferenceArgs): P
   }
   if (ref.refused) {
     void vscode.window.showErrorMessage(`Nanoforge: ${ref.refused}`);
+    return undefined;
+  }
+  // Before the prompt box: asking for a prompt only to refuse `anim.gif` afterwards wasted the user's typing.
+  const unwritable = unwritableReason(ref.target.path);
+  if (unwritable) {
+    void vscode.window.showErrorMessage(`Nanoforge cannot generate ${vscode.workspace.asRelativePath(ref.target)}: ${unwritable}.`);
     return undefined;
   }
   if (!(await services.trust.allowGeneration(args ? 'indirect' : 'command'))) return undefined;

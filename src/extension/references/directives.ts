@@ -5,8 +5,10 @@
 // on the next code line. Comment styles: //, #, /* */, * (block continuation), <!-- -->, --, ;, %.
 import { MAX_PIXELS, MAX_SIDE } from '../../inference/image/limits';
 import type { AssetKind } from '../../inference/types';
-import { formatFromPath } from '../naming';
+import { extensionOf, formatFromPath, unwritableReason, WRITABLE_EXTENSIONS } from '../naming';
 import { recognizeLine } from './recognizers';
+import { IMAGE_EXTENSIONS } from './recognizers/path-token';
+import { cleanReference } from './resolvers';
 
 export const DEFAULT_DIRECTIVE_TAG = '@image';
 export const DIRECTIVE_KINDS: readonly AssetKind[] = ['icon', 'placeholder', 'mockup', 'illustration', 'photo'];
@@ -52,10 +54,17 @@ function sizeProblem(word: string, width: number, height: number): string | unde
   return undefined;
 }
 
-/** An explicit `-> notes.txt` would otherwise receive PNG bytes under a name nothing can open. */
+/**
+ * An explicit `-> notes.txt` would otherwise receive PNG bytes under a name nothing can open, and a
+ * `.gif`/`.bmp` target (explicit or the reference below) would show Generate and be refused after the click.
+ */
 function targetProblem(target: DirectiveTarget | undefined): string | undefined {
-  if (!target?.explicit || formatFromPath(target.path)) return undefined;
-  return `The target "${target.path}" is not an image file name; end it in .png, .webp, .jpg, .avif, .ico or .svg.`;
+  const file = target && cleanReference(target.path); // `spinner.gif?v=2` names spinner.gif
+  if (!target || !file || formatFromPath(file)) return undefined;
+  const ext = extensionOf(file).slice(1);
+  if ((IMAGE_EXTENSIONS as readonly string[]).includes(ext)) return `Cannot generate "${target.path}": ${unwritableReason(file) ?? ''}.`;
+  if (!target.explicit) return undefined;
+  return `The target "${target.path}" is not an image file name; end it in ${WRITABLE_EXTENSIONS}.`;
 }
 
 /** Reads `[kind] [WxH]` words; `undefined` when a word is neither (the words are then prose). */
@@ -156,7 +165,11 @@ export function findDirectives(lines: readonly string[], languageId: string, tag
     if (!text.includes(tag)) return;
     const directive = parseDirectiveLine(text, i, tag);
     if (!directive) return;
-    directive.target ??= implicitTarget(lines, directive, languageId);
+    if (!directive.target) {
+      directive.target = implicitTarget(lines, directive, languageId);
+      const problem = directive.error ? undefined : targetProblem(directive.target);
+      if (problem) directive.error = problem;
+    }
     found.push(directive);
   });
   return found;
