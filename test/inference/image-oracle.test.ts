@@ -49,6 +49,17 @@ describe('image: assets from the oracle model', function () {
     assert.ok(c[0]! < 12 && Math.abs(c[1]! - 128) < 12 && c[2]! < 12, `centre ${c}`);
   });
 
+  it('the 768×512 illustration default runs at 768×512 on the 512-px model: no upscale warning', async () => {
+    const result = await generateAsset(pipeline, { prompt: 'a green circle on white', kind: 'illustration', output: { width: 768, height: 512, format: 'png' }, seed: 1, steps: 1 });
+    const asset = result.candidates[0]!;
+    assert.equal(pipeline.info.nativeSize, 512);
+    assert.deepEqual([asset.width, asset.height], [768, 512]);
+    assert.deepEqual([...result.warnings, ...asset.warnings], []);
+    assert.equal(asset.scale ?? 1, 1, 'generated at the output size');
+    const d = await decode(asset.bytes);
+    assert.deepEqual(pixel(d, 384, 256), [0, 128, 0]);
+  });
+
   it('ICO and SVG icons from the same generation', async () => {
     const ico = (await generateAsset(pipeline, { prompt: 'a green circle on white', kind: 'icon', output: { width: 48, height: 48, format: 'ico' }, seed: 2, steps: 1 })).candidates[0]!;
     assert.deepEqual(readIco(ico.bytes).map((e) => e.width), [16, 32, 48]);

@@ -21,21 +21,38 @@ describe('image: kinds and generation planning', () => {
   const cases: [number, number, number, [number, number]][] = [
     [512, 512, 512, [512, 512]],
     [32, 32, 512, [512, 512]],
-    [1200, 630, 512, [640, 320]],
-    [1920, 1080, 512, [576, 320]],
+    // The illustration/photo defaults run as asked: no upscale on a 512-px model.
+    [768, 512, 512, [768, 512]],
+    [512, 768, 512, [512, 768]],
+    // A social card still needs upscaling: the widest ~2:1 size within 1.5 × 512² (1.64×, 2.5 % cropped).
+    [1200, 630, 512, [768, 384]],
+    [630, 1200, 512, [384, 768]],
+    [1200, 800, 512, [768, 512]],
+    [1280, 800, 512, [704, 448]],
+    [1920, 1080, 512, [768, 448]],
+    [800, 600, 512, [704, 512]],
     [300, 200, 512, [576, 384]],
-    [630, 1200, 512, [320, 640]],
-    [5000, 100, 512, [1024, 192]],
-    [1024, 1024, 768, [768, 768]],
+    [5000, 100, 512, [768, 256]],
+    [1024, 1024, 512, [576, 576]],
+    [1024, 1024, 768, [896, 896]],
   ];
   for (const [w, h, native, expected] of cases) {
     it(`${w}×${h} on a ${native}-px model runs at ${expected.join('×')}`, () => {
       const size = nativeSizeFor(w, h, native);
       assert.deepEqual([size.width, size.height], expected);
       assert.equal(size.width % 64, 0);
-      assert.ok(size.width * size.height <= native * native);
+      assert.equal(size.height % 64, 0);
+      assert.ok(size.width <= 1.5 * native && size.height <= 1.5 * native, 'each side ≤ 1.5 × native');
+      assert.ok(size.width * size.height <= 1.5 * native * native, 'area ≤ 1.5 × native²');
     });
   }
+
+  it('never runs above the native area for an output that does not need it', () => {
+    for (const [w, h] of [[16, 16], [64, 64], [512, 512], [300, 200], [200, 300], [512, 256]] as const) {
+      const size = nativeSizeFor(w, h, 512);
+      assert.ok(size.width * size.height <= 512 * 512, `${w}×${h} → ${size.width}×${size.height}`);
+    }
+  });
 
   it('planGeneration combines template, negative prompt and native size; empty prompts are refused', () => {
     const plan = planGeneration('icon', 'a green circle on white', { width: 32, height: 32 }, 512);

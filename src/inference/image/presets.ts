@@ -58,27 +58,55 @@ export function applyTemplate(kind: AssetKind, prompt: string): string {
 }
 
 /**
- * The size the model runs at: multiples of 64, about nativeSize² pixels (never more), with the
- * aspect ratio nearest to the requested output. Ties go to the larger area.
+ * How far past its native size the planner lets a model run: SD 2.x-class models (SD-Turbo, 512 px
+ * native) still compose well up to ~768 px sides, so 768×512 runs as asked instead of upscaled 1.33×.
  */
-export function nativeSizeFor(outputWidth: number, outputHeight: number, nativeSize: number): { width: number; height: number } {
-  if (!Number.isInteger(nativeSize) || nativeSize < 64) throw new AssetInputError(`model native size must be an integer ≥ 64, got ${nativeSize}`);
-  const target = Math.log(outputWidth / outputHeight);
-  const budget = nativeSize * nativeSize;
+export const MAX_AREA_FACTOR = 1.5;
+export const MAX_SIDE_FACTOR = 1.5;
+/** How far (as a log ratio, ~5 %) the run's aspect may stray from the output's to upscale less. */
+const ASPECT_SLACK = 0.05;
+
+type Size = { width: number; height: number };
+
+/** Every size the model may run at: sides multiples of 64, area from 0.6 to 1.5 × nativeSize². */
+function candidateSizes(nativeSize: number): Size[] {
+  const nativeArea = nativeSize * nativeSize;
   const minSide = Math.max(64, Math.round(nativeSize / 4 / 64) * 64);
-  const maxSide = nativeSize * 2;
-  let best = { width: Math.floor(nativeSize / 64) * 64 || 64, height: Math.floor(nativeSize / 64) * 64 || 64 };
-  let bestError = Math.abs(Math.log(best.width / best.height) - target);
-  for (let w = minSide; w <= maxSide; w += 64) {
-    for (let h = minSide; h <= maxSide; h += 64) {
-      if (w * h > budget || w * h < budget * 0.6) continue;
-      const error = Math.abs(Math.log(w / h) - target);
-      const better = error < bestError - 1e-9 || (Math.abs(error - bestError) <= 1e-9 && w * h > best.width * best.height);
-      if (better) {
-        best = { width: w, height: h };
-        bestError = error;
-      }
+  const maxSide = Math.max(64, Math.floor((nativeSize * MAX_SIDE_FACTOR) / 64) * 64);
+  const sizes: Size[] = [];
+  for (let width = minSide; width <= maxSide; width += 64) {
+    for (let height = minSide; height <= maxSide; height += 64) {
+      const area = width * height;
+      if (area <= nativeArea * MAX_AREA_FACTOR && area >= nativeArea * 0.6) sizes.push({ width, height });
     }
+  }
+  return sizes;
+}
+
+/**
+ * The size the model runs at (see README "Native size"): the aspect ratio nearest the output's;
+ * among equally near ones the largest area not above the output's own clamped to [nativeSize²,
+ * 1.5·nativeSize²]. When that still needs upscaling, a ratio up to ~5 % off (cropped by `cover`)
+ * is taken if it upscales less.
+ */
+export function nativeSizeFor(outputWidth: number, outputHeight: number, nativeSize: number): Size {
+  if (!Number.isInteger(nativeSize) || nativeSize < 64) throw new AssetInputError(`model native size must be an integer ≥ 64, got ${nativeSize}`);
+  const nativeArea = nativeSize * nativeSize;
+  const wantedArea = Math.min(nativeArea * MAX_AREA_FACTOR, Math.max(nativeArea, outputWidth * outputHeight));
+  const aspectMiss = (s: Size): number => Math.abs(Math.log(s.width / s.height) - Math.log(outputWidth / outputHeight));
+  // Area preference among equally near ratios: the largest not above wantedArea, else the smallest.
+  const areaRank = (s: Size): number => (s.width * s.height <= wantedArea ? wantedArea - s.width * s.height : s.width * s.height);
+  const upscale = (s: Size): number => Math.max(outputWidth / s.width, outputHeight / s.height);
+  const side = Math.floor(nativeSize / 64) * 64 || 64;
+  let best: Size = { width: side, height: side };
+  const sizes = candidateSizes(nativeSize);
+  for (const size of sizes) {
+    const gain = aspectMiss(best) - aspectMiss(size);
+    if (gain > 1e-9 || (Math.abs(gain) <= 1e-9 && areaRank(size) < areaRank(best))) best = size;
+  }
+  if (upscale(best) <= 1) return best;
+  for (const size of sizes) {
+    if (aspectMiss(size) <= ASPECT_SLACK && upscale(size) < upscale(best) - 1e-9) best = size;
   }
   return best;
 }
