@@ -21,6 +21,7 @@ const targets = [
   { entryPoints: ['webview-ui/main.css'], outfile: 'dist/webview/main.css' },
   // The integration suite runs inside a real VS Code extension host (see test/harness/).
   { entryPoints: ['test/extension/index.ts'], outfile: 'out/test/extension/index.js', platform: 'node', format: 'cjs', external: ['vscode', 'mocha', ...nativeExternals] },
+  { entryPoints: ['test/extension/bench/index.ts'], outfile: 'out/test/extension-bench/index.js', platform: 'node', format: 'cjs', external: ['vscode', ...nativeExternals] },
 ];
 
 
