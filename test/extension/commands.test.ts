@@ -156,6 +156,20 @@ describe('extension shell: commands', () => {
     assert.equal(Buffer.from(bytes.subarray(8, 12)).toString('latin1'), 'WEBP');
   });
 
+  it('a target outside the workspace or without an image extension is refused before any generation', async () => {
+    const outside = path.join(path.dirname(workspaceRoot().fsPath), 'nanoforge-outside-target.png');
+    for (const target of ['../nanoforge-outside-target.png', outside, 'nanoforge-test/commands/rel/notes.txt']) {
+      const newest = s.history.list()[0];
+      const written = await vscode.commands.executeCommand('nanoforge.generateImage', {
+        prompt: 'a grey card', kind: 'placeholder', width: 40, height: 24, target, mode: 'quick',
+      });
+      assert.equal(written, undefined, target);
+      assert.deepEqual(s.history.list()[0], newest, `nothing generated for ${target}`);
+    }
+    assert.equal(existsSync(outside), false);
+    assert.equal(existsSync(path.join(workspaceRoot().fsPath, 'nanoforge-test', 'commands', 'rel', 'notes.txt')), false);
+  });
+
   it('re-running a History entry with the same seed reproduces the same bytes', async () => {
     const entry = s.history.list().find((e) => e.target.endsWith('/quick/red-square.png'));
     assert.ok(entry);

@@ -3,10 +3,12 @@
 import * as vscode from 'vscode';
 import type { AssetKind } from '../../inference/types';
 import { activeFolder, generateToFile, resolveTarget } from '../generation';
-import { defaultTargetPath, formatFromPath } from '../naming';
+import { defaultTargetPath } from '../naming';
 import { GeneratorPanel } from '../panel';
+import { pathOf } from '../reference-lookup';
 import type { Services } from '../services';
-import { askKind, askPrompt, askSize, askTarget } from './inputs';
+import { askKind, askPrompt, askSize, askTarget, targetInputContext } from './inputs';
+import { validateTargetInput } from './target-input';
 
 export const GENERATE_IMAGE_COMMAND = 'nanoforge.generateImage';
 
@@ -48,8 +50,10 @@ async function plan(services: Services, args: GenerateImageArgs): Promise<Plan |
     void vscode.window.showErrorMessage('Nanoforge: open a folder first; generated images are saved inside the workspace.');
     return undefined;
   }
-  if (!formatFromPath(target.path)) {
-    void vscode.window.showErrorMessage(`Nanoforge: "${target.path}" needs an image extension (.png, .webp, .jpg, .avif, .ico, .svg).`);
+  // Arguments from History, links or other extensions skip the input box; they get its check here.
+  const problem = validateTargetInput(pathOf(target), targetInputContext());
+  if (problem) {
+    void vscode.window.showErrorMessage(`Nanoforge: ${problem}`);
     return undefined;
   }
   return { prompt, kind, ...size, target };

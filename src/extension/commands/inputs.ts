@@ -2,8 +2,10 @@
 // Each resolves to undefined when the user presses Escape.
 import * as vscode from 'vscode';
 import type { AssetKind } from '../../inference/types';
-import { formatFromPath } from '../naming';
+import { activeFolder } from '../generation';
+import { pathOf } from '../reference-lookup';
 import { ASSET_KINDS, parseSize, type Size } from '../settings';
+import { validateTargetInput, type TargetInputContext } from './target-input';
 
 const KIND_DESCRIPTIONS: Record<AssetKind, string> = {
   icon: 'square, transparent background',
@@ -56,17 +58,21 @@ export async function askSize(initial: Size): Promise<Size | undefined> {
   return value === undefined ? undefined : parseSize(value);
 }
 
+/** What a typed target is checked against: the folder `resolveTarget` joins it to, and every folder. */
+export function targetInputContext(): TargetInputContext {
+  const base = activeFolder();
+  return { ...(base ? { base: pathOf(base.uri) } : {}), folders: (vscode.workspace.workspaceFolders ?? []).map((f) => pathOf(f.uri)) };
+}
+
 export async function askTarget(initial: string): Promise<string | undefined> {
+  const context = targetInputContext();
   const value = await vscode.window.showInputBox({
     title: 'Nanoforge: save as',
     prompt: 'Path relative to the workspace folder',
     value: initial,
     valueSelection: [initial.lastIndexOf('/') + 1, initial.lastIndexOf('.') > 0 ? initial.lastIndexOf('.') : initial.length],
-    validateInput: (text) => {
-      if (!text.trim()) return 'Enter a file path such as assets/generated/logo.png.';
-      // Said while typing rather than after Enter, where the command would refuse it anyway.
-      return formatFromPath(text.trim()) ? undefined : 'End the name in .png, .webp, .jpg, .avif, .ico or .svg.';
-    },
+    // Said while typing rather than after Enter, where the writer or the panel would refuse it anyway.
+    validateInput: (text) => validateTargetInput(text, context),
   });
   return value?.trim() || undefined;
 }
