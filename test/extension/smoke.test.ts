@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 
 const EXTENSION_ID = 'nanoforge.nanoforge';
 
-describe('integration harness', () => {
+// 'smoke' in the title so NANOFORGE_TEST_GREP=smoke runs just this suite; the VSIX scope matches 'integration harness '.
+describe('integration harness smoke', () => {
   it('opens the fixture workspace as the only folder', () => {
     const folders = vscode.workspace.workspaceFolders ?? [];
     assert.equal(folders.length, 1);

@@ -4,15 +4,16 @@
 // import time. test/extension/index.ts must import it first.
 import Mocha from 'mocha';
 import { ResultsReporter, resultsFile } from './extension-reporter';
+import { integrationGrep } from './test-grep';
 
+// The harness's scope (NANOFORGE_TEST_SCOPE) and the person's NANOFORGE_TEST_GREP, as one pattern.
+const grep = integrationGrep(process.env);
 const mocha = new Mocha({
   ui: 'bdd',
   color: false,
   timeout: Number(process.env.NANOFORGE_TEST_TIMEOUT_MS ?? 60_000),
   reporter: ResultsReporter,
-  // The harness narrows the run: the packaged-VSIX suite runs only against an installed VSIX.
-  ...(process.env.NANOFORGE_TEST_GREP ? { grep: process.env.NANOFORGE_TEST_GREP } : {}),
-  invert: process.env.NANOFORGE_TEST_GREP_INVERT === '1',
+  ...(grep ? { grep } : {}),
 });
 // Both interfaces, so suites may use describe/it or VS Code's customary suite/test.
 Mocha.interfaces.tdd(mocha.suite);

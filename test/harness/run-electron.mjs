@@ -40,8 +40,10 @@ async function main() {
       extensionTestsEnv: {
         NANOFORGE_TEST_RESULTS: results,
         NANOFORGE_TEST_MODEL: model,
-        NANOFORGE_TEST_GREP: '^packaged VSIX ',
-        NANOFORGE_TEST_GREP_INVERT: '1',
+        NANOFORGE_TEST_SCOPE: '^packaged VSIX ',
+        NANOFORGE_TEST_SCOPE_INVERT: '1',
+        ...(process.env.NANOFORGE_TEST_GREP ? { NANOFORGE_TEST_GREP: process.env.NANOFORGE_TEST_GREP } : {}),
+        ...(process.env.NANOFORGE_TEST_GREP_INVERT ? { NANOFORGE_TEST_GREP_INVERT: process.env.NANOFORGE_TEST_GREP_INVERT } : {}),
       },
     });
     return 0;

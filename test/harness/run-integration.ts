@@ -2,7 +2,8 @@
 // Runs the bundled integration suite (out/test/extension/index.js) inside code-server with the
 // fixture workspace, prints the suite's mocha output and exits 0 only when every test passed.
 // With --vsix the extension is installed from the package instead of loaded from the repository,
-// and only the smoke and "packaged VSIX" suites run (NANOFORGE_TEST_GREP).
+// and only the smoke and "packaged VSIX" suites run (NANOFORGE_TEST_SCOPE). NANOFORGE_TEST_GREP=regex
+// narrows either run to the tests whose full title matches (test/harness/test-grep.ts).
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -56,9 +57,10 @@ async function main(): Promise<number> {
     NANOFORGE_TEST_MODEL: model,
     NANOFORGE_TEST_EXTENSIONS_DIR: extensionsDir,
     // Against a VSIX: the harness smoke suite and the packaged suite; from source: all but the latter.
+    // NANOFORGE_TEST_GREP from this process's environment passes through and narrows it further.
     ...(options.vsix
-      ? { NANOFORGE_TEST_GREP: '^(integration harness|packaged VSIX) ' }
-      : { NANOFORGE_TEST_GREP: '^packaged VSIX ', NANOFORGE_TEST_GREP_INVERT: '1' }),
+      ? { NANOFORGE_TEST_SCOPE: '^(integration harness|packaged VSIX) ' }
+      : { NANOFORGE_TEST_SCOPE: '^packaged VSIX ', NANOFORGE_TEST_SCOPE_INVERT: '1' }),
   };
   const server = await startCodeServer(install, {
     runDir,
