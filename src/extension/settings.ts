@@ -1,5 +1,6 @@
 // Typed reader for the `nanoforge.*` settings. It takes the configuration as an argument and imports
 // `vscode` only as a type, so the validation runs (and is unit-tested) in plain Node.
+import { presetFor } from '../inference/image/presets';
 import type { AssetFormat, AssetKind, DeviceName } from '../inference/types';
 
 export type OverwritePolicy = 'ask' | 'never' | 'always';
@@ -41,13 +42,13 @@ export const FORMATS: readonly AssetFormat[] = ['png', 'webp', 'avif', 'jpeg', '
 const OVERWRITE: readonly OverwritePolicy[] = ['ask', 'never', 'always'];
 const SEVERITIES: readonly DiagnosticSeverityName[] = ['error', 'warning', 'information', 'hint'];
 
-export const DEFAULT_SIZES: Readonly<Record<AssetKind, Size>> = {
-  icon: { width: 128, height: 128 },
-  placeholder: { width: 800, height: 600 },
-  mockup: { width: 1280, height: 800 },
-  illustration: { width: 768, height: 512 },
-  photo: { width: 768, height: 512 },
-};
+/** Per-kind default output sizes: the presets' sizes (src/inference/image/presets.json), so the CLI and the editor agree. */
+export const DEFAULT_SIZES: Readonly<Record<AssetKind, Size>> = Object.fromEntries(
+  ASSET_KINDS.map((kind) => {
+    const [width, height] = presetFor(kind).defaultSize;
+    return [kind, { width, height }];
+  }),
+) as Record<AssetKind, Size>;
 
 /** Largest edge we accept for an output asset (post-processing resizes, so this bounds memory). */
 export const MAX_EDGE = 4096;

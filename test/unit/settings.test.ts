@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { presetFor } from '../../src/inference/image/presets';
 import { DEFAULT_SETTINGS, parseSize, readSettings, type ConfigurationLike } from '../../src/extension/settings';
 
 function config(values: Record<string, unknown>): ConfigurationLike {
@@ -71,4 +72,17 @@ describe('parseSize', () => {
     ['0x10', undefined], ['5000x10', undefined], ['64x', undefined], ['-5', undefined], ['1.5x2', undefined], [null, undefined],
   ];
   for (const [input, expected] of table) it(`${JSON.stringify(input)}`, () => assert.deepEqual(parseSize(input), expected));
+});
+
+describe('default sizes have one source', () => {
+  it('package.json, the settings reader and the CLI presets give every kind the same default size', () => {
+    const pkg = require('../../package.json') as { contributes: { configuration: { properties: Record<string, { default?: unknown }> } | { properties: Record<string, { default?: unknown }> }[] } };
+    const configs = Array.isArray(pkg.contributes.configuration) ? pkg.contributes.configuration : [pkg.contributes.configuration];
+    const contributed = configs.map((c) => c.properties['nanoforge.defaultSizes']?.default).find((d) => d !== undefined) as Record<string, string>;
+    for (const kind of ['icon', 'placeholder', 'mockup', 'illustration', 'photo'] as const) {
+      const [w, h] = presetFor(kind).defaultSize;
+      assert.equal(contributed[kind], `${w}x${h}`, `package.json default for ${kind}`);
+      assert.deepEqual(DEFAULT_SETTINGS.defaultSizes[kind], { width: w, height: h }, `settings default for ${kind}`);
+    }
+  });
 });
