@@ -41,7 +41,8 @@ export interface BigFileResults {
 export interface VscodeBenchResults {
   vscodeVersion: string;
   extensionHost: string;
-  activation: { wasActive: boolean; ms: number | null; otherActive: string[] };
+  /** `openDocuments`: what the host had open when the bench started (a JSON or JS one activates us). */
+  activation: { wasActive: boolean; ms: number | null; otherActive: string[]; openDocuments: string[] };
   hovers: HoverSeries[];
   bigFile?: BigFileResults;
   errors: string[];
@@ -64,11 +65,12 @@ async function measureActivation(): Promise<VscodeBenchResults['activation']> {
   if (!extension) throw new Error(`${EXTENSION_ID} is not loaded`);
   // Which other extensions the workbench had already started: context for the number below.
   const otherActive = vscode.extensions.all.filter((e) => e.isActive && e.id !== EXTENSION_ID).map((e) => e.id);
+  const openDocuments = vscode.workspace.textDocuments.map((d) => `${d.languageId}:${d.uri.scheme === 'file' ? vscode.workspace.asRelativePath(d.uri) : d.uri.toString()}`);
   const wasActive = extension.isActive;
   const started = performance.now();
   await extension.activate();
   const ms = performance.now() - started;
-  return { wasActive, ms: wasActive ? null : ms, otherActive };
+  return { wasActive, ms: wasActive ? null : ms, otherActive, openDocuments };
 }
 
 function hoverText(hovers: vscode.Hover[]): string {
@@ -174,7 +176,7 @@ export async function run(): Promise<void> {
   const results: VscodeBenchResults = {
     vscodeVersion: vscode.version,
     extensionHost: `Node ${process.version}, ${os.cpus().length} cores`,
-    activation: { wasActive: false, ms: null, otherActive: [] },
+    activation: { wasActive: false, ms: null, otherActive: [], openDocuments: [] },
     hovers: [],
     errors: [],
   };
