@@ -8,6 +8,7 @@ import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { buildTextEncoder, buildUnet, buildVaeDecoder, type OracleColour, type OracleSpec } from './lib/oracle-graphs';
 import type { WeightStorage } from './lib/onnx-builder';
+import { SD_TURBO_SCHEDULER } from './lib/sd-turbo-scheduler';
 
 /** Bump when the generated models change in a way the source hash would not show. */
 export const GENERATOR_VERSION = 1;
@@ -70,25 +71,7 @@ export interface VariantDef {
   unetExternalData: boolean;
 }
 
-const TURBO_SCHEDULER: SchedulerConfigJson = {
-  _class_name: 'EulerDiscreteScheduler',
-  _diffusers_version: '0.24.0.dev0',
-  beta_end: 0.012,
-  beta_schedule: 'scaled_linear',
-  beta_start: 0.00085,
-  clip_sample: false,
-  interpolation_type: 'linear',
-  num_train_timesteps: 1000,
-  prediction_type: 'epsilon',
-  sample_max_value: 1.0,
-  set_alpha_to_one: false,
-  skip_prk_steps: true,
-  steps_offset: 1,
-  timestep_spacing: 'trailing',
-  timestep_type: 'discrete',
-  trained_betas: null,
-  use_karras_sigmas: false,
-};
+const TURBO_SCHEDULER: SchedulerConfigJson = { ...SD_TURBO_SCHEDULER };
 
 const F32: WeightStorage = { kind: 'float32' };
 const F16: WeightStorage = { kind: 'float16' };
@@ -274,7 +257,7 @@ export const STAMP_FILE = '.fixture-stamp';
 /** Changes whenever the generator's source (or GENERATOR_VERSION) changes. */
 export function generatorStamp(scriptsDir = __dirname): string {
   const hash = createHash('sha256').update(`v${GENERATOR_VERSION}\n`);
-  for (const rel of ['make-test-models.ts', 'lib/onnx-builder.ts', 'lib/oracle-graphs.ts']) {
+  for (const rel of ['make-test-models.ts', 'lib/onnx-builder.ts', 'lib/oracle-graphs.ts', 'lib/sd-turbo-scheduler.ts']) {
     const file = path.join(scriptsDir, rel);
     // A bundled copy has no sources beside it; the version number alone then stands for them.
     if (existsSync(file)) hash.update(readFileSync(file));

@@ -10,25 +10,10 @@ import { ensureFixtures, type Fixtures } from '../fixtures/models';
 import { CliUsageError, numberOption, parseCommandLine } from '../../src/cli/args';
 import { createProgressBar } from '../../src/cli/progress';
 import { outputPaths } from '../../src/cli/commands/generate';
+import { CLI_MAIN, runCli, type CliRun } from './cli-helpers';
 
-const CLI = path.resolve(__dirname, '../../src/cli/main.ts');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function nanoforge(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr: stderr.trim() }));
-  });
+function nanoforge(args: string[]): Promise<CliRun> {
+  return runCli(args);
 }
 
 async function meanOf(file: string): Promise<{ mean: number[]; width: number; height: number }> {
@@ -116,7 +101,7 @@ describe('nanoforge generate (CLI)', function () {
   it('stops quietly when the reader of stdout goes away (nanoforge info … | head -1)', async () => {
     const png = path.join(tmp, 'pipe.png');
     await sharp({ create: { width: 4, height: 4, channels: 3, background: '#ff0000' } }).png().toFile(png);
-    const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), CLI, 'info', ...Array.from({ length: 400 }, () => png)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), CLI_MAIN, 'info', ...Array.from({ length: 400 }, () => png)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.stdout.once('data', () => child.stdout.destroy());

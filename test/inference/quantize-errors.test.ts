@@ -2,16 +2,16 @@
 // a folder that is not a model, an unsupported op or dtype, an existing or read-only target,
 // cancellation; plus `nanoforge quantize` as a real process (one-line errors, --json manifest).
 import { strict as assert } from 'node:assert';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import { copyFixture, ensureFixtures, type Fixtures } from '../fixtures/models';
+import { runCli, type CliRun } from './cli-helpers';
 import { ModelFolderError } from '../../src/inference';
 import { MANIFEST_FILE, quantizeModelFolder, QuantizeTargetError, UnsupportedModelError, type QuantizeManifest } from '../../src/inference/models/quantize';
 
-const CLI = path.resolve(__dirname, '../../src/cli/main.ts');
 
 /** Everything in `dir` (names only): proves that no `.partial` folder or output was left behind. */
 async function entries(dir: string): Promise<string[]> {
@@ -40,16 +40,8 @@ async function editModel(file: string, edit: (m: onnx.ModelProto) => void): Prom
   await fs.writeFile(file, onnx.ModelProto.encode(model).finish());
 }
 
-function nanoforge(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr: stderr.split('\n').filter((l) => l.trim() && !/Vulkan|BackendVk\.cpp/.test(l)).join('\n') }));
-  });
+function nanoforge(args: string[]): Promise<CliRun> {
+  return runCli(args);
 }
 
 describe('quantize: errors leave no half-written output', function () {
