@@ -87,7 +87,7 @@ function bigFileRows(runs: VscodeBenchResults[]): string[][] {
   const what = `${b.lines} lines, ${b.references} references, ${b.directives} directives`;
   return [
     ['diagnostics, 10k-line JS: showTextDocument → published', `${acrossRuns(big.map((x) => x.firstDiagnosticsMs), 0)} ms`, `includes the 300 ms debounce, and VS Code's TypeScript server starting on the same file; ${b.diagnosticsCount} diagnostics; ${what}`],
-    ['diagnostics, 10k-line JS: scanDocument() direct (3 per run)', `${acrossRuns(big.map((x) => stats(x.scanTimes).median), 0)} ms`, 'median per run, then median (min–max) over runs; resolves every reference through workspace.fs'],
+    ['diagnostics, 10k-line JS: scanDocument() direct (3 per run)', `${acrossRuns(big.map((x) => stats(x.scanTimes).median), 0)} ms`, 'median per run, then median (min–max) over runs; resolves every reference (Node fs for local files)'],
     ['CodeLens, 10k-line JS: executeCodeLensProvider first call', `${acrossRuns(big.map((x) => x.codeLensFirstMs), 1)} ms`, `${b.codeLensCount} Nanoforge lenses`],
     ['CodeLens, 10k-line JS: next 10 calls', `${acrossRuns(big.map((x) => stats(x.codeLensTimes).median), 1)} ms`, 'median per run, then median (min–max) over runs'],
   ];

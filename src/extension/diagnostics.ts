@@ -50,21 +50,26 @@ function describeMissing(written: string, ref: ResolvedReference): { message: st
   return { message: `Image "${written}" does not exist; Nanoforge can generate it${at} (quick fix).`, code: MISSING_ASSET_CODE };
 }
 
+const RESOLVE_BATCH = 64;
+
 /** Diagnostics for the missing references of one document (exported for the integration tests). */
 export async function scanDocument(document: vscode.TextDocument, severity: vscode.DiagnosticSeverity): Promise<vscode.Diagnostic[]> {
   const probe = workspaceProbe(document.uri);
+  const matches = documentLines(document, MAX_LINES).flatMap((text, line) => recognizeLine(text, document.languageId).map((match) => ({ line, match })));
   const found: vscode.Diagnostic[] = [];
-  const lines = documentLines(document, MAX_LINES);
-  for (const [line, text] of lines.entries()) {
-    for (const match of recognizeLine(text, document.languageId)) {
-      const ref = await resolveInDocument(document, match, line, probe);
-      if (!ref || ref.exists) continue;
-      const { message, code } = describeMissing(match.path, ref);
-      const d = new vscode.Diagnostic(new vscode.Range(line, match.start, line, match.end), message, severity);
+  // Resolve in batches: the lookups are independent I/O, and one at a time a large file took seconds.
+  for (let i = 0; i < matches.length; i += RESOLVE_BATCH) {
+    const batch = matches.slice(i, i + RESOLVE_BATCH);
+    const refs = await Promise.all(batch.map(({ line, match }) => resolveInDocument(document, match, line, probe)));
+    refs.forEach((ref, j) => {
+      const item = batch[j];
+      if (!ref || ref.exists || !item) return;
+      const { message, code } = describeMissing(item.match.path, ref);
+      const d = new vscode.Diagnostic(new vscode.Range(item.line, item.match.start, item.line, item.match.end), message, severity);
       d.source = DIAGNOSTIC_SOURCE;
       d.code = code;
       found.push(d);
-    }
+    });
   }
   return found;
 }
