@@ -10,6 +10,7 @@ import { rerun } from '../../src/extension/commands/history';
 import { resolveModelFolder } from '../../src/extension/models-resolve';
 import { slugify } from '../../src/extension/naming';
 import type { Services } from '../../src/extension/services';
+import { DEFAULT_SIZES } from '../../src/extension/settings';
 import { statusText } from '../../src/extension/status-text';
 import { EXTENSION_ID, exists, pngSize, scratch, services, withHooks, workspaceRoot } from './shell-helpers';
 
@@ -139,7 +140,7 @@ describe('extension shell: commands', () => {
       const written = await pending;
       const expected = vscode.Uri.joinPath(workspaceRoot(), 'assets', 'generated', `${slugify(prompt)}.png`);
       assert.equal(written?.toString(), expected.toString());
-      assert.deepEqual(pngSize(await vscode.workspace.fs.readFile(expected)), { width: 128, height: 128 }, 'icon default size');
+      assert.deepEqual(pngSize(await vscode.workspace.fs.readFile(expected)), DEFAULT_SIZES.icon, 'icon default size (the icon preset)');
       assert.equal(s.history.list()[0]?.kind, 'icon');
     } finally {
       await config.update('usePanel', undefined, vscode.ConfigurationTarget.Workspace);
