@@ -1,5 +1,5 @@
 // Worker process entry (bundled to dist/worker.js; forked by WorkerClient with an IPC channel).
-// Native code (onnxruntime-node, sharp) lives only here, so a crash or OOM never takes the host down.
+// Native code (onnxruntime and sharp) lives only here, so a crash or OOM never takes the host down.
 import { WorkerHandler } from './handler';
 import { parseWorkerRequest, ProtocolError, type WorkerEvent } from './protocol';
 
