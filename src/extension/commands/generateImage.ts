@@ -2,13 +2,11 @@
 // mode (`nanoforge.usePanel: false`) a cancellable progress notification that saves the first candidate.
 import * as vscode from 'vscode';
 import type { AssetKind } from '../../inference/types';
-import { activeFolder, generateToFile, resolveTarget } from '../generation';
+import { generateToFile } from '../generation';
 import { defaultTargetPath } from '../naming';
 import { GeneratorPanel } from '../panel';
-import { pathOf } from '../reference-lookup';
 import type { Services } from '../services';
-import { askKind, askPrompt, askSize, askTarget, targetInputContext } from './inputs';
-import { validateTargetInput } from './target-input';
+import { askKind, askPrompt, askSize, chooseTarget } from './inputs';
 
 export const GENERATE_IMAGE_COMMAND = 'nanoforge.generateImage';
 
@@ -43,19 +41,8 @@ async function plan(services: Services, args: GenerateImageArgs): Promise<Plan |
   const size = args.width && args.height ? { width: args.width, height: args.height } : await askSize(preset);
   if (!size) return undefined;
   const suggested = defaultTargetPath(settings.outputFolder, settings.namingPattern, { prompt, kind, ...size, format: settings.format });
-  const targetText = args.target ?? (await askTarget(suggested));
-  if (!targetText) return undefined;
-  const target = typeof targetText === 'string' ? resolveTarget(targetText, activeFolder()) : targetText;
-  if (!target) {
-    void vscode.window.showErrorMessage('Nanoforge: open a folder first; generated images are saved inside the workspace.');
-    return undefined;
-  }
-  // Arguments from History, links or other extensions skip the input box; they get its check here.
-  const problem = validateTargetInput(pathOf(target), targetInputContext());
-  if (problem) {
-    void vscode.window.showErrorMessage(`Nanoforge: ${problem}`);
-    return undefined;
-  }
+  const target = await chooseTarget(args.target, suggested, 'generated images');
+  if (!target) return undefined;
   return { prompt, kind, ...size, target };
 }
 

@@ -2,7 +2,7 @@
 // Each resolves to undefined when the user presses Escape.
 import * as vscode from 'vscode';
 import type { AssetKind } from '../../inference/types';
-import { activeFolder } from '../generation';
+import { activeFolder, resolveTarget } from '../generation';
 import { pathOf } from '../reference-lookup';
 import { ASSET_KINDS, parseSize, type Size } from '../settings';
 import { validateTargetInput, type TargetInputContext } from './target-input';
@@ -75,4 +75,25 @@ export async function askTarget(initial: string): Promise<string | undefined> {
     validateInput: (text) => validateTargetInput(text, context),
   });
   return value?.trim() || undefined;
+}
+
+/**
+ * The file a command writes: the caller's target (History, links, other extensions) or the one the
+ * user types, resolved against the workspace and checked like the input box checks typed text.
+ * Says why and returns undefined when there is none.
+ */
+export async function chooseTarget(given: string | vscode.Uri | undefined, suggested: string, what: string): Promise<vscode.Uri | undefined> {
+  const targetText = given ?? (await askTarget(suggested));
+  if (!targetText) return undefined;
+  const target = typeof targetText === 'string' ? resolveTarget(targetText, activeFolder()) : targetText;
+  if (!target) {
+    void vscode.window.showErrorMessage(`Nanoforge: open a folder first; ${what} are saved inside the workspace.`);
+    return undefined;
+  }
+  const problem = validateTargetInput(pathOf(target), targetInputContext());
+  if (problem) {
+    void vscode.window.showErrorMessage(`Nanoforge: ${problem}`);
+    return undefined;
+  }
+  return target;
 }

@@ -2,10 +2,9 @@
 // by the worker, saved in the workspace, and referenced at the cursor in the active editor.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { activeFolder, resolveTarget } from '../generation';
 import { defaultTargetPath, formatFromPath } from '../naming';
 import type { Services } from '../services';
-import { askSize, askTarget } from './inputs';
+import { askSize, chooseTarget } from './inputs';
 
 export const INSERT_PLACEHOLDER_COMMAND = 'nanoforge.insertPlaceholder';
 
@@ -41,13 +40,8 @@ async function insertPlaceholder(services: Services, args: PlaceholderArgs = {})
   const size = args.width ? { width: args.width, height: args.height ?? args.width } : await askSize(settings.defaultSizes.placeholder);
   if (!size) return undefined;
   const suggested = defaultTargetPath(settings.outputFolder, 'placeholder-{size}', { prompt: 'placeholder', kind: 'placeholder', ...size, format: settings.format });
-  const targetText = args.target ?? (await askTarget(suggested));
-  if (!targetText) return undefined;
-  const target = typeof targetText === 'string' ? resolveTarget(targetText, activeFolder()) : targetText;
-  if (!target) {
-    void vscode.window.showErrorMessage('Nanoforge: open a folder first; placeholders are saved inside the workspace.');
-    return undefined;
-  }
+  const target = await chooseTarget(args.target, suggested, 'placeholders');
+  if (!target) return undefined;
   const editor = vscode.window.activeTextEditor;
   let asset;
   try {
