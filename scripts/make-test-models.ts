@@ -6,6 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { clipVocabDir } from './lib/clip-vocab';
 import { buildTextEncoder, buildUnet, buildVaeDecoder, type OracleColour, type OracleSpec } from './lib/oracle-graphs';
 import type { WeightStorage } from './lib/onnx-builder';
 import { SD_TURBO_SCHEDULER } from './lib/sd-turbo-scheduler';
@@ -137,18 +138,6 @@ export function oracleSpec(v: VariantDef): OracleSpec {
 
 // ---------------------------------------------------------------- folder writing
 
-/**
- * Where the real CLIP vocabulary is: $NANOFORGE_CLIP_DIR, else test/fixtures/clip-tokenizer in the
- * repository, else ../shared/clip-tokenizer beside it. Throws naming every place it looked.
- */
-function defaultClipDir(): string {
-  const repo = path.resolve(__dirname, '..');
-  const candidates = [process.env.NANOFORGE_CLIP_DIR, path.join(repo, 'test', 'fixtures', 'clip-tokenizer'), path.resolve(repo, '..', 'shared', 'clip-tokenizer')];
-  const found = candidates.find((d) => d !== undefined && existsSync(path.join(d, 'vocab.json')));
-  if (found) return found;
-  throw new Error(`no CLIP vocabulary (vocab.json + merges.txt) found; looked in ${candidates.filter(Boolean).join(', ')}; set NANOFORGE_CLIP_DIR`);
-}
-
 async function writeJson(file: string, value: unknown): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   await fs.writeFile(file, JSON.stringify(value, null, 2) + '\n');
@@ -242,7 +231,7 @@ async function writeModels(dir: string, v: VariantDef): Promise<void> {
   await buildVaeDecoder(spec).save(path.join(dir, 'vae_decoder', 'model.onnx'), opts);
 }
 
-export async function writeVariant(root: string, v: VariantDef, clipDir = defaultClipDir()): Promise<string> {
+export async function writeVariant(root: string, v: VariantDef, clipDir = clipVocabDir()): Promise<string> {
   const dir = path.join(root, v.name);
   await fs.rm(dir, { recursive: true, force: true });
   await writeConfigs(dir, v);
@@ -273,7 +262,7 @@ function chooseVariants(only: string[] | undefined): VariantDef[] {
 }
 
 /** Writes variants straight into `root` (not atomic; see installVariants). */
-export async function writeAllVariants(root: string, only?: string[], clipDir = defaultClipDir()): Promise<string[]> {
+export async function writeAllVariants(root: string, only?: string[], clipDir = clipVocabDir()): Promise<string[]> {
   const chosen = chooseVariants(only);
   await fs.mkdir(root, { recursive: true });
   const dirs: string[] = [];
