@@ -10,6 +10,12 @@ import { fromFloat16Array, toFloat16Array } from './float16';
 import { SharedLoads } from './session-cache';
 import { hasVulkanLoader } from './vulkan';
 
+// onnxruntime-node 1.30's Linux library carries Microsoft's 1DS telemetry client (its strings name the
+// collector URL): every process that opens a session writes `.ses` and `mat-debug-<pid>.log` into the
+// temp folder. Nanoforge promises that nothing leaves the machine. The runtime reads this variable when
+// it creates its environment (at the first session, after this module loaded), so setting it here is enough.
+process.env.ORT_DISABLE_TELEMETRY = '1';
+
 export type ConcreteDevice = Exclude<DeviceName, 'auto'>;
 
 type ProviderRow = Readonly<Partial<Record<DeviceName, readonly ConcreteDevice[]>>>;
