@@ -53,7 +53,7 @@ export async function askSize(initial: Size): Promise<Size | undefined> {
     title: 'Nanoforge: size',
     prompt: 'Width x height in pixels (e.g. 64x64, or 64 for a square)',
     value: `${initial.width}x${initial.height}`,
-    validateInput: (text) => (parseSize(text) ? undefined : 'Use WIDTHxHEIGHT with whole numbers from 1 to 4096.'),
+    validateInput: (text) => (parseSize(text) ? undefined : 'Use WIDTHxHEIGHT, or one number for a square, with whole numbers from 1 to 4096.'),
   });
   return value === undefined ? undefined : parseSize(value);
 }

@@ -44,11 +44,11 @@ export function validateSize(width: unknown, height: unknown, what = 'size'): { 
   return { width: w, height: h };
 }
 
-/** Parses "300x200" / "300×200" / "300X200" into a validated size. */
+/** Parses "300x200" / "300×200" / "300X200", or one number for a square ("512" is 512×512), into a validated size. */
 export function parseSize(text: string): { width: number; height: number } {
-  const match = /^\s*(-?[0-9.]+)\s*[x×X]\s*(-?[0-9.]+)\s*$/.exec(text);
-  if (!match) throw new AssetInputError(`size must look like WIDTHxHEIGHT (e.g. 300x200), got '${text}'`);
-  return validateSize(Number(match[1]), Number(match[2]));
+  const match = /^\s*(-?[0-9.]+)\s*(?:[x×X]\s*(-?[0-9.]+)\s*)?$/.exec(text);
+  if (!match) throw new AssetInputError(`size must look like WIDTHxHEIGHT, or one number for a square (e.g. 300x200, 512), got '${text}'`);
+  return validateSize(Number(match[1]), Number(match[2] ?? match[1]));
 }
 
 /** The format follows the file extension; an unknown extension is an error naming the supported ones. */
