@@ -24,7 +24,8 @@ export type AssetPipeline = Pick<Pipeline, 'info' | 'generate'>;
 export interface AssetRequest {
   prompt: string;
   negativePrompt?: string;
-  kind: AssetKind;
+  /** Absent: no kind template, no kind in the metadata (the CLI's generate without --kind). */
+  kind?: AssetKind;
   output: OutputOptions;
   seed?: number;
   count?: number;
@@ -46,10 +47,10 @@ function defaultSampling(usesGuidance: boolean): { steps: number; guidanceScale:
   return usesGuidance ? { steps: 25, guidanceScale: 7.5 } : { steps: 2, guidanceScale: 0 };
 }
 
-/** The output options with the kind's defaults filled in (fit mode, transparency). */
-export function resolveOutput(kind: AssetKind, output: OutputOptions): OutputOptions {
-  const preset = presetFor(kind);
-  return { ...output, fit: output.fit ?? preset.fit, transparent: output.transparent ?? preset.transparent };
+/** The output options with the kind's defaults filled in (fit mode, transparency); no kind: cover, opaque. */
+export function resolveOutput(kind: AssetKind | undefined, output: OutputOptions): OutputOptions {
+  const preset = kind === undefined ? undefined : presetFor(kind);
+  return { ...output, fit: output.fit ?? preset?.fit ?? 'cover', transparent: output.transparent ?? preset?.transparent ?? false };
 }
 
 export async function generateAsset(pipeline: AssetPipeline, req: AssetRequest, cb?: GenerateCallbacks): Promise<AssetResult> {
@@ -81,7 +82,7 @@ export async function generateAsset(pipeline: AssetPipeline, req: AssetRequest, 
       guidanceScale: generation.guidanceScale,
       scheduler: req.scheduler ?? pipeline.info.scheduler,
       modelId: pipeline.info.modelId,
-      kind: req.kind,
+      ...(req.kind !== undefined ? { kind: req.kind } : {}),
       generator: `nanoforge ${NANOFORGE_VERSION}`,
     };
     candidates.push({ ...(await renderAsset(image, output, metadata)), seed: image.seed });

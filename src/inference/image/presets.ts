@@ -118,15 +118,18 @@ export interface GenerationPlan {
   height: number;
 }
 
-/** What to ask the model for, given the kind, the user's prompt and the output the user wants. */
+/**
+ * What to ask the model for, given the kind, the user's prompt and the output the user wants. No kind
+ * (`nanoforge generate` without `--kind`): the prompt goes to the model as written, with no negative prompt.
+ */
 export function planGeneration(
-  kind: AssetKind,
+  kind: AssetKind | undefined,
   prompt: string,
   output: { width: number; height: number },
   nativeSize: number,
 ): GenerationPlan {
-  const preset = presetFor(kind);
+  const preset = kind === undefined ? undefined : presetFor(kind);
   if (prompt.trim() === '') throw new AssetInputError('the prompt is empty; describe the image you want');
   const size = nativeSizeFor(output.width, output.height, nativeSize);
-  return { prompt: applyTemplate(kind, prompt), negativePrompt: preset.negativePrompt, ...size };
+  return { prompt: kind === undefined ? prompt.trim() : applyTemplate(kind, prompt), negativePrompt: preset?.negativePrompt ?? '', ...size };
 }
