@@ -1,23 +1,42 @@
 // `nanoforge placeholder 300x200 --out p.png [--label TEXT] [--bg #hex]` — a model-free placeholder,
 // written inside the current folder without overwriting (unless --force).
-import { formatFromPath, parseSize } from '../../inference/image/limits';
-import { makePlaceholder } from '../../inference/image/placeholder';
+import { DEFAULT_QUALITY } from '../../inference/image/encode';
+import { formatFromPath, IMAGE_EXTENSIONS, MAX_PIXELS, MAX_SIDE, parseSize } from '../../inference/image/limits';
+import { makePlaceholder, MAX_LABEL_LENGTH } from '../../inference/image/placeholder';
 import { writeFileSafely } from '../../inference/image/safe-write';
-import { CliUsageError, flag, numberOption, parseCommandLine, requiredString, requireBelowCwd, stringOption } from '../args';
+import { CliUsageError, flag, MAX_SEED, numberOption, parseCommandLine, requiredString, requireBelowCwd, seedOption, stringOption } from '../args';
 import type { CliCommand } from '../command';
+import { optionKinds, renderHelp, type CommandHelp, type OptionDocs } from '../help';
 
-const OPTIONS = {
-  out: 'string', label: 'string', bg: 'string', 'text-color': 'string', seed: 'string', prompt: 'string', quality: 'string', force: 'boolean',
-} as const;
+export const PLACEHOLDER_OPTIONS = {
+  out: { type: 'string', value: 'FILE', help: `Where to write it, below the current folder; the extension picks the format: ${IMAGE_EXTENSIONS.join(' ')}. An existing file is kept: the new one is written as name-1.ext beside it unless --force.`, required: true },
+  label: { type: 'string', value: 'TEXT', help: `Text in the middle, up to ${MAX_LABEL_LENGTH} characters; "" for none.`, default: 'the size, e.g. 300×200' },
+  bg: { type: 'string', value: '#HEX', help: 'Background colour, #rgb or #rrggbb.', default: 'a soft colour picked from --seed and --prompt, or light grey without them' },
+  'text-color': { type: 'string', value: '#HEX', help: 'Label colour, #rgb or #rrggbb.', default: 'black or white, whichever contrasts more with the background' },
+  seed: { type: 'string', value: 'S', help: `Picks the background colour when --bg is absent, 0-${MAX_SEED}; the same seed gives the same colour.`, default: 'none' },
+  prompt: { type: 'string', value: 'TEXT', help: 'Also picks the background colour when --bg is absent (no model is used), and is stored in the file.', default: 'none' },
+  quality: { type: 'string', value: 'Q', help: 'Quality of lossy formats, 1-100.', default: `webp ${DEFAULT_QUALITY.webp}, avif ${DEFAULT_QUALITY.avif}, jpeg ${DEFAULT_QUALITY.jpeg}` },
+  force: { type: 'boolean', help: 'Overwrite an existing file instead of writing name-1.ext.' },
+} satisfies OptionDocs;
+
+const HELP: CommandHelp = {
+  usage: 'placeholder WxH --out FILE [options]',
+  summary: `Draws a placeholder image without any model: a flat colour with a centred label. WxH is WIDTHxHEIGHT or one number for a square; each side 1-${MAX_SIDE}, at most ${MAX_PIXELS / 1e6} megapixels. The same options always give the same bytes.`,
+  options: PLACEHOLDER_OPTIONS,
+  examples: [
+    'nanoforge placeholder 300x200 --out p.png --label "Hero" --bg "#334455"',
+    'nanoforge placeholder 512 --out img/avatar.webp --seed 3 --label ""',
+  ],
+};
 
 async function run(args: string[]): Promise<number> {
-  const parsed = parseCommandLine(args, OPTIONS);
+  const parsed = parseCommandLine(args, optionKinds(PLACEHOLDER_OPTIONS));
   const [sizeText, ...extra] = parsed.positionals;
   if (!sizeText || extra.length > 0) throw new CliUsageError('give one size, e.g. nanoforge placeholder 300x200 --out p.png');
   const { width, height } = parseSize(sizeText);
   const out = requiredString(parsed, 'out');
   requireBelowCwd(out, '--out');
-  const seed = numberOption(parsed, 'seed', { min: 0, max: 0xffffffff, integer: true });
+  const seed = seedOption(parsed);
   const quality = numberOption(parsed, 'quality', { min: 1, max: 100, integer: true });
   const options = {
     width,
@@ -39,6 +58,7 @@ async function run(args: string[]): Promise<number> {
 
 export const placeholderCommand: CliCommand = {
   name: 'placeholder',
-  usage: 'placeholder WxH --out FILE [--label TEXT] [--bg #hex] [--text-color #hex] [--seed N|--prompt TEXT] [--quality 1-100] [--force]',
+  usage: 'placeholder WxH --out FILE [--label TEXT] [--bg #HEX] ...   (no model needed)',
+  help: () => renderHelp(HELP),
   run,
 };

@@ -28,12 +28,17 @@ const HELP = [
   '  --skip-verify    do not compare with the original (manifest verdict "unverified")',
   '  --verify-device  device for the comparison runs (default cpu)',
   '  --json           print the manifest as JSON on stdout',
+  '  --progress-jsonl progress as one JSON object per line on stderr (for programs that drive the CLI)',
   '',
   'Verification runs the text encoder, the UNet (2 seeds × 3 timesteps) and the VAE decoder of both',
   'models on the same inputs, then one 128×128 image both ways. The verdict is "good" only when the',
   'relative mean error (mean |Δ| / mean |reference|) of every model and the image PSNR are within:',
   ...Object.entries(THRESHOLDS).map(([k, t]) => `  ${k.padEnd(5)} relative mean error ≤ ${t.relMean}, image PSNR ≥ ${t.psnr} dB`),
   `Otherwise the folder is still written, its nanoforge-quantize.json says "failed", and the exit code is ${EXIT_VERIFICATION_FAILED}.`,
+  '',
+  'Examples:',
+  '  nanoforge quantize ~/models/sd-turbo ~/models/sd-turbo-int8 --to int8',
+  '  nanoforge quantize ~/models/sd-turbo ~/models/sd-turbo-fp16 --to fp16 --verify-device cuda',
 ].join('\n');
 
 function progressReporter(json: boolean, jsonl: boolean): { update(p: QuantizeProgress): void; finish(): void } {

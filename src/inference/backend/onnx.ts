@@ -217,7 +217,10 @@ function unavailableReason(provider: ConcreteDevice): string | undefined {
   if (provider === 'cuda') {
     const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
     if (!existsSync(path.join(bindingDir(), lib))) {
-      return `CUDA provider libraries are not installed (${lib} not found; reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL_CUDA=v12)`;
+      // npm install runs no dependency install scripts here (package.json's allowScripts denies
+      // onnxruntime-node's, which downloads these from NuGet), so the fetch is a step of its own.
+      const script = path.join(path.dirname(require.resolve('onnxruntime-node/package.json')), 'script', 'install');
+      return `CUDA provider libraries are not installed (${lib} not found; fetch them with: ONNXRUNTIME_NODE_INSTALL=cuda12 node ${script})`;
     }
   }
   return undefined;

@@ -43,7 +43,7 @@ export interface AssetResult {
 }
 
 /** Turbo (guidance-free) models are tuned for very few steps; classic SD needs ~25 with CFG 7.5. */
-function defaultSampling(usesGuidance: boolean): { steps: number; guidanceScale: number } {
+export function defaultSampling(usesGuidance: boolean): { steps: number; guidanceScale: number } {
   return usesGuidance ? { steps: 25, guidanceScale: 7.5 } : { steps: 2, guidanceScale: 0 };
 }
 

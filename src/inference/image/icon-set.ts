@@ -64,6 +64,27 @@ function href(base: string, name: string): string {
   return `${base.endsWith('/') ? base : `${base}/`}${name}`;
 }
 
+/** Launchers show a web app's short_name under its icon; longer than this it gets cut off. */
+export const SHORT_NAME_MAX = 12;
+
+/**
+ * The manifest's short_name: the name itself when it fits in SHORT_NAME_MAX characters, else its leading
+ * whole words that fit, else its first SHORT_NAME_MAX characters (counted in code points, so an emoji
+ * is never split).
+ */
+export function shortName(name: string): string {
+  const clean = name.trim().replace(/\s+/g, ' ');
+  const length = (text: string): number => Array.from(text).length;
+  if (length(clean) <= SHORT_NAME_MAX) return clean;
+  let words = '';
+  for (const word of clean.split(' ')) {
+    const next = words ? `${words} ${word}` : word;
+    if (length(next) > SHORT_NAME_MAX) break;
+    words = next;
+  }
+  return words || Array.from(clean).slice(0, SHORT_NAME_MAX).join('');
+}
+
 export function iconSetManifest(names: Partial<Record<IconKey, string>>, background: Rgb, options: IconSetOptions = {}): string {
   const base = options.hrefBase ?? '/';
   const name = options.appName ?? 'App';
@@ -71,7 +92,7 @@ export function iconSetManifest(names: Partial<Record<IconKey, string>>, backgro
     .filter((k) => names[k])
     .map((k) => ({ src: href(base, names[k]!), sizes: k === 'png192' ? '192x192' : '512x512', type: 'image/png' }));
   const colour = hexColor(background);
-  return `${JSON.stringify({ name, short_name: name, icons, theme_color: colour, background_color: colour, display: 'standalone' }, null, 2)}\n`;
+  return `${JSON.stringify({ name, short_name: shortName(name), icons, theme_color: colour, background_color: colour, display: 'standalone' }, null, 2)}\n`;
 }
 
 export function iconSetHtml(names: Partial<Record<IconKey, string>>, hrefBase = '/'): string {

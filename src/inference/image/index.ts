@@ -12,7 +12,7 @@ export { makePlaceholder, placeholderSvg, contrastRatio, relativeLuminance, deri
 export type { PlaceholderOptions } from './placeholder';
 export { writeFileSafely, resolveInsideRoot, UnsafePathError } from './safe-write';
 export type { SafeWriteOptions } from './safe-write';
-export { renderIconSet, writeIconSet, iconSetHtml, iconSetManifest, existingIconSetFiles, IconSetExistsError, ICON_SET_FILE_NAMES } from './icon-set';
+export { renderIconSet, writeIconSet, iconSetHtml, iconSetManifest, shortName, SHORT_NAME_MAX, existingIconSetFiles, IconSetExistsError, ICON_SET_FILE_NAMES } from './icon-set';
 export type { IconFile, IconSetOptions, WrittenIconSet } from './icon-set';
 export { readIco, buildIco, ICO_SIZES } from './ico';
 export type { IcoEntry } from './ico';

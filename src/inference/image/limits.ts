@@ -19,6 +19,9 @@ const EXTENSION_FORMATS: Readonly<Record<string, AssetFormat>> = Object.freeze({
   '.svg': 'svg',
 });
 
+/** The file extensions an output path may have, each naming its format (`.jpg` and `.jpeg` are JPEG). */
+export const IMAGE_EXTENSIONS: readonly string[] = Object.freeze(Object.keys(EXTENSION_FORMATS));
+
 export class AssetInputError extends Error {
   override readonly name = 'AssetInputError';
 }
