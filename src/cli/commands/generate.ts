@@ -40,7 +40,7 @@ export const GENERATE_OPTIONS = {
   device: { type: 'string', value: 'NAME', help: `Where the model runs, on this platform one of ${validDevices().join(', ')}; auto tries ${autoOrder()} in that order and says which ran.`, default: 'auto' },
   kind: { type: 'string', value: 'KIND', help: `One of ${ASSET_KINDS.join(', ')}: wraps the prompt in the kind's template, sets its size and post-processing (icon: background removed, subject trimmed and centred) and is stored in the file.`, default: 'none: the prompt goes to the model as written and no kind is stored' },
   store: { type: 'string', value: 'DIR', help: 'The models folder in which --model ids and the default model are looked up.', default: '$NANOFORGE_MODELS, else ~/.cache/nanoforge/models' },
-  force: { type: 'boolean', help: 'Overwrite existing files.' },
+  force: { type: 'boolean', help: 'Overwrite existing files; without it, generate refuses before loading the model and writes nothing.' },
   json: { type: 'boolean', help: 'Print one JSON object on stdout: device, skipped GPU providers with their reasons, seeds, model, size, milliseconds per stage, files.' },
   verbose: { type: 'boolean', help: "Also print why each skipped GPU provider failed, and the model loader's log, on stderr." },
 } satisfies OptionDocs;
