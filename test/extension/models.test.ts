@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { MODEL_COMMANDS, modelChoices, modelStore } from '../../src/extension/commands/models';
 import { smallestDownload } from '../../src/extension/models-resolve';
+import { writeDefaultModel } from '../../src/inference/models/default-model';
 import type { Services } from '../../src/extension/services';
 import { FakeHub } from '../fixtures/fake-hub';
 import { services } from './shell-helpers';
@@ -80,6 +81,23 @@ describe('models: commands in VS Code', function () {
     // Forgetting a local model never touches its folder.
     await modelStore(s).remove('fixture-oracle');
     assert.ok((await fs.stat(path.join(fixtureModel, 'unet', 'model.onnx'))).isFile());
+  });
+
+  it('nanoforge.model takes the id a folder was added under; empty, it means the default model', async () => {
+    const store = modelStore(s);
+    await store.add(fixtureModel, 'by-id');
+    try {
+      await config().update('model', 'by-id', vscode.ConfigurationTarget.Global);
+      assert.deepEqual(await s.resolveModel(), { dir: fixtureModel, id: 'by-id' });
+      // Empty: the first installed model (the download above sorts first), until a default is chosen.
+      await config().update('model', '', vscode.ConfigurationTarget.Global);
+      assert.equal((await s.resolveModel())?.id, 'nanoforge-test--oracle');
+      await writeDefaultModel(store.root, 'by-id');
+      assert.deepEqual(await s.resolveModel(), { dir: fixtureModel, id: 'by-id' });
+    } finally {
+      await writeDefaultModel(store.root, undefined);
+      await store.remove('by-id');
+    }
   });
 
   it('every model command is contributed and registered', async () => {
