@@ -78,13 +78,13 @@ export function numberOption(parsed: ParsedArgs, name: string, range: { min: num
 /** Seeds are 32-bit: what `--seed` accepts, and what a stored seed can be. */
 export const MAX_SEED = 0xffffffff;
 
-/** `--seed`: an integer 0..2^32-1 as typed (`42`, ` 42 `, `+42`, `0x2a`); anything else says how to get a random one. */
-export function seedOption(parsed: ParsedArgs): number | undefined {
+/** `--seed`: an integer 0..2^32-1 as typed (`42`, ` 42 `, `+42`, `0x2a`); anything else is refused with the range and `absent`. */
+export function seedOption(parsed: ParsedArgs, absent = 'leave --seed out for a random seed'): number | undefined {
   const text = stringOption(parsed, 'seed');
   if (text === undefined) return undefined;
   const value = Number(text.trim());
   if (text.trim() === '' || !Number.isInteger(value) || value < 0 || value > MAX_SEED) {
-    throw new CliUsageError(`--seed must be an integer from 0 to ${MAX_SEED}, got '${text}' (leave --seed out for a random seed).`);
+    throw new CliUsageError(`--seed must be an integer from 0 to ${MAX_SEED}, got '${text}' (${absent}).`);
   }
   return value;
 }

@@ -36,7 +36,7 @@ async function run(args: string[]): Promise<number> {
   const { width, height } = parseSize(sizeText);
   const out = requiredString(parsed, 'out');
   requireBelowCwd(out, '--out');
-  const seed = seedOption(parsed);
+  const seed = seedOption(parsed, 'leave --seed out for the default colour');
   const quality = numberOption(parsed, 'quality', { min: 1, max: 100, integer: true });
   const options = {
     width,
