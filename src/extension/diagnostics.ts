@@ -8,6 +8,7 @@ import { documentLines, REFERENCE_SELECTOR, resolveInDocument, workspaceProbe, t
 import { IMAGE_GLOB } from './codelens';
 import { unwritableReason } from './naming';
 import type { Services } from './services';
+import { errorMessage } from '../inference/errors';
 
 export type DiagnosticsServices = Pick<Services, 'log' | 'settings'>;
 
@@ -130,7 +131,7 @@ export class MissingAssetDiagnostics implements vscode.Disposable {
       if (document.version !== version || document.isClosed) return;
       this.collection.set(document.uri, diagnostics);
     } catch (err) {
-      this.services.log.warn(`missing-asset scan of ${document.uri.toString()}: ${err instanceof Error ? err.message : String(err)}`);
+      this.services.log.warn(`missing-asset scan of ${document.uri.toString()}: ${errorMessage(err)}`);
     }
   }
 

@@ -9,6 +9,7 @@ import type { WorkerClient } from '../inference/worker/client';
 import { formatFromPath } from './naming';
 import type { Services } from './services';
 import type { OverwritePolicy } from './settings';
+import { errorMessage, isAbortError } from '../inference/errors';
 
 type WorkerRequest = Parameters<WorkerClient['generate']>[0];
 type WorkerResult = Awaited<ReturnType<WorkerClient['generate']>>;
@@ -43,10 +44,6 @@ export function activeFolder(): vscode.WorkspaceFolder | undefined {
   return (doc && vscode.workspace.getWorkspaceFolder(doc.uri)) ?? vscode.workspace.workspaceFolders?.[0];
 }
 
-function isAbort(err: unknown, signal: AbortSignal): boolean {
-  return signal.aborted || (err instanceof Error && err.name === 'AbortError');
-}
-
 async function runWithProgress(services: Services, request: WorkerRequest, title: string): Promise<WorkerResult | undefined> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title, cancellable: true },
@@ -64,7 +61,7 @@ async function runWithProgress(services: Services, request: WorkerRequest, title
           },
         });
       } catch (err) {
-        if (isAbort(err, abort.signal)) {
+        if (isAbortError(err, abort.signal)) {
           services.log.info(`generation cancelled: ${request.prompt}`);
           return undefined;
         }
@@ -77,7 +74,7 @@ async function runWithProgress(services: Services, request: WorkerRequest, title
 }
 
 function showFailure(services: Services, err: unknown): void {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   services.log.error(`generation failed: ${message}`);
   // A crash was already reported with its "Show Log" button by the services wrapper.
   if (err instanceof Error && err.name === 'WorkerCrashedError') return;

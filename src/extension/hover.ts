@@ -12,6 +12,7 @@ import { directivesIn, lookupReferenceAt, REFERENCE_SELECTOR, resolveDirectiveTa
 import { directiveCommandArgs } from './codelens';
 import { unwritableReason } from './naming';
 import type { Services } from './services';
+import { errorMessage } from '../inference/errors';
 
 export type HoverServices = Pick<Services, 'log' | 'settings'>;
 
@@ -138,7 +139,7 @@ export class ImageHoverProvider implements vscode.HoverProvider {
       return this.hover(await referenceHover(document, ref), range, token);
     } catch (err) {
       // A hover must never throw into the editor; the log says what went wrong.
-      this.services.log.warn(`hover on ${document.uri.toString()}:${position.line + 1}: ${err instanceof Error ? err.message : String(err)}`);
+      this.services.log.warn(`hover on ${document.uri.toString()}:${position.line + 1}: ${errorMessage(err)}`);
       return undefined;
     }
   }

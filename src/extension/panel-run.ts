@@ -8,6 +8,7 @@ import { randomSeed } from './generation';
 import { formatFromPath } from './naming';
 import type { CandidateStore } from './panel-candidates';
 import type { Services } from './services';
+import { errorMessage, isAbortError } from '../inference/errors';
 
 const MIME: Record<AssetFormat, string> = {
   png: 'image/png', webp: 'image/webp', avif: 'image/avif', jpeg: 'image/jpeg', ico: 'image/x-icon', svg: 'image/svg+xml',
@@ -27,10 +28,6 @@ export function candidateView(asset: EncodedAsset, index: number): CandidateView
 function previewView(p: WorkerProgress): PreviewView | undefined {
   if (!p.preview) return undefined;
   return { width: p.preview.width, height: p.preview.height, rgb: Buffer.from(p.preview.data).toString('base64') };
-}
-
-export function isAbort(error: unknown, signal: AbortSignal): boolean {
-  return signal.aborted || (error instanceof Error && error.name === 'AbortError');
 }
 
 export interface RunContext {
@@ -71,8 +68,8 @@ export async function runPanelGeneration(
       device: result.device, warnings: result.warnings, elapsedMs: Date.now() - started,
     });
   } catch (error) {
-    const cancelled = isAbort(error, signal);
-    const message = cancelled ? 'Cancelled' : error instanceof Error ? error.message : String(error);
+    const cancelled = isAbortError(error, signal);
+    const message = cancelled ? 'Cancelled' : errorMessage(error);
     if (cancelled) services.log.info(`panel: generation ${id} cancelled`);
     else services.log.error(`panel: generation ${id} failed: ${message}`);
     ctx.post({ type: 'failed', generationId: id, message, cancelled });

@@ -15,6 +15,7 @@ import { makeNonce, renderPanelHtml } from './panel-html';
 import { runPanelGeneration } from './panel-run';
 import { PanelProbe, registerPanelTestHook } from './panel-probe';
 import type { Services } from './services';
+import { errorMessage } from '../inference/errors';
 
 /** What a command may pre-fill (contracts.md: `GeneratorPanel.show(services, init)`). */
 export interface GeneratorPanelInit {
@@ -143,7 +144,7 @@ export class GeneratorPanel implements vscode.Disposable {
     }
     this.probe.received(checked.message);
     this.handle(checked.message).catch((error: unknown) => {
-      const text = error instanceof Error ? error.message : String(error);
+      const text = errorMessage(error);
       this.services.log.error(`panel: ${checked.message.type} failed: ${text}`);
       this.post({ type: 'notice', level: 'error', text: `${checked.message.type} failed: ${text}` });
     });
@@ -197,7 +198,7 @@ export class GeneratorPanel implements vscode.Disposable {
         this.modelError = undefined;
       } catch (error) {
         this.model = null;
-        this.modelError = `${model.id} could not be loaded: ${error instanceof Error ? error.message : String(error)}`;
+        this.modelError = `${model.id} could not be loaded: ${errorMessage(error)}`;
       }
     }
     this.post({ type: 'modelInfo', model: this.model, ...(this.modelError ? { error: this.modelError } : {}) });

@@ -15,7 +15,8 @@ export { DeviceError, validDevices, PROVIDER_TABLE } from './backend/onnx';
 export { loadPipeline } from './pipeline/text-to-image';
 export type { LoadOptions } from './pipeline/text-to-image';
 export type { Pipeline, PipelineInfo } from './pipeline/types';
-export { InvalidRequestError, AbortError } from './pipeline/errors';
+export { InvalidRequestError } from './pipeline/errors';
+export { AbortError, errorMessage, isAbortError, throwIfAborted } from './errors';
 export { LIMITS as GENERATION_LIMITS } from './pipeline/check-inputs';
 // Worker process client (the extension host imports src/inference/worker/client directly, never this file).
 export { WorkerClient, WorkerCrashedError, WorkerError } from './worker/client';

@@ -2,6 +2,7 @@
 // (src/extension/panel.ts). Pure TypeScript, no `vscode`, no Node built-ins: the webview bundle
 // imports it too. Everything the webview sends is untrusted until `validateWebviewMessage` says so.
 import type { AssetKind } from '../inference/types';
+import { errorMessage } from '../inference/errors';
 
 export const PANEL_VIEW_TYPE = 'nanoforge.generator';
 
@@ -276,7 +277,7 @@ export function validateWebviewMessage(raw: unknown): Validation<WebviewMessage>
     return { ok: true, message: readMessage(raw) };
   } catch (error) {
     // Invalid = our own rejection; anything else (a cyclic object, a throwing getter) is hostile too.
-    const reason = error instanceof Invalid ? error.message : `unreadable message (${error instanceof Error ? error.message : String(error)})`;
+    const reason = error instanceof Invalid ? error.message : `unreadable message (${errorMessage(error)})`;
     return { ok: false, reason };
   }
 }

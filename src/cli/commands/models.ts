@@ -7,7 +7,7 @@ import { formatBytes, formatDuration } from '../../inference/models/disk';
 import type { PullProgress } from '../../inference/models/download';
 import { HubAuthError, HubUnreachableError, type HubOptions } from '../../inference/models/hub';
 import { defaultStoreDir, ModelStore } from '../../inference/models/store';
-import { AbortError } from '../../inference/pipeline/errors';
+import { AbortError } from '../../inference/errors';
 import { CliUsageError, flag, parseCommandLine, stringOption, type ParsedArgs } from '../args';
 import type { CliCommand } from '../command';
 import { createProgressBar } from '../progress';

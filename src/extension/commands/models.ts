@@ -8,9 +8,9 @@ import { DiskSpaceError, formatBytes, formatDuration } from '../../inference/mod
 import type { PullProgress } from '../../inference/models/download';
 import { HubAuthError, HubUnreachableError, type HubOptions } from '../../inference/models/hub';
 import { ModelStore, type InstalledModel, type PullResult } from '../../inference/models/store';
-import { AbortError } from '../../inference/pipeline/errors';
 import { modelsRoot } from '../models-resolve';
 import type { Services } from '../services';
+import { AbortError, errorMessage } from '../../inference/errors';
 
 export const MODEL_COMMANDS = { download: 'nanoforge.downloadModel', select: 'nanoforge.selectModel', manage: 'nanoforge.manageModels' } as const;
 const TOKEN_KEY = 'nanoforge.hub.token';
@@ -73,7 +73,7 @@ async function addFolder(services: Services): Promise<InstalledModel | undefined
     void vscode.window.showInformationMessage(`Nanoforge now uses ${added.id} (${formatBytes(added.sizeBytes)}).`);
     return added;
   } catch (error) {
-    void vscode.window.showErrorMessage(`Nanoforge cannot use that folder: ${message(error)}`);
+    void vscode.window.showErrorMessage(`Nanoforge cannot use that folder: ${errorMessage(error)}`);
     return undefined;
   }
 }
@@ -164,7 +164,7 @@ async function runPull(services: Services, source: PullSource, repair: boolean):
 
 /** Reacts to a failed pull in plain words; returns true when the pull should be tried again. */
 async function explainFailure(services: Services, error: unknown): Promise<boolean> {
-  services.log.error(`[models] ${message(error)}`);
+  services.log.error(`[models] ${errorMessage(error)}`);
   if (error instanceof AbortError) {
     void vscode.window.showInformationMessage('Nanoforge: download paused. Run "Download Model" again to resume where it stopped.');
   } else if (error instanceof HubAuthError) {
@@ -177,7 +177,7 @@ async function explainFailure(services: Services, error: unknown): Promise<boole
     const folder = 'Choose Models Folder';
     if ((await vscode.window.showErrorMessage(`Nanoforge: ${error.message}`, folder)) === folder) await vscode.commands.executeCommand('workbench.action.openSettings', 'nanoforge.modelsFolder');
   } else {
-    void vscode.window.showErrorMessage(`Nanoforge could not download the model: ${message(error)}`);
+    void vscode.window.showErrorMessage(`Nanoforge could not download the model: ${errorMessage(error)}`);
   }
   return false;
 }
@@ -201,7 +201,7 @@ async function downloadModel(services: Services, spec?: string, opts: { repair?:
     // A repair names an installed id, which need not be a catalog id (e.g. owner--repo).
     source = opts.repair && spec ? { id: spec, repo: spec, revision: '', kind: 'pipeline' } : spec ? resolvePullSource(spec) : await pickSource(services);
   } catch (error) {
-    void vscode.window.showErrorMessage(`Nanoforge: ${message(error)}`);
+    void vscode.window.showErrorMessage(`Nanoforge: ${errorMessage(error)}`);
     return undefined;
   }
   if (!source || (!opts.repair && !(await acceptLicense(source.entry)))) return undefined;
@@ -277,17 +277,13 @@ async function manageModels(services: Services): Promise<void> {
   await picked?.run();
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 export function registerModelCommands(services: Services): vscode.Disposable {
   const guarded = <A extends unknown[]>(name: string, body: (...args: A) => Promise<unknown>) => async (...args: A) => {
     try {
       return await body(...args);
     } catch (error) {
-      services.log.error(`[models] ${name}: ${message(error)}`);
-      void vscode.window.showErrorMessage(`Nanoforge: ${message(error)}`);
+      services.log.error(`[models] ${name}: ${errorMessage(error)}`);
+      void vscode.window.showErrorMessage(`Nanoforge: ${errorMessage(error)}`);
       return undefined;
     }
   };

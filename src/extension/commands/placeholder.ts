@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { defaultTargetPath, formatFromPath } from '../naming';
 import type { Services } from '../services';
 import { askSize, chooseTarget } from './inputs';
+import { errorMessage } from '../../inference/errors';
 
 export const INSERT_PLACEHOLDER_COMMAND = 'nanoforge.insertPlaceholder';
 
@@ -48,7 +49,7 @@ async function insertPlaceholder(services: Services, args: PlaceholderArgs = {})
     asset = await services.worker().placeholder({ ...size, format: formatFromPath(target.path) ?? settings.format, label: args.label });
   } catch (err) {
     services.log.error(`placeholder failed: ${String(err)}`);
-    void vscode.window.showErrorMessage(`Nanoforge could not draw the placeholder: ${err instanceof Error ? err.message : String(err)}`);
+    void vscode.window.showErrorMessage(`Nanoforge could not draw the placeholder: ${errorMessage(err)}`);
     return undefined;
   }
   const written = await services.writer.writeAsset(target, asset.bytes, { overwrite: settings.overwrite });

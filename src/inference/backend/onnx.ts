@@ -9,6 +9,7 @@ import { ModelFolderError } from '../models/errors';
 import { fromFloat16Array, toFloat16Array } from './float16';
 import { SharedLoads } from './session-cache';
 import { hasVulkanLoader } from './vulkan';
+import { errorMessage } from '../errors';
 
 export type ConcreteDevice = Exclude<DeviceName, 'auto'>;
 
@@ -171,7 +172,7 @@ function toFloat32(tensor: ort.Tensor): Float32Array {
 
 /** onnxruntime messages start with a C++ source location; keep the part a person can act on. */
 export function summariseOrtError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const firstLine = message.split('\n')[0] ?? message;
   const afterCheck = /was false\. (.*)$/.exec(firstLine);
   if (afterCheck?.[1]) return afterCheck[1].trim();

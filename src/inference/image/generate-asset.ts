@@ -13,6 +13,7 @@ import type {
   SchedulerName,
   StageTimings,
 } from '../types';
+import { throwIfAborted } from '../errors';
 import type { Pipeline } from '../pipeline/types';
 import { NANOFORGE_VERSION } from '../version';
 import { planGeneration, presetFor } from './presets';
@@ -71,7 +72,7 @@ export async function generateAsset(pipeline: AssetPipeline, req: AssetRequest, 
   const started = performance.now();
   const candidates: EncodedAsset[] = [];
   for (const image of result.images) {
-    cb?.signal?.throwIfAborted();
+    throwIfAborted(cb?.signal);
     // The user's own prompt and the kind are stored, so "vary" re-applies the template once.
     const metadata: AssetMetadata = {
       prompt: req.prompt,

@@ -6,9 +6,9 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import * as path from 'node:path';
-import { AbortError } from '../pipeline/errors';
 import { renameWithRetry } from './disk';
 import { errorForStatus, HubAuthError, HubError, HubHttpError, HubNotFoundError, hubRequest, HubUnreachableError, type HubOptions } from './hub';
+import { AbortError, errorMessage } from '../errors';
 
 export interface RetryPolicy {
   /** Failed attempts in a row (without new bytes) before giving up. */
@@ -40,7 +40,7 @@ export class TransferError extends Error {
 
 export class DownloadFailedError extends Error {
   constructor(readonly file: string, attempts: number, readonly lastError: unknown) {
-    super(`${file}: gave up after ${attempts} attempts (${lastError instanceof Error ? lastError.message : String(lastError)}). Run the same pull again to resume.`);
+    super(`${file}: gave up after ${attempts} attempts (${errorMessage(lastError)}). Run the same pull again to resume.`);
     this.name = 'DownloadFailedError';
   }
 }
@@ -304,7 +304,7 @@ export async function fetchFile(job: FileJob, ctx: FetchContext): Promise<string
       const wait = retryDelay(error, failures, ctx.retry, ctx.random);
       if (wait === undefined) throw error;
       if (failures >= ctx.retry.maxAttempts || total >= ctx.retry.maxAttempts * 20) throw new DownloadFailedError(job.path, total, error);
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       ctx.log?.(`${message.startsWith(job.path) ? message : `${job.path}: ${message}`}; retrying in ${(wait / 1000).toFixed(1)}s`);
       await sleep(wait, ctx.signal);
     }

@@ -5,13 +5,13 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AbortError } from '../pipeline/errors';
 import { isPinned, resolvePullSource, type PullSource } from './catalog';
 import { ensureFreeSpace, freeSpace as statfsFreeSpace, renameWithRetry, sizeOnDisk, type FreeSpaceFn } from './disk';
 import { DEFAULT_RETRY, fetchFile, partPath, ProgressTracker, retryDelay, sleep, type FetchContext, type PullProgress, type RetryPolicy } from './download';
 import { validateModelFolder, MODEL_FILES } from './folder';
 import { HubHttpError, hubEndpoint, listRepoFiles, resolveRevision, resolveUrl, type HubOptions, type RepoFile } from './hub';
 import { MANIFEST_FILE, ManifestError, readManifest, sha256File, verifyAgainstManifest, writeManifest, type ManifestFile, type ModelManifest, type VerifyReport } from './verify';
+import { AbortError, errorMessage } from '../errors';
 
 /** Folders of the diffusers ONNX layout a text-to-image pipeline loads (vae_encoder is img2img only). */
 export const PIPELINE_FOLDERS = ['scheduler', 'tokenizer', 'text_encoder', 'unet', 'vae_decoder'];
@@ -309,7 +309,7 @@ export class ModelStore {
       return (data.models ?? []).filter((m) => typeof m.id === 'string' && typeof m.path === 'string');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw new StoreError(`${path.join(this.root, REGISTRY_FILE)} is unreadable (${error instanceof Error ? error.message : String(error)})`);
+      throw new StoreError(`${path.join(this.root, REGISTRY_FILE)} is unreadable (${errorMessage(error)})`);
     }
   }
 

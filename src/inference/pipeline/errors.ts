@@ -10,15 +10,3 @@ export class InvalidRequestError extends Error {
     this.name = 'InvalidRequestError';
   }
 }
-
-/** Cancellation through the caller's AbortSignal; `name` is 'AbortError' like the DOM's. */
-export class AbortError extends Error {
-  constructor(message = 'Generation cancelled.') {
-    super(message);
-    this.name = 'AbortError';
-  }
-}
-
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new AbortError();
-}

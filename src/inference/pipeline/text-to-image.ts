@@ -6,7 +6,7 @@ import { checkInputs } from './check-inputs';
 import { decodeLatents } from './decode';
 import { denoise } from './denoise';
 import { encodePrompt } from './encode-prompt';
-import { throwIfAborted } from './errors';
+import { throwIfAborted } from '../errors';
 import { prepareLatents, type LatentShape } from './latents';
 import { loadModel, type LoadedModel, type LoadOptions } from './model';
 import type { Pipeline, PipelineInfo } from './types';

@@ -6,6 +6,7 @@ import type { PlaceholderOptions } from '../image/placeholder';
 import type { PipelineInfo } from '../pipeline/types';
 import type { DeviceName, EncodedAsset, RgbImage } from '../types';
 import { parseWorkerEvent, type WireError, type WorkerEvent, type WorkerGenerateRequest, type WorkerRequest, type WorkerResult } from './protocol';
+import { AbortError, errorMessage } from '../errors';
 
 export interface WorkerClientOptions {
   /** dist/worker.js, or src/inference/worker/main.ts with execArgv ['--require', 'tsx/cjs']. */
@@ -138,7 +139,7 @@ export class WorkerClient {
 
   private call(request: DistributiveOmit<WorkRequest, 'id'>, signal?: AbortSignal, onProgress?: (p: WorkerProgress) => void): Promise<WorkerResult> {
     if (this.disposed) return Promise.reject(new Error('The image worker client was disposed.'));
-    if (signal?.aborted) return Promise.reject(abortError());
+    if (signal?.aborted) return Promise.reject(new AbortError());
     const id = this.nextId++;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
@@ -201,7 +202,7 @@ export class WorkerClient {
     try {
       event = parseWorkerEvent(raw);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       this.opts.log?.(`Invalid message from the image worker: ${reason}`);
       // A malformed reply must not leave its caller waiting forever.
       const id = (raw as { id?: unknown } | null)?.id;
@@ -241,12 +242,6 @@ export class WorkerClient {
     this.pending.clear();
     for (const p of all) p.reject(error);
   }
-}
-
-function abortError(): Error {
-  const error = new Error('Generation cancelled.');
-  error.name = 'AbortError';
-  return error;
 }
 
 type ResultValue<K extends WorkerResult['kind']> = Extract<WorkerResult, { kind: K }>['value'];

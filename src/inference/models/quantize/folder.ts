@@ -7,6 +7,7 @@ import { constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { validateModelFolder } from '../folder';
 import { OnnxSource, writeOnnx } from '../onnx-io';
+import { throwIfAborted } from '../../errors';
 import { NANOFORGE_VERSION } from '../../version';
 import { convertToFloat16, type ConvertedGraph } from './fp16';
 import { quantizeWeights, type WeightStats } from './weights';
@@ -17,6 +18,7 @@ export const QUANTIZE_TARGETS: readonly QuantizeTarget[] = ['fp16', 'int8', 'int
 export const MANIFEST_FILE = 'nanoforge-quantize.json';
 /** Weights with fewer elements stay float unless --min-size says otherwise. */
 export const DEFAULT_MIN_SIZE = 1024;
+const QUANTIZE_CANCELLED = 'Conversion cancelled; nothing was written to the output folder.';
 
 export interface QuantizeProgress {
   phase: 'convert' | 'copy' | 'verify' | 'done';
@@ -210,7 +212,7 @@ export async function quantizeModelFolder(inputDir: string, outputDir: string, o
   try {
     const manifest = await convertInto(input, temp, opts);
     await fs.writeFile(path.join(temp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-    opts.signal?.throwIfAborted();
+    throwIfAborted(opts.signal, QUANTIZE_CANCELLED);
     await install(temp, output);
     opts.onProgress?.({ phase: 'done', done: manifest.bytesBefore, total: manifest.bytesBefore, message: `verdict: ${manifest.verdict}` });
     return manifest;
@@ -227,7 +229,7 @@ async function convertInto(input: string, temp: string, opts: QuantizeOptions): 
   const components: ComponentReport[] = [];
   const consumed = new Set<string>();
   for (const f of files) {
-    opts.signal?.throwIfAborted();
+    throwIfAborted(opts.signal, QUANTIZE_CANCELLED);
     const { report, consumed: used } = await convertComponent(input, temp, f, opts, state);
     components.push(report);
     for (const u of used) consumed.add(u);

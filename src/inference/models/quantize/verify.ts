@@ -3,6 +3,7 @@
 // whole pipeline makes one small image both ways. The conversion is "good" only when every error
 // is within THRESHOLDS (documented in README.md beside this file and in `nanoforge quantize --help`).
 import type { IoInfo, TensorFeed } from '../../backend/onnx';
+import { throwIfAborted } from '../../errors';
 import { loadModel, type LoadedModel } from '../../pipeline/model';
 import { createRng } from '../../pipeline/rng';
 import { loadPipeline } from '../../pipeline/text-to-image';
@@ -111,7 +112,7 @@ async function checkUnet(a: LoadedModel, b: LoadedModel, inp: Inputs, signal?: A
   const all: ErrorStats[] = [];
   for (const seed of [1, 2]) {
     for (const timestep of picks) {
-      signal?.throwIfAborted();
+      throwIfAborted(signal, 'Verification of the converted model cancelled.');
       const sample = createRng(seed).normal(inp.channels * inp.latentH * inp.latentW);
       const feeds: Record<string, TensorFeed> = {};
       for (const io of a.unet.inputs) {
