@@ -6,10 +6,11 @@ import type { Directive } from './references/directives';
 import { directivesIn, REFERENCE_SELECTOR, resolveDirectiveTarget, workspaceProbe, type ResolvedReference } from './reference-lookup';
 import { defaultTargetPath } from './naming';
 import type { Services } from './services';
+import { IMAGE_EXTENSIONS } from '../inference/tables';
 
 export type CodeLensServices = Pick<Services, 'log' | 'settings'>;
 
-export const IMAGE_GLOB = '**/*.{png,jpg,jpeg,gif,webp,avif,svg,ico,bmp}';
+export const IMAGE_GLOB = `**/*.{${IMAGE_EXTENSIONS.join(',')}}`;
 
 /** Where a target-less directive writes: nanoforge.outputFolder + namingPattern in its workspace folder. */
 function defaultTarget(document: vscode.TextDocument, d: Directive, services: CodeLensServices): vscode.Uri | undefined {

@@ -6,7 +6,7 @@ import { randomInt } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { AssetKind, SchedulerName } from '../inference/types';
 import type { WorkerClient } from '../inference/worker/client';
-import { formatFromPath } from './naming';
+import { formatFromPath, WRITABLE_EXTENSIONS } from './naming';
 import type { Services } from './services';
 import type { OverwritePolicy } from './settings';
 import { errorMessage, isAbortError } from '../inference/errors';
@@ -94,7 +94,7 @@ export async function generateToFile(
   const format = formatFromPath(spec.target.path);
   if (!format) {
     void vscode.window.showErrorMessage(
-      `Nanoforge cannot write ${vscode.workspace.asRelativePath(spec.target)}: it needs an image extension Nanoforge can write (.png, .webp, .jpg, .avif, .ico, .svg).`,
+      `Nanoforge cannot write ${vscode.workspace.asRelativePath(spec.target)}: it needs an image extension Nanoforge can write (${WRITABLE_EXTENSIONS}).`,
     );
     return undefined;
   }

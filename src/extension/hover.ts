@@ -13,6 +13,7 @@ import { directiveCommandArgs } from './codelens';
 import { unwritableReason } from './naming';
 import type { Services } from './services';
 import { errorMessage } from '../inference/errors';
+import { mimeTypeOf } from '../inference/tables';
 
 export type HoverServices = Pick<Services, 'log' | 'settings'>;
 
@@ -25,9 +26,6 @@ const THUMBNAIL_MAX = 128;
 const INLINE_LIMIT = 1024 * 1024;
 const READ_LIMIT = 32 * 1024 * 1024;
 const ENABLED_COMMANDS = ['vscode.open', 'revealInExplorer', COMMAND_GENERATE_FOR_REFERENCE, 'nanoforge.regenerateReference', COMMAND_GENERATE_FROM_DIRECTIVE];
-const MIME: Record<ImageInfo['format'], string> = {
-  png: 'image/png', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', bmp: 'image/bmp', ico: 'image/x-icon', svg: 'image/svg+xml', avif: 'image/avif',
-};
 
 /** Escapes what would start emphasis, code, links, HTML or tables inside a line of prose. */
 export function escapeMarkdown(text: string): string {
@@ -51,7 +49,7 @@ export function formatBytes(n: number): string {
 
 function thumbnail(bytes: Uint8Array, info: ImageInfo, uri: vscode.Uri): string {
   const { width, height } = thumbnailSize(info.width, info.height, THUMBNAIL_MAX);
-  const src = bytes.byteLength <= INLINE_LIMIT ? `data:${MIME[info.format]};base64,${Buffer.from(bytes).toString('base64')}` : uri.toString();
+  const src = bytes.byteLength <= INLINE_LIMIT ? `data:${mimeTypeOf(info.format)};base64,${Buffer.from(bytes).toString('base64')}` : uri.toString();
   return `![preview](${src}|width=${width},height=${height})`;
 }
 

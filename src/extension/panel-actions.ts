@@ -7,7 +7,7 @@ import type { EncodedAsset } from '../inference/types';
 import { containingFolder } from './assets';
 import { resolveTarget } from './generation';
 import type { HistoryEntry } from './history';
-import { defaultTargetPath, extensionFor, formatFromPath } from './naming';
+import { defaultTargetPath, extensionFor, formatFromPath, WRITABLE_EXTENSION_NAMES } from './naming';
 import type { CandidateStore, StoredGeneration } from './panel-candidates';
 import { dataUri } from './panel-run';
 import type { Services } from './services';
@@ -121,7 +121,7 @@ export async function browseTarget(ctx: ActionContext, current: string): Promise
   const settings = ctx.services.settings();
   const uri = await vscode.window.showSaveDialog({
     defaultUri: vscode.Uri.joinPath(folder.uri, current || `${settings.outputFolder}/image.${extensionFor(settings.format)}`),
-    filters: { Images: ['png', 'webp', 'jpg', 'jpeg', 'avif', 'ico', 'svg'] },
+    filters: { Images: WRITABLE_EXTENSION_NAMES },
     title: 'Target for generated images', saveLabel: 'Use as target',
   });
   if (!uri) return;

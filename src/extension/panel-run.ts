@@ -1,7 +1,8 @@
 // One panel generation: validated form request → worker request → progress and previews streamed
 // to the webview → candidates kept for Save/Copy and shown as data: URIs.
 import type { CandidateView, HostMessage, PanelRequest, PreviewView } from '../protocol/panel';
-import type { AssetFormat, EncodedAsset } from '../inference/types';
+import { mimeTypeOf } from '../inference/tables';
+import type { EncodedAsset } from '../inference/types';
 import type { WorkerProgress } from '../inference/worker/client';
 import type { ResolvedModel } from './models-resolve';
 import { randomSeed } from './generation';
@@ -10,12 +11,9 @@ import type { CandidateStore } from './panel-candidates';
 import type { Services } from './services';
 import { errorMessage, isAbortError } from '../inference/errors';
 
-const MIME: Record<AssetFormat, string> = {
-  png: 'image/png', webp: 'image/webp', avif: 'image/avif', jpeg: 'image/jpeg', ico: 'image/x-icon', svg: 'image/svg+xml',
-};
 
 export function dataUri(asset: Pick<EncodedAsset, 'bytes' | 'format'>): string {
-  return `data:${MIME[asset.format]};base64,${Buffer.from(asset.bytes).toString('base64')}`;
+  return `data:${mimeTypeOf(asset.format)};base64,${Buffer.from(asset.bytes).toString('base64')}`;
 }
 
 export function candidateView(asset: EncodedAsset, index: number): CandidateView {

@@ -1,5 +1,6 @@
 // Public API of the inference core: what the CLI, the worker and the tests import.
 export * from './types';
+export * from './tables';
 export { createScheduler, schedulerNameOf, SCHEDULER_CLASSES, SCHEDULER_NAMES, SchedulerConfigError } from './schedulers';
 export type { Scheduler, SchedulerConfig, SigmaScheduler, StepResult } from './schedulers';
 export { loadTokenizer, TokenizerError } from './tokenizer';

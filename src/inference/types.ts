@@ -1,17 +1,16 @@
 // Types shared across the inference core, the worker protocol, the CLI and the extension.
-// Kept free of runtime code so every layer (including the extension host) can import them cheaply.
+// Kept free of runtime code so every layer (including the extension host) can import them cheaply;
+// the names of closed lists (devices, kinds, schedulers, formats) come from the tables in tables.ts.
+import type { AssetFormat, AssetKind, ConcreteDevice, DeviceName, SchedulerName } from './tables';
 
-/** Execution-provider choice. `auto` tries the platform's GPU providers, then CPU. */
-export type DeviceName = 'auto' | 'cpu' | 'webgpu' | 'cuda' | 'dml' | 'coreml';
+export type { AssetFormat, AssetKind, ConcreteDevice, DeviceName, ImageFormat, SchedulerName } from './tables';
 
 /** One provider the backend tried while opening sessions; `ok: false` carries why it failed. */
 export interface ProviderAttempt {
-  provider: Exclude<DeviceName, 'auto'>;
+  provider: ConcreteDevice;
   ok: boolean;
   reason?: string;
 }
-
-export type SchedulerName = 'euler' | 'euler-ancestral' | 'lcm' | 'ddim';
 
 /** What the text-to-image pipeline needs for one call (no post-processing here). */
 export interface GenerationRequest {
@@ -74,8 +73,6 @@ export interface GenerateCallbacks {
 
 // ---- Assets (post-processing, see src/inference/image) ----
 
-export type AssetKind = 'icon' | 'placeholder' | 'mockup' | 'illustration' | 'photo';
-export type AssetFormat = 'png' | 'webp' | 'avif' | 'jpeg' | 'ico' | 'svg';
 export type FitMode = 'cover' | 'contain' | 'stretch';
 
 /** Settings stored inside a written asset so it can be regenerated or varied later. */

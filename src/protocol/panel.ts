@@ -1,7 +1,7 @@
 // The one message protocol between the generator webview (webview-ui/) and its host
 // (src/extension/panel.ts). Pure TypeScript, no `vscode`, no Node built-ins: the webview bundle
 // imports it too. Everything the webview sends is untrusted until `validateWebviewMessage` says so.
-import type { AssetKind } from '../inference/types';
+import { ASSET_KINDS, type AssetKind } from '../inference/tables';
 import { errorMessage } from '../inference/errors';
 
 export const PANEL_VIEW_TYPE = 'nanoforge.generator';
@@ -22,7 +22,6 @@ export const LIMITS = Object.freeze({
   maxMessageChars: 16_384,
 });
 
-export const ASSET_KINDS: readonly AssetKind[] = ['icon', 'placeholder', 'mockup', 'illustration', 'photo'];
 export const COPY_FORMATS = ['dataUri', 'markdown', 'img'] as const;
 export type CopyFormat = (typeof COPY_FORMATS)[number];
 

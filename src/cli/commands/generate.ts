@@ -6,18 +6,15 @@ import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { generateAsset, type AssetRequest, type AssetResult } from '../../inference/image/generate-asset';
 import { formatFromPath, parseSize } from '../../inference/image/limits';
-import { ASSET_KINDS, presetFor } from '../../inference/image/presets';
+import { presetFor } from '../../inference/image/presets';
 import { writeFileSafely } from '../../inference/image/safe-write';
 import { LIMITS } from '../../inference/pipeline/check-inputs';
 import { loadPipeline } from '../../inference/pipeline/text-to-image';
 import type { Pipeline } from '../../inference/pipeline/types';
-import { SCHEDULER_NAMES } from '../../inference/schedulers';
-import type { AssetKind, DeviceName } from '../../inference/types';
+import { ASSET_KINDS, DEVICE_NAMES, SCHEDULER_NAMES, type AssetKind, type DeviceName } from '../../inference/tables';
 import { choiceOption, CliUsageError, flag, numberOption, parseCommandLine, requiredString, stringOption, type ParsedArgs } from '../args';
 import type { CliCommand } from '../command';
 import { createProgressBar } from '../progress';
-
-const DEVICES: readonly DeviceName[] = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
 
 const OPTIONS = {
   model: 'string', out: 'string', size: 'string', steps: 'string', seed: 'string', guidance: 'string', negative: 'string',
@@ -56,7 +53,7 @@ function readOptions(parsed: ParsedArgs): GenerateOptions {
     prompt,
     modelDir: requiredString(parsed, 'model'),
     out: requiredString(parsed, 'out'),
-    device: choiceOption(parsed, 'device', DEVICES) ?? 'auto',
+    device: choiceOption(parsed, 'device', DEVICE_NAMES) ?? 'auto',
     kind: choiceOption(parsed, 'kind', ASSET_KINDS) ?? 'illustration',
     kindGiven: stringOption(parsed, 'kind') !== undefined,
     ...(size !== undefined ? { size: parseSize(size) } : {}),
@@ -148,6 +145,6 @@ function report(opts: GenerateOptions, pipeline: Pipeline, result: AssetResult, 
 
 export const generateCommand: CliCommand = {
   name: 'generate',
-  usage: 'generate "<prompt>" --model DIR --out FILE.png [--size WxH] [--steps N] [--seed S] [--guidance G] [--negative TEXT] [--count N] [--scheduler euler|euler-ancestral|lcm|ddim] [--device auto|cpu|webgpu|cuda|dml|coreml] [--kind KIND] [--force] [--json] [--verbose]',
+  usage: `generate "<prompt>" --model DIR --out FILE.png [--size WxH] [--steps N] [--seed S] [--guidance G] [--negative TEXT] [--count N] [--scheduler ${SCHEDULER_NAMES.join('|')}] [--device ${DEVICE_NAMES.join('|')}] [--kind ${ASSET_KINDS.join('|')}] [--force] [--json] [--verbose]`,
   run,
 };

@@ -6,11 +6,11 @@ import { generateAsset } from '../../inference/image/generate-asset';
 import { existingIconSetFiles, IconSetExistsError, writeIconSet } from '../../inference/image/icon-set';
 import { loadPipeline } from '../../inference/pipeline/text-to-image';
 import { LIMITS } from '../../inference/pipeline/check-inputs';
-import type { DeviceName, RgbImage } from '../../inference/types';
+import { DEVICE_NAMES } from '../../inference/tables';
+import type { RgbImage } from '../../inference/types';
 import { choiceOption, CliUsageError, flag, numberOption, parseCommandLine, requiredString, requireBelowCwd, stringOption } from '../args';
 import type { CliCommand } from '../command';
 
-const DEVICES: readonly DeviceName[] = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
 const OPTIONS = {
   model: 'string', 'out-dir': 'string', seed: 'string', steps: 'string', device: 'string', name: 'string', 'href-base': 'string', opaque: 'boolean', force: 'boolean',
 } as const;
@@ -33,7 +33,7 @@ async function run(args: string[]): Promise<number> {
   if (existing.length > 0) throw new IconSetExistsError(existing);
   const seed = numberOption(parsed, 'seed', { min: 0, max: 0xffffffff, integer: true }) ?? randomInt(0, 2 ** 32);
   const steps = numberOption(parsed, 'steps', { min: 1, max: LIMITS.maxSteps, integer: true });
-  const pipeline = await loadPipeline(modelDir, { device: choiceOption(parsed, 'device', DEVICES) ?? 'auto' });
+  const pipeline = await loadPipeline(modelDir, { device: choiceOption(parsed, 'device', DEVICE_NAMES) ?? 'auto' });
   try {
     // A lossless, unprocessed native-size PNG (with its metadata); the icon set does the cut-out itself.
     const native = pipeline.info.nativeSize;
@@ -64,6 +64,6 @@ async function run(args: string[]): Promise<number> {
 
 export const iconsCommand: CliCommand = {
   name: 'icons',
-  usage: 'icons "PROMPT" --model DIR --out-dir DIR [--seed N] [--steps N] [--device D] [--name APP] [--href-base /] [--opaque] [--force]',
+  usage: `icons "PROMPT" --model DIR --out-dir DIR [--seed N] [--steps N] [--device ${DEVICE_NAMES.join('|')}] [--name APP] [--href-base /] [--opaque] [--force]`,
   run,
 };

@@ -2,12 +2,11 @@
 // layer parses directives and its CodeLens calls this command with the parsed fields; from the palette
 // the directive on the cursor's line is used. This file only turns them into a generation.
 import * as vscode from 'vscode';
-import type { AssetKind } from '../../inference/types';
+import { ASSET_KINDS, type AssetKind } from '../../inference/tables';
 import { directiveCommandArgs } from '../codelens';
 import { generateToFile } from '../generation';
 import { directivesIn, resolveDirectiveTarget } from '../reference-lookup';
 import type { Services } from '../services';
-import { ASSET_KINDS } from '../settings';
 
 export const GENERATE_FROM_DIRECTIVE_COMMAND = 'nanoforge.generateFromDirective';
 

@@ -4,34 +4,26 @@ import * as ort from 'onnxruntime-node';
 import { existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { DeviceName, ProviderAttempt } from '../types';
+import { CPU_ONLY_ROW, PROVIDER_TABLE, type ConcreteDevice, type DeviceName } from '../tables';
+import type { ProviderAttempt } from '../types';
 import { ModelFolderError } from '../models/errors';
 import { fromFloat16Array, toFloat16Array } from './float16';
 import { SharedLoads } from './session-cache';
 import { hasVulkanLoader } from './vulkan';
 import { errorMessage } from '../errors';
 
-export type ConcreteDevice = Exclude<DeviceName, 'auto'>;
-
-type ProviderRow = Readonly<Partial<Record<DeviceName, readonly ConcreteDevice[]>>>;
-
-/** Which execution providers each device setting tries, in order, per platform. */
-export const PROVIDER_TABLE: Readonly<Record<string, ProviderRow>> = Object.freeze({
-  linux: Object.freeze<ProviderRow>({ auto: ['webgpu', 'cuda', 'cpu'], cpu: ['cpu'], webgpu: ['webgpu'], cuda: ['cuda'] }),
-  win32: Object.freeze<ProviderRow>({ auto: ['dml', 'webgpu', 'cpu'], cpu: ['cpu'], dml: ['dml'], webgpu: ['webgpu'], cuda: ['cuda'] }),
-  darwin: Object.freeze<ProviderRow>({ auto: ['coreml', 'webgpu', 'cpu'], cpu: ['cpu'], coreml: ['coreml'], webgpu: ['webgpu'] }),
-});
-
-const CPU_ONLY: ProviderRow = Object.freeze({ auto: ['cpu'], cpu: ['cpu'] });
+export type { ConcreteDevice } from '../tables';
+/** The device → provider table lives with the other closed lists (src/inference/tables.ts). */
+export { PROVIDER_TABLE } from '../tables';
 
 /** The device settings valid on `platform`, `auto` first. */
 export function validDevices(platform: string = process.platform): DeviceName[] {
-  return Object.keys(PROVIDER_TABLE[platform] ?? CPU_ONLY) as DeviceName[];
+  return Object.keys(PROVIDER_TABLE[platform] ?? CPU_ONLY_ROW) as DeviceName[];
 }
 
 /** Providers to try for `device`; an unknown device is an error that lists the valid ones. */
 export function providersFor(device: string, platform: string = process.platform): readonly ConcreteDevice[] {
-  const table = PROVIDER_TABLE[platform] ?? CPU_ONLY;
+  const table = PROVIDER_TABLE[platform] ?? CPU_ONLY_ROW;
   const providers = Object.prototype.hasOwnProperty.call(table, device) ? table[device as DeviceName] : undefined;
   if (!providers) {
     throw new DeviceError(`Unknown device '${device}' on ${platform}. Valid devices: ${validDevices(platform).join(', ')}.`);

@@ -4,7 +4,8 @@
 import type { AssetRequest, AssetResult } from '../image/generate-asset';
 import type { PlaceholderOptions } from '../image/placeholder';
 import type { PipelineInfo } from '../pipeline/types';
-import type { DeviceName, EncodedAsset, RgbImage } from '../types';
+import { DEVICE_NAMES, type DeviceName } from '../tables';
+import type { EncodedAsset, RgbImage } from '../types';
 
 export type WorkerGenerateRequest = { modelDir: string; device: DeviceName } & AssetRequest;
 
@@ -61,11 +62,9 @@ function str(o: Obj, key: string, what: string): string {
   return v;
 }
 
-const DEVICES: readonly string[] = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
-
 function device(o: Obj, what: string): DeviceName {
   const v = str(o, 'device', what);
-  if (!DEVICES.includes(v)) throw new ProtocolError(`${what}.device '${v}' is not one of ${DEVICES.join(', ')}`);
+  if (!(DEVICE_NAMES as readonly string[]).includes(v)) throw new ProtocolError(`${what}.device '${v}' is not one of ${DEVICE_NAMES.join(', ')}`);
   return v as DeviceName;
 }
 
