@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { AssetKind, SchedulerName } from '../inference/types';
 import type { WorkerClient } from '../inference/worker/client';
 import { formatFromPath, WRITABLE_EXTENSIONS } from './naming';
+import { withCancellableProgress } from './progress';
 import type { Services } from './services';
 import type { OverwritePolicy } from './settings';
 import { errorMessage, isAbortError } from '../inference/errors';
@@ -45,32 +46,18 @@ export function activeFolder(): vscode.WorkspaceFolder | undefined {
 }
 
 async function runWithProgress(services: Services, request: WorkerRequest, title: string): Promise<WorkerResult | undefined> {
-  return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
-    async (progress, token) => {
-      const abort = new AbortController();
-      const sub = token.onCancellationRequested(() => abort.abort());
-      let reported = 0;
-      try {
-        return await services.worker().generate(request, {
-          signal: abort.signal,
-          onProgress: (p) => {
-            const done = (100 * p.step) / Math.max(1, p.totalSteps);
-            progress.report({ message: `step ${p.step}/${p.totalSteps}`, increment: Math.max(0, done - reported) });
-            reported = done;
-          },
-        });
-      } catch (err) {
-        if (isAbortError(err, abort.signal)) {
-          services.log.info(`generation cancelled: ${request.prompt}`);
-          return undefined;
-        }
-        throw err;
-      } finally {
-        sub.dispose();
-      }
-    },
-  );
+  return withCancellableProgress(title, async (signal, report) => {
+    try {
+      return await services.worker().generate(request, {
+        signal,
+        onProgress: (p) => report(p.step / Math.max(1, p.totalSteps), `step ${p.step}/${p.totalSteps}`),
+      });
+    } catch (err) {
+      if (!isAbortError(err, signal)) throw err;
+      services.log.info(`generation cancelled: ${request.prompt}`);
+      return undefined;
+    }
+  });
 }
 
 function showFailure(services: Services, err: unknown): void {

@@ -13,6 +13,7 @@ import { directiveCommandArgs } from './codelens';
 import { unwritableReason } from './naming';
 import type { Services } from './services';
 import { errorMessage } from '../inference/errors';
+import { formatBytes } from '../inference/models/disk';
 import { mimeTypeOf } from '../inference/tables';
 
 export type HoverServices = Pick<Services, 'log' | 'settings'>;
@@ -39,12 +40,6 @@ export function codeSpan(text: string): string {
 
 export function commandLink(title: string, command: string, args: unknown, tooltip: string): string {
   return `[${title}](command:${command}?${encodeURIComponent(JSON.stringify(args))} "${tooltip.replace(/"/g, "'")}")`;
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
 function thumbnail(bytes: Uint8Array, info: ImageInfo, uri: vscode.Uri): string {

@@ -1,6 +1,7 @@
 // `nanoforge quantize IN OUT --to int8|fp16|int4` — converts a model folder, verifies the result
 // against the original and writes a complete model folder (never a half-written one).
 import { DEFAULT_MIN_SIZE, QUANTIZE_TARGETS, quantizeModelFolder, THRESHOLDS, type QuantizeManifest, type QuantizeProgress } from '../../inference/models/quantize';
+import { formatBytes } from '../../inference/models/disk';
 import { DEVICE_NAMES } from '../../inference/tables';
 import { choiceOption, CliUsageError, flag, numberOption, parseCommandLine } from '../args';
 import type { CliCommand } from '../command';
@@ -44,13 +45,9 @@ function progressReporter(json: boolean, jsonl: boolean): { update(p: QuantizePr
   };
 }
 
-function bytes(n: number): string {
-  return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} kB`;
-}
-
 function summary(m: QuantizeManifest, out: string): string {
-  const lines = [`${out}: ${m.to}, ${bytes(m.bytesBefore)} → ${bytes(m.bytesAfter)}`];
-  for (const c of m.components) lines.push(`  ${c.file}: ${bytes(c.bytesBefore)} → ${bytes(c.bytesAfter)}, ${c.tensorsConverted} tensors converted`);
+  const lines = [`${out}: ${m.to}, ${formatBytes(m.bytesBefore)} → ${formatBytes(m.bytesAfter)}`];
+  for (const c of m.components) lines.push(`  ${c.file}: ${formatBytes(c.bytesBefore)} → ${formatBytes(c.bytesAfter)}, ${c.tensorsConverted} tensors converted`);
   const v = m.verification;
   if (v) {
     lines.push(`  text encoder max |Δ| ${v.textEncoder.maxAbs.toPrecision(3)}, mean ${v.textEncoder.meanAbs.toPrecision(3)}`);

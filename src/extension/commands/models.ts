@@ -9,6 +9,7 @@ import type { PullProgress } from '../../inference/models/download';
 import { HubAuthError, HubUnreachableError, type HubOptions } from '../../inference/models/hub';
 import { ModelStore, type InstalledModel, type PullResult } from '../../inference/models/store';
 import { modelsRoot } from '../models-resolve';
+import { withCancellableProgress } from '../progress';
 import type { Services } from '../services';
 import { AbortError, errorMessage } from '../../inference/errors';
 
@@ -140,25 +141,14 @@ async function runPull(services: Services, source: PullSource, repair: boolean):
   const store = modelStore(services);
   const hub = await hubOptions(services);
   const title = `${repair ? 'Repairing' : 'Downloading'} ${source.entry?.name ?? source.repo}`;
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-    const controller = new AbortController();
-    const sub = token.onCancellationRequested(() => controller.abort());
-    let percent = 0;
+  return withCancellableProgress(title, async (signal, report) => {
     const opts = {
       hub,
-      signal: controller.signal,
+      signal,
       log: (line: string) => services.log.info(`[models] ${line}`),
-      onProgress: (p: PullProgress) => {
-        const now = p.totalBytes > 0 ? (100 * p.doneBytes) / p.totalBytes : 0;
-        progress.report({ message: progressMessage(p), increment: Math.max(0, now - percent) });
-        percent = Math.max(percent, now);
-      },
+      onProgress: (p: PullProgress) => report(p.totalBytes > 0 ? p.doneBytes / p.totalBytes : 0, progressMessage(p)),
     };
-    try {
-      return repair ? await store.repair(source.id, opts) : await store.pull(source, opts);
-    } finally {
-      sub.dispose();
-    }
+    return repair ? await store.repair(source.id, opts) : await store.pull(source, opts);
   });
 }
 
@@ -244,15 +234,13 @@ async function manageModel(services: Services, model: InstalledModel): Promise<v
 }
 
 async function verifyModel(services: Services, model: InstalledModel): Promise<void> {
-  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Verifying ${model.id}`, cancellable: true }, (progress, token) => {
-    const controller = new AbortController();
-    token.onCancellationRequested(() => controller.abort());
+  const report = await withCancellableProgress(`Verifying ${model.id}`, (signal, progress) => {
     let done = 0;
     return modelStore(services).verify(model.id, {
-      signal: controller.signal,
+      signal,
       onBytes: (n) => {
         done += n;
-        progress.report({ message: `${formatBytes(done)} of ${formatBytes(model.sizeBytes)} re-hashed`, increment: model.sizeBytes > 0 ? (100 * n) / model.sizeBytes : 0 });
+        progress(model.sizeBytes > 0 ? done / model.sizeBytes : 0, `${formatBytes(done)} of ${formatBytes(model.sizeBytes)} re-hashed`);
       },
     });
   });
