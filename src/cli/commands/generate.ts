@@ -9,7 +9,7 @@ import { formatFromPath, parseSize } from '../../inference/image/limits';
 import { presetFor } from '../../inference/image/presets';
 import { writeFileSafely } from '../../inference/image/safe-write';
 import { LIMITS } from '../../inference/pipeline/check-inputs';
-import { loadPipeline } from '../../inference/pipeline/text-to-image';
+import { loadPipeline } from '../../inference/load-pipeline';
 import type { Pipeline } from '../../inference/pipeline/types';
 import { ASSET_KINDS, DEVICE_NAMES, SCHEDULER_NAMES, type AssetKind, type DeviceName } from '../../inference/tables';
 import { choiceOption, CliUsageError, flag, numberOption, parseCommandLine, requiredString, stringOption, type ParsedArgs } from '../args';

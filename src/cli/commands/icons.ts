@@ -4,7 +4,7 @@ import { randomInt } from 'node:crypto';
 import sharp from 'sharp';
 import { generateAsset } from '../../inference/image/generate-asset';
 import { existingIconSetFiles, IconSetExistsError, writeIconSet } from '../../inference/image/icon-set';
-import { loadPipeline } from '../../inference/pipeline/text-to-image';
+import { loadPipeline } from '../../inference/load-pipeline';
 import { LIMITS } from '../../inference/pipeline/check-inputs';
 import { DEVICE_NAMES } from '../../inference/tables';
 import type { RgbImage } from '../../inference/types';

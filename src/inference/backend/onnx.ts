@@ -1,5 +1,5 @@
-// The only module that imports onnxruntime-node: execution providers, sessions and tensors.
-// Everything else sees plain numbers (`TensorFeed` in, Float32Array out) and `ModelSession`.
+// The onnxruntime-node backend, and the only module that imports it: execution providers,
+// sessions and tensors behind the InferenceBackend seam of types.ts (plain numbers in, Float32Array out).
 import * as ort from 'onnxruntime-node';
 import { existsSync } from 'node:fs';
 import * as os from 'node:os';
@@ -9,6 +9,7 @@ import type { ProviderAttempt } from '../types';
 import { ModelFolderError } from '../models/errors';
 import { fromFloat16Array, toFloat16Array } from './float16';
 import { SharedLoads } from './session-cache';
+import type { FloatTensor, HeldSessionSet, InferenceBackend, IoInfo, ModelSession, OpenOptions, SessionFile, SessionSet, TensorFeed } from './types';
 import { hasVulkanLoader } from './vulkan';
 import { errorMessage } from '../errors';
 
@@ -36,51 +37,6 @@ export class DeviceError extends Error {
     super(message);
     this.name = 'DeviceError';
   }
-}
-
-/** One input or output as the session reports it (`shape` entries are sizes or symbolic names). */
-export interface IoInfo {
-  name: string;
-  /** ONNX element type as onnxruntime names it: 'float32', 'float16', 'int64', 'int32', … */
-  type: string;
-  shape: ReadonlyArray<number | string>;
-}
-
-/** Values for one input; the backend casts them to the input's declared element type. */
-export interface TensorFeed {
-  values: ArrayLike<number>;
-  dims: readonly number[];
-}
-
-export interface FloatTensor {
-  data: Float32Array;
-  dims: number[];
-}
-
-export interface ModelSession {
-  /** Path relative to the model folder, used in every error about this session. */
-  readonly file: string;
-  readonly inputs: readonly IoInfo[];
-  readonly outputs: readonly IoInfo[];
-  run(feeds: Record<string, TensorFeed>, outputNames: string[]): Promise<Record<string, FloatTensor>>;
-}
-
-export interface SessionFile {
-  /** Relative to `dir`, e.g. `unet/model.onnx`. Opened by path so an external `.onnx.data` beside it loads. */
-  file: string;
-}
-
-export interface SessionSet {
-  sessions: ModelSession[];
-  device: ConcreteDevice;
-  /** Providers tried before `device`, each with why it failed. */
-  fallbacks: ProviderAttempt[];
-}
-
-export interface OpenOptions {
-  log?: (line: string) => void;
-  /** Intra-op threads; defaults to NANOFORGE_THREADS or the available cores (max 8). */
-  threads?: number;
 }
 
 /** Receives the wall time of every bare `session.run` (benchmarks measure pipeline overhead with it). */
@@ -284,12 +240,6 @@ async function releaseSet(set: SessionSet): Promise<void> {
 
 const sharedSets = new SharedLoads<SessionSet>(releaseSet);
 
-export interface HeldSessionSet {
-  set: SessionSet;
-  /** Lets go of this hold; the sessions are released when no pipeline holds them. */
-  release(): Promise<void>;
-}
-
 /** Sessions cached per model folder + device; a failed open is not cached, so a retry reopens. */
 export async function acquireSessionSet(dir: string, files: SessionFile[], device: DeviceName, options: OpenOptions = {}): Promise<HeldSessionSet> {
   providersFor(device); // unknown device: fail before touching the cache
@@ -310,3 +260,6 @@ export async function acquireSessionSet(dir: string, files: SessionFile[], devic
 export function openSessionSetCount(): number {
   return sharedSets.size;
 }
+
+/** The onnxruntime-node implementation of the backend seam (src/inference/backend/types.ts). */
+export const onnxBackend: InferenceBackend = Object.freeze({ name: 'onnxruntime', acquireSessions: acquireSessionSet });

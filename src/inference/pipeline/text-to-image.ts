@@ -1,5 +1,6 @@
 // Text-to-image as numbered stages: 1 checkInputs, 2 encodePrompt, 3 prepareTimesteps,
 // 4 prepareLatents, 5 denoise, 6 decode. Same seed + settings + device = same pixels.
+import type { InferenceBackend } from '../backend/types';
 import { createScheduler, type Scheduler } from '../schedulers';
 import type { GenerateCallbacks, GenerationRequest, GenerationResult, GeneratedImage, StageTimings } from '../types';
 import { checkInputs } from './check-inputs';
@@ -95,7 +96,7 @@ class TextToImagePipeline implements Pipeline {
   }
 }
 
-/** Validates the folder, opens the sessions (cached per folder + device) and returns a ready pipeline. */
-export async function loadPipeline(dir: string, options: LoadOptions = {}): Promise<Pipeline> {
-  return new TextToImagePipeline(await loadModel(dir, options));
+/** Validates the folder, opens the sessions through `backend` and returns a ready pipeline. */
+export async function loadTextToImage(dir: string, backend: InferenceBackend, options: LoadOptions = {}): Promise<Pipeline> {
+  return new TextToImagePipeline(await loadModel(dir, backend, options));
 }

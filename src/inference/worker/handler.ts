@@ -1,7 +1,7 @@
 // Serves worker requests: keeps the most recent model loaded, runs generations, honours cancel.
 import { generateAsset } from '../image/generate-asset';
 import { makePlaceholder } from '../image/placeholder';
-import { loadPipeline } from '../pipeline/text-to-image';
+import { loadPipeline } from '../load-pipeline';
 import type { Pipeline } from '../pipeline/types';
 import type { DeviceName } from '../types';
 import { toWireError, type WorkerEvent, type WorkerRequest, type WorkerResult } from './protocol';
