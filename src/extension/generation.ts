@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import { randomInt } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { AssetKind, SchedulerName } from '../inference/types';
+import type { GenerationRequest } from '../inference/request';
 import type { WorkerClient } from '../inference/worker/client';
 import { formatFromPath, WRITABLE_EXTENSIONS } from './naming';
 import { withCancellableProgress } from './progress';
@@ -15,18 +15,8 @@ import { errorMessage, isAbortError } from '../inference/errors';
 type WorkerRequest = Parameters<WorkerClient['generate']>[0];
 type WorkerResult = Awaited<ReturnType<WorkerClient['generate']>>;
 
-export interface GenerationSpec {
-  prompt: string;
-  negativePrompt?: string;
-  kind: AssetKind;
-  width: number;
-  height: number;
-  target: vscode.Uri;
-  seed?: number;
-  steps?: number;
-  guidanceScale?: number;
-  scheduler?: SchedulerName;
-}
+/** One image to generate into `target`: the core's request (one candidate, the format from the target's extension). */
+export type GenerationSpec = Omit<GenerationRequest, 'count' | 'format'> & { target: vscode.Uri };
 
 export function randomSeed(): number {
   return randomInt(0, 2 ** 31 - 1);
@@ -89,13 +79,9 @@ export async function generateToFile(
   if (!model) return undefined;
   const settings = services.settings();
   const seed = spec.seed ?? randomSeed();
-  const request: WorkerRequest = {
-    modelDir: model.dir, device: settings.device,
-    prompt: spec.prompt, negativePrompt: spec.negativePrompt, kind: spec.kind,
-    output: { width: spec.width, height: spec.height, format },
-    seed, count: 1, steps: spec.steps, guidanceScale: spec.guidanceScale, scheduler: spec.scheduler,
-  };
-  const name = vscode.workspace.asRelativePath(spec.target);
+  const { target, ...fields } = spec;
+  const request: WorkerRequest = { modelDir: model.dir, device: settings.device, ...fields, format, seed, count: 1 };
+  const name = vscode.workspace.asRelativePath(target);
   services.log.info(`generating ${name} with ${model.id}: "${spec.prompt}" (${spec.kind} ${spec.width}x${spec.height}, seed ${seed})`);
   let result: WorkerResult | undefined;
   try {
@@ -115,9 +101,8 @@ export async function generateToFile(
   const written = await services.writer.writeAsset(spec.target, candidate.bytes, { overwrite: opts.overwrite ?? settings.overwrite });
   if (!written) return undefined;
   await services.history.add({
-    time: Date.now(), target: written.toString(), prompt: spec.prompt, negativePrompt: spec.negativePrompt,
-    kind: spec.kind, width: candidate.width, height: candidate.height, format: candidate.format,
-    seed: candidate.seed ?? seed, steps: spec.steps, guidanceScale: spec.guidanceScale, scheduler: spec.scheduler,
+    ...fields, time: Date.now(), target: written.toString(),
+    width: candidate.width, height: candidate.height, format: candidate.format, seed: candidate.seed ?? seed,
     modelId: model.id, device: result.device,
   });
   const open = 'Open';

@@ -1,6 +1,6 @@
 // One panel generation: validated form request → worker request → progress and previews streamed
 // to the webview → candidates kept for Save/Copy and shown as data: URIs.
-import type { CandidateView, HostMessage, PanelRequest, PreviewView } from '../protocol/panel';
+import { toGenerationRequest, type CandidateView, type HostMessage, type PanelRequest, type PreviewView } from '../protocol/panel';
 import { mimeTypeOf } from '../inference/tables';
 import type { EncodedAsset } from '../inference/types';
 import type { WorkerProgress } from '../inference/worker/client';
@@ -41,18 +41,12 @@ export async function runPanelGeneration(
   const { services } = ctx;
   const settings = services.settings();
   const seed = request.seed ?? randomSeed();
-  const format = formatFromPath(request.target) ?? settings.format;
+  const format = formatFromPath(request.target) ?? request.format ?? settings.format;
   ctx.post({ type: 'started', generationId: id, request, seed });
   services.log.info(`panel: generating ${request.count}× "${request.prompt}" (${request.kind} ${request.width}x${request.height}, ${request.steps} steps, seed ${seed}) with ${model.id}`);
   const started = Date.now();
   try {
-    const result = await services.worker().generate({
-      modelDir: model.dir, device: settings.device, prompt: request.prompt,
-      ...(request.negativePrompt.trim() ? { negativePrompt: request.negativePrompt } : {}),
-      kind: request.kind, output: { width: request.width, height: request.height, format },
-      seed, count: request.count, steps: request.steps,
-      ...(request.guidanceScale === undefined ? {} : { guidanceScale: request.guidanceScale }),
-    }, {
+    const result = await services.worker().generate({ modelDir: model.dir, device: settings.device, ...toGenerationRequest(request, seed, format) }, {
       signal, previews: true,
       onProgress: (p) => {
         const preview = previewView(p);

@@ -7,7 +7,6 @@ import {
   PANEL_VIEW_TYPE, sizeProblem, validateWebviewMessage,
   type HostMessage, type ModelSummary, type PanelInit, type PanelRequest, type WebviewMessage,
 } from '../protocol/panel';
-import type { AssetKind } from '../inference/types';
 import { activeFolder } from './generation';
 import { browseTarget, copyCandidate, historyViews, saveCandidate, saveCandidateAs, type ActionContext } from './panel-actions';
 import { CandidateStore } from './panel-candidates';
@@ -17,14 +16,8 @@ import { PanelProbe, registerPanelTestHook } from './panel-probe';
 import type { Services } from './services';
 import { errorMessage } from '../inference/errors';
 
-/** What a command may pre-fill (contracts.md: `GeneratorPanel.show(services, init)`). */
-export interface GeneratorPanelInit {
-  prompt?: string;
-  kind?: AssetKind;
-  width?: number;
-  height?: number;
-  target?: vscode.Uri;
-}
+/** What a command may pre-fill: request fields the form shows, and the target file. */
+export type GeneratorPanelInit = Omit<PanelInit, 'target'> & { target?: vscode.Uri };
 
 const COMMON_SIZES = ['16x16', '32x32', '64x64', '128x128', '256x256', '512x512', '768x512', '1024x1024'];
 

@@ -21,6 +21,17 @@ export function throwIfAborted(signal: AbortSignal | undefined, message?: string
   throw new AbortError(message);
 }
 
+/** A request field out of range; the message names the field, the value and the allowed range. */
+export class InvalidRequestError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'InvalidRequestError';
+  }
+}
+
 /** True when `error` is a cancellation (by name, as it arrives from the worker) or `signal` was aborted. */
 export function isAbortError(error: unknown, signal?: AbortSignal): boolean {
   return signal?.aborted === true || (error instanceof Error && error.name === 'AbortError');

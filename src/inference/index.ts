@@ -18,9 +18,9 @@ export { loadPipeline } from './load-pipeline';
 export type { PipelineOptions } from './load-pipeline';
 export type { LoadOptions } from './pipeline/text-to-image';
 export type { Pipeline, PipelineInfo } from './pipeline/types';
-export { InvalidRequestError } from './pipeline/errors';
-export { AbortError, errorMessage, isAbortError, throwIfAborted } from './errors';
-export { LIMITS as GENERATION_LIMITS } from './pipeline/check-inputs';
+export { AbortError, errorMessage, InvalidRequestError, isAbortError, throwIfAborted } from './errors';
+export { LIMITS as PIPELINE_SIZE_LIMITS } from './pipeline/check-inputs';
+export { REQUEST_FIELDS, REQUEST_LIMITS, validateGenerationRequest } from './request';
 // Worker process client (the extension host imports src/inference/worker/client directly, never this file).
 export { WorkerClient, WorkerCrashedError, WorkerError } from './worker/client';
 export type { WorkerClientOptions, WorkerGenerateCallbacks, WorkerProgress } from './worker/client';

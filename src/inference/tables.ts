@@ -59,6 +59,10 @@ export const ASSET_KIND_TABLE = frozen({
 export type AssetKind = keyof typeof ASSET_KIND_TABLE;
 export const ASSET_KINDS = frozen(Object.keys(ASSET_KIND_TABLE) as AssetKind[]) as readonly AssetKind[];
 
+/** How a generated image is fitted to the output size (see image/fit.ts). */
+export const FIT_MODES = frozen(['cover', 'contain', 'stretch'] as const);
+export type FitMode = (typeof FIT_MODES)[number];
+
 /** Our scheduler names (the CLI's `--scheduler` values) and the diffusers class each implements. */
 export const SCHEDULERS = frozen({
   euler: { className: 'EulerDiscreteScheduler' },

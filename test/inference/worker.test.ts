@@ -35,7 +35,7 @@ describe('worker process', function () {
     fx = await ensureFixtures();
     request = (patch = {}) => ({
       modelDir: fx.path('oracle-fp32'), device: 'cpu', prompt: 'orange', kind: 'illustration',
-      output: { width: 96, height: 64, format: 'png' }, steps: 3, guidanceScale: 0, seed: 5, ...patch,
+      width: 96, height: 64, format: 'png', steps: 3, guidanceScale: 0, seed: 5, ...patch,
     });
   });
 
@@ -109,7 +109,7 @@ describe('worker process', function () {
       const controller = new AbortController();
       let last = 0;
       await assert.rejects(
-        w.generate(request({ steps: 60, output: { width: 512, height: 512, format: 'png' }, count: 4 }), {
+        w.generate(request({ steps: 60, width: 512, height: 512, format: 'png', count: 4 }), {
           signal: controller.signal,
           onProgress: (p) => { last = p.step; if (p.step === 1) controller.abort(); },
         }),
@@ -133,7 +133,7 @@ describe('worker process', function () {
       await w.modelInfo(fx.path('oracle-fp32'), 'cpu');
       const first = w.pid;
       assert.ok(first);
-      const crashed = await w.generate(request({ steps: 80, output: { width: 512, height: 512, format: 'png' }, count: 4 }), {
+      const crashed = await w.generate(request({ steps: 80, width: 512, height: 512, format: 'png', count: 4 }), {
         onProgress: (p) => { if (p.step === 1) process.kill(first, 'SIGKILL'); },
       }).then(() => undefined, (e: unknown) => e);
       assert.ok(crashed instanceof WorkerCrashedError, String(crashed));

@@ -8,6 +8,7 @@ import {
   ASSET_FORMATS, ASSET_KIND_TABLE, ASSET_KINDS, DEVICE_NAMES, DEVICES, IMAGE_EXTENSIONS, IMAGE_FORMATS, PROVIDER_TABLE,
   SCHEDULER_CLASSES, SCHEDULER_NAMES, SCHEDULERS, assetFormatOfExtension, formatOfExtension, mimeTypeOf,
 } from '../../src/inference/tables';
+import { REQUEST_FIELD_NAMES, REQUEST_FIELDS, type FieldSpec } from '../../src/inference/request';
 import { DEFAULT_SETTINGS, OVERWRITE_POLICIES, SEVERITIES } from '../../src/extension/settings';
 import { runCli } from '../inference/cli-helpers';
 
@@ -124,6 +125,12 @@ describe('the CLI help and the README list what the tables hold', function () {
     assert.deepEqual(listAfter(generate, '--scheduler'), SCHEDULER_NAMES);
     assert.deepEqual(listAfter(generate, '--kind'), ASSET_KINDS);
     assert.deepEqual(listAfter(icons, '--device'), DEVICE_NAMES);
+    // Every request field with a command-line spelling is an option of generate (src/cli/request-options.ts).
+    for (const field of REQUEST_FIELD_NAMES) {
+      const spec: FieldSpec = REQUEST_FIELDS[field];
+      const option = spec.option;
+      if (option) assert.match(generate, new RegExp(`\\[--${option.flag} `), field);
+    }
   });
 
   it('nanoforge quantize --help names the devices --verify-device accepts', async () => {

@@ -4,65 +4,65 @@ import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import { generateAsset, type AssetRequest, type AssetResult } from '../../inference/image/generate-asset';
+import { generateAsset, type AssetResult } from '../../inference/image/generate-asset';
 import { formatFromPath, parseSize } from '../../inference/image/limits';
 import { presetFor } from '../../inference/image/presets';
 import { writeFileSafely } from '../../inference/image/safe-write';
-import { LIMITS } from '../../inference/pipeline/check-inputs';
 import { loadPipeline } from '../../inference/load-pipeline';
 import type { Pipeline } from '../../inference/pipeline/types';
-import { ASSET_KINDS, DEVICE_NAMES, SCHEDULER_NAMES, type AssetKind, type DeviceName } from '../../inference/tables';
-import { choiceOption, CliUsageError, flag, numberOption, parseCommandLine, requiredString, stringOption, type ParsedArgs } from '../args';
+import { validateGenerationRequest, type GenerationRequest } from '../../inference/request';
+import { DEVICE_NAMES, type DeviceName } from '../../inference/tables';
+import { choiceOption, CliUsageError, flag, parseCommandLine, requiredString, stringOption, type OptionKinds, type ParsedArgs } from '../args';
 import type { CliCommand } from '../command';
 import { createProgressBar } from '../progress';
+import { readRequestOptions, requestOptionKinds, requestUsage } from '../request-options';
 
-const OPTIONS = {
-  model: 'string', out: 'string', size: 'string', steps: 'string', seed: 'string', guidance: 'string', negative: 'string',
-  count: 'string', scheduler: 'string', device: 'string', kind: 'string', force: 'boolean', json: 'boolean', verbose: 'boolean',
-} as const;
+const OPTIONS: OptionKinds = {
+  model: 'string', out: 'string', size: 'string', device: 'string', force: 'boolean', json: 'boolean', verbose: 'boolean',
+  ...requestOptionKinds(),
+};
+
+type Size = { width: number; height: number };
 
 interface GenerateOptions {
-  prompt: string;
   modelDir: string;
   out: string;
   device: DeviceName;
-  kind: AssetKind;
-  /** --kind was given: its preset size applies when --size is absent. */
-  kindGiven: boolean;
-  size?: { width: number; height: number };
-  seed: number;
+  /** --size, else the preset size of an explicit --kind; undefined: the model's native square. */
+  size?: Size;
   force: boolean;
   json: boolean;
   /** Print the loader's log lines (provider attempts, config defaults) to stderr. */
   verbose: boolean;
-  request: Omit<AssetRequest, 'prompt' | 'kind' | 'output' | 'seed'>;
+  /** Everything but the size, which may have to wait for the model (its native square). */
+  request: Omit<GenerationRequest, 'width' | 'height'> & { seed: number };
 }
 
 function readOptions(parsed: ParsedArgs): GenerateOptions {
   const prompt = parsed.positionals.join(' ').trim();
   if (!prompt) throw new CliUsageError('a prompt is required, e.g. nanoforge generate "a red fox icon" --model DIR --out fox.png');
   const size = stringOption(parsed, 'size');
-  const request: GenerateOptions['request'] = {
-    negativePrompt: stringOption(parsed, 'negative'),
-    steps: numberOption(parsed, 'steps', { min: 1, max: LIMITS.maxSteps, integer: true }),
-    guidanceScale: numberOption(parsed, 'guidance', { min: 0, max: 100 }),
-    count: numberOption(parsed, 'count', { min: 1, max: LIMITS.maxCount, integer: true }),
-    scheduler: choiceOption(parsed, 'scheduler', SCHEDULER_NAMES),
-  };
+  const out = requiredString(parsed, 'out');
+  const given = readRequestOptions(parsed);
+  const kind = given.kind ?? 'illustration';
+  // An explicit --kind brings its preset size; otherwise the model's own square (known after loading).
+  const preset = given.kind === undefined ? undefined : presetFor(kind).defaultSize;
+  const fixed = size !== undefined ? parseSize(size) : preset && { width: preset[0], height: preset[1] };
   return {
-    prompt,
     modelDir: requiredString(parsed, 'model'),
-    out: requiredString(parsed, 'out'),
+    out,
     device: choiceOption(parsed, 'device', DEVICE_NAMES) ?? 'auto',
-    kind: choiceOption(parsed, 'kind', ASSET_KINDS) ?? 'illustration',
-    kindGiven: stringOption(parsed, 'kind') !== undefined,
-    ...(size !== undefined ? { size: parseSize(size) } : {}),
-    seed: numberOption(parsed, 'seed', { min: 0, max: 0xffffffff, integer: true }) ?? randomInt(0, 2 ** 32),
+    ...(fixed ? { size: fixed } : {}),
     force: flag(parsed, 'force'),
     json: flag(parsed, 'json'),
     verbose: flag(parsed, 'verbose') || Boolean(process.env.NANOFORGE_DEBUG),
-    request: Object.fromEntries(Object.entries(request).filter(([, v]) => v !== undefined)) as GenerateOptions['request'],
+    request: { ...given, prompt, kind, format: formatFromPath(out), seed: given.seed ?? randomInt(0, 2 ** 32) },
   };
+}
+
+/** The whole request, checked by the core's one validator ("prompt is 2500 characters; at most 2000"). */
+function requestAt(opts: GenerateOptions, size: Size): GenerationRequest {
+  return validateGenerationRequest({ ...opts.request, ...size }, { where: '' });
 }
 
 /** `out` for one image; `name-1.ext` … `name-N.ext` for several. */
@@ -75,7 +75,8 @@ export function outputPaths(out: string, count: number): string[] {
 
 async function run(args: string[]): Promise<number> {
   const opts = readOptions(parseCommandLine(args, OPTIONS));
-  const format = formatFromPath(opts.out);
+  // Checked before the (slow) model load whenever the size is already known.
+  const early = opts.size && requestAt(opts, opts.size);
   const targets = outputPaths(opts.out, opts.request.count ?? 1);
   const existing = targets.filter((t) => existsSync(t));
   if (existing.length > 0 && !opts.force) {
@@ -85,7 +86,8 @@ async function run(args: string[]): Promise<number> {
   const pipeline = await loadPipeline(opts.modelDir, { device: opts.device, log: opts.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined });
   const loadMs = performance.now() - started;
   try {
-    const { width, height } = opts.size ?? defaultSize(opts, pipeline);
+    const request = early || requestAt(opts, { width: pipeline.info.nativeSize, height: pipeline.info.nativeSize });
+    const { width, height } = request;
     const bar = createProgressBar('Generating', process.stderr, !opts.json && process.stderr.isTTY === true);
     // Ctrl-C stops between denoising steps and leaves no half-written file.
     const interrupt = new AbortController();
@@ -93,7 +95,7 @@ async function run(args: string[]): Promise<number> {
     process.once('SIGINT', onSigint);
     let result: AssetResult;
     try {
-      result = await generateAsset(pipeline, { ...opts.request, prompt: opts.prompt, kind: opts.kind, seed: opts.seed, output: { width, height, format } }, {
+      result = await generateAsset(pipeline, request, {
         signal: interrupt.signal,
         onProgress: (p) => bar.update(p.step, p.totalSteps),
       });
@@ -117,21 +119,12 @@ async function run(args: string[]): Promise<number> {
   }
 }
 
-function defaultSize(opts: GenerateOptions, pipeline: Pipeline): { width: number; height: number } {
-  // An explicit --kind brings its preset size; otherwise the model's own square.
-  if (opts.kindGiven) {
-    const [width, height] = presetFor(opts.kind).defaultSize;
-    return { width, height };
-  }
-  return { width: pipeline.info.nativeSize, height: pipeline.info.nativeSize };
-}
-
 function report(opts: GenerateOptions, pipeline: Pipeline, result: AssetResult, files: string[], timings: Record<string, number>, size: { width: number; height: number }): void {
   const ms = Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v * 10) / 10]));
   if (opts.json) {
     const summary = {
-      device: result.device, fallbacks: result.fallbacks, seed: opts.seed, seeds: result.candidates.map((c) => c.seed),
-      model: pipeline.info.modelId, kind: opts.kind, width: size.width, height: size.height,
+      device: result.device, fallbacks: result.fallbacks, seed: opts.request.seed, seeds: result.candidates.map((c) => c.seed),
+      model: pipeline.info.modelId, kind: opts.request.kind, width: size.width, height: size.height,
       scheduler: opts.request.scheduler ?? pipeline.info.scheduler, timings: ms, files, warnings: result.warnings,
     };
     process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -139,12 +132,12 @@ function report(opts: GenerateOptions, pipeline: Pipeline, result: AssetResult, 
   }
   for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
   const fell = result.fallbacks.map((f) => `${f.provider}: ${f.reason ?? 'failed'}`).join('; ');
-  process.stderr.write(`device: ${result.device}${fell ? ` (fell back from ${fell})` : ''}; seed ${opts.seed}; ${Math.round(timings.total ?? 0)} ms\n`);
+  process.stderr.write(`device: ${result.device}${fell ? ` (fell back from ${fell})` : ''}; seed ${opts.request.seed}; ${Math.round(timings.total ?? 0)} ms\n`);
   for (const file of files) process.stdout.write(`${file}\n`);
 }
 
 export const generateCommand: CliCommand = {
   name: 'generate',
-  usage: `generate "<prompt>" --model DIR --out FILE.png [--size WxH] [--steps N] [--seed S] [--guidance G] [--negative TEXT] [--count N] [--scheduler ${SCHEDULER_NAMES.join('|')}] [--device ${DEVICE_NAMES.join('|')}] [--kind ${ASSET_KINDS.join('|')}] [--force] [--json] [--verbose]`,
+  usage: `generate "<prompt>" --model DIR --out FILE.png [--size WxH] ${requestUsage()} [--device ${DEVICE_NAMES.join('|')}] [--force] [--json] [--verbose]`,
   run,
 };

@@ -5,15 +5,20 @@ import sharp from 'sharp';
 import { generateAsset } from '../../inference/image/generate-asset';
 import { existingIconSetFiles, IconSetExistsError, writeIconSet } from '../../inference/image/icon-set';
 import { loadPipeline } from '../../inference/load-pipeline';
-import { LIMITS } from '../../inference/pipeline/check-inputs';
+import { validateGenerationRequest } from '../../inference/request';
 import { DEVICE_NAMES } from '../../inference/tables';
 import type { RgbImage } from '../../inference/types';
-import { choiceOption, CliUsageError, flag, numberOption, parseCommandLine, requiredString, requireBelowCwd, stringOption } from '../args';
+import { choiceOption, CliUsageError, flag, parseCommandLine, requiredString, requireBelowCwd, stringOption, type OptionKinds } from '../args';
 import type { CliCommand } from '../command';
+import { readRequestOptions, requestOptionKinds, requestUsage } from '../request-options';
 
-const OPTIONS = {
-  model: 'string', 'out-dir': 'string', seed: 'string', steps: 'string', device: 'string', name: 'string', 'href-base': 'string', opaque: 'boolean', force: 'boolean',
-} as const;
+/** The request fields `icons` takes from the command line; the rest is fixed for an icon set. */
+const REQUEST_OPTIONS = ['seed', 'steps'] as const;
+
+const OPTIONS: OptionKinds = {
+  model: 'string', 'out-dir': 'string', device: 'string', name: 'string', 'href-base': 'string', opaque: 'boolean', force: 'boolean',
+  ...requestOptionKinds(REQUEST_OPTIONS),
+};
 
 async function decodeRgb(bytes: Uint8Array): Promise<RgbImage> {
   const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -31,19 +36,16 @@ async function run(args: string[]): Promise<number> {
   // A set is written whole or not at all; refuse before the (slow) model load and generation.
   const existing = force ? [] : await existingIconSetFiles(process.cwd(), outDir);
   if (existing.length > 0) throw new IconSetExistsError(existing);
-  const seed = numberOption(parsed, 'seed', { min: 0, max: 0xffffffff, integer: true }) ?? randomInt(0, 2 ** 32);
-  const steps = numberOption(parsed, 'steps', { min: 1, max: LIMITS.maxSteps, integer: true });
+  const given = readRequestOptions(parsed, REQUEST_OPTIONS);
+  const seed = given.seed ?? randomInt(0, 2 ** 32);
   const pipeline = await loadPipeline(modelDir, { device: choiceOption(parsed, 'device', DEVICE_NAMES) ?? 'auto' });
   try {
     // A lossless, unprocessed native-size PNG (with its metadata); the icon set does the cut-out itself.
     const native = pipeline.info.nativeSize;
-    const result = await generateAsset(pipeline, {
-      prompt,
-      kind: 'icon',
-      seed,
-      ...(steps !== undefined ? { steps } : {}),
-      output: { width: native, height: native, format: 'png', fit: 'cover', transparent: false },
-    });
+    const request = validateGenerationRequest({
+      ...given, prompt, kind: 'icon', seed, width: native, height: native, format: 'png', fit: 'cover', transparent: false,
+    }, { where: '' });
+    const result = await generateAsset(pipeline, request);
     const candidate = result.candidates[0];
     if (!candidate) throw new Error('the model returned no image');
     const set = await writeIconSet(await decodeRgb(candidate.bytes), process.cwd(), outDir, {
@@ -64,6 +66,6 @@ async function run(args: string[]): Promise<number> {
 
 export const iconsCommand: CliCommand = {
   name: 'icons',
-  usage: `icons "PROMPT" --model DIR --out-dir DIR [--seed N] [--steps N] [--device ${DEVICE_NAMES.join('|')}] [--name APP] [--href-base /] [--opaque] [--force]`,
+  usage: `icons "PROMPT" --model DIR --out-dir DIR ${requestUsage(REQUEST_OPTIONS)} [--device ${DEVICE_NAMES.join('|')}] [--name APP] [--href-base /] [--opaque] [--force]`,
   run,
 };

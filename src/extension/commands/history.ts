@@ -32,12 +32,8 @@ async function chooseAction(entry: HistoryEntry): Promise<Action | undefined> {
 
 /** Re-runs an entry into its original file (the overwrite policy still applies). */
 export function rerun(services: Services, entry: HistoryEntry, newSeed: boolean): Promise<vscode.Uri | undefined> {
-  return generateToFile(services, {
-    prompt: entry.prompt, negativePrompt: entry.negativePrompt, kind: entry.kind,
-    width: entry.width, height: entry.height, target: vscode.Uri.parse(entry.target),
-    seed: newSeed ? undefined : entry.seed, steps: entry.steps, guidanceScale: entry.guidanceScale,
-    scheduler: entry.scheduler,
-  });
+  const { time: _time, target, format: _format, modelId: _modelId, device: _device, ...request } = entry;
+  return generateToFile(services, { ...request, target: vscode.Uri.parse(target), seed: newSeed ? undefined : entry.seed });
 }
 
 async function showHistory(services: Services): Promise<void> {

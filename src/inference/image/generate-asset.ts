@@ -9,8 +9,8 @@ import type {
   GenerateCallbacks,
   GenerationRequest,
   OutputOptions,
+  PipelineRequest,
   ProviderAttempt,
-  SchedulerName,
   StageTimings,
 } from '../types';
 import { throwIfAborted } from '../errors';
@@ -21,18 +21,6 @@ import { renderAsset } from './render';
 
 /** The part of the pipeline this module needs (tests and the worker pass a full Pipeline). */
 export type AssetPipeline = Pick<Pipeline, 'info' | 'generate'>;
-
-export interface AssetRequest {
-  prompt: string;
-  negativePrompt?: string;
-  kind: AssetKind;
-  output: OutputOptions;
-  seed?: number;
-  count?: number;
-  steps?: number;
-  guidanceScale?: number;
-  scheduler?: SchedulerName;
-}
 
 export interface AssetResult {
   candidates: EncodedAsset[];
@@ -47,17 +35,22 @@ function defaultSampling(usesGuidance: boolean): { steps: number; guidanceScale:
   return usesGuidance ? { steps: 25, guidanceScale: 7.5 } : { steps: 2, guidanceScale: 0 };
 }
 
-/** The output options with the kind's defaults filled in (fit mode, transparency). */
-export function resolveOutput(kind: AssetKind, output: OutputOptions): OutputOptions {
-  const preset = presetFor(kind);
-  return { ...output, fit: output.fit ?? preset.fit, transparent: output.transparent ?? preset.transparent };
+/** The request's output fields with the kind's defaults filled in (format, fit mode, transparency). */
+export function resolveOutput(req: Pick<GenerationRequest, 'kind' | 'width' | 'height' | 'format' | 'fit' | 'transparent' | 'quality'>): OutputOptions {
+  const preset = presetFor(req.kind);
+  return {
+    width: req.width, height: req.height, format: req.format ?? preset.defaultFormat,
+    fit: req.fit ?? preset.fit, transparent: req.transparent ?? preset.transparent,
+    ...(req.quality === undefined ? {} : { quality: req.quality }),
+  };
 }
 
-export async function generateAsset(pipeline: AssetPipeline, req: AssetRequest, cb?: GenerateCallbacks): Promise<AssetResult> {
-  const output = resolveOutput(req.kind, req.output);
+/** Plans `req` for the model (template, run size, defaults), runs the pipeline and renders every candidate. */
+export async function generateAsset(pipeline: AssetPipeline, req: GenerationRequest, cb?: GenerateCallbacks): Promise<AssetResult> {
+  const output = resolveOutput(req);
   const plan = planGeneration(req.kind, req.prompt, output, pipeline.info.nativeSize);
   const sampling = defaultSampling(pipeline.info.usesGuidance);
-  const generation: GenerationRequest = {
+  const generation: PipelineRequest = {
     prompt: plan.prompt,
     negativePrompt: req.negativePrompt ?? plan.negativePrompt,
     width: plan.width,

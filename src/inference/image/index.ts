@@ -1,7 +1,7 @@
 // Asset post-processing (sharp): exact sizes, transparency, formats, icon sets, placeholders, metadata.
 export { renderAsset } from './render';
 export { generateAsset, resolveOutput } from './generate-asset';
-export type { AssetPipeline, AssetRequest, AssetResult } from './generate-asset';
+export type { AssetPipeline, AssetResult } from './generate-asset';
 export { planGeneration, applyTemplate, nativeSizeFor, presetFor } from './presets';
 export { ASSET_KINDS } from '../tables';
 export type { GenerationPlan, KindPreset } from './presets';

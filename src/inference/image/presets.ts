@@ -1,7 +1,7 @@
 // Asset kinds: prompt templates, default sizes and post-processing, read from presets.json.
 import type { AssetFormat, AssetKind, FitMode } from '../types';
 import presetData from './presets.json';
-import { ASSET_FORMATS, ASSET_KINDS } from '../tables';
+import { ASSET_FORMATS, ASSET_KINDS, FIT_MODES } from '../tables';
 import { AssetInputError } from './limits';
 
 export interface KindPreset {
@@ -19,7 +19,6 @@ export interface KindPreset {
   svgColors: number;
 }
 
-const FIT_MODES: readonly FitMode[] = ['cover', 'contain', 'stretch'];
 
 function checkPreset(kind: AssetKind, raw: unknown): KindPreset {
   const p = raw as Partial<KindPreset> | undefined;

@@ -2,7 +2,7 @@
 // 4 prepareLatents, 5 denoise, 6 decode. Same seed + settings + device = same pixels.
 import type { InferenceBackend } from '../backend/types';
 import { createScheduler, type Scheduler } from '../schedulers';
-import type { GenerateCallbacks, GenerationRequest, GenerationResult, GeneratedImage, StageTimings } from '../types';
+import type { GenerateCallbacks, PipelineRequest, GenerationResult, GeneratedImage, StageTimings } from '../types';
 import { checkInputs } from './check-inputs';
 import { decodeLatents } from './decode';
 import { denoise } from './denoise';
@@ -34,13 +34,13 @@ class TextToImagePipeline implements Pipeline {
     };
   }
 
-  generate(req: GenerationRequest, cb: GenerateCallbacks = {}): Promise<GenerationResult> {
+  generate(req: PipelineRequest, cb: GenerateCallbacks = {}): Promise<GenerationResult> {
     const run = this.queue.then(() => this.run(req, cb));
     this.queue = run.catch(() => undefined); // a failed run must not block the next one
     return run;
   }
 
-  private async run(req: GenerationRequest, cb: GenerateCallbacks): Promise<GenerationResult> {
+  private async run(req: PipelineRequest, cb: GenerateCallbacks): Promise<GenerationResult> {
     if (this.disposed) throw new Error('This pipeline was disposed; load the model again.');
     const startedAt = performance.now();
     const timings: StageTimings = {};
@@ -79,7 +79,7 @@ class TextToImagePipeline implements Pipeline {
     return { images: decoded, device: model.device, fallbacks: model.fallbacks, timings, warnings: embeddings.warnings };
   }
 
-  private prepareTimesteps(req: GenerationRequest): Scheduler[] {
+  private prepareTimesteps(req: PipelineRequest): Scheduler[] {
     const config = this.model.info.scheduler.config;
     return Array.from({ length: req.count }, () => {
       const scheduler = createScheduler(config, req.scheduler);
