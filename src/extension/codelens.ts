@@ -1,7 +1,7 @@
 // CodeLens above each `@image` directive: "Generate" (target missing) or "Regenerate" (it exists),
 // or the parse error. Lenses refresh when image files appear or vanish and when the tag changes.
 import * as vscode from 'vscode';
-import { COMMAND_GENERATE_FROM_DIRECTIVE, type DirectiveCommandArgs } from './references';
+import { COMMANDS, type DirectiveCommandArgs } from './command-ids';
 import type { Directive } from './references/directives';
 import { directivesIn, REFERENCE_SELECTOR, resolveDirectiveTarget, workspaceProbe, type ResolvedReference } from './reference-lookup';
 import { defaultTargetPath } from './naming';
@@ -71,7 +71,7 @@ export class DirectiveCodeLensProvider implements vscode.CodeLensProvider, vscod
       const args = await directiveCommandArgs(document, d, ref, this.services);
       const range = new vscode.Range(d.line, d.range.start, d.line, d.range.end);
       const command: vscode.Command = args
-        ? { title: lensTitle(d, ref), command: COMMAND_GENERATE_FROM_DIRECTIVE, arguments: [args], tooltip: `${d.kind ?? 'image'}: ${d.prompt} → ${vscode.workspace.asRelativePath(vscode.Uri.parse(args.target))}` }
+        ? { title: lensTitle(d, ref), command: COMMANDS.generateFromDirective, arguments: [args], tooltip: `${d.kind ?? 'image'}: ${d.prompt} → ${vscode.workspace.asRelativePath(vscode.Uri.parse(args.target))}` }
         : { title: lensTitle(d, ref), command: '' };
       lenses.push(new vscode.CodeLens(range, command));
     }

@@ -4,9 +4,7 @@
 import * as vscode from 'vscode';
 import { readImageInfo, readNanoforgeMetadata, thumbnailSize, type ImageInfo, type NanoforgeMetadata } from './references/image-header';
 import { inferDefaults } from './references/infer';
-import {
-  COMMAND_GENERATE_FOR_REFERENCE, COMMAND_GENERATE_FROM_DIRECTIVE, type DirectiveCommandArgs, type ReferenceCommandArgs,
-} from './references';
+import { COMMANDS, type DirectiveCommandArgs, type ReferenceCommandArgs } from './command-ids';
 import type { Directive } from './references/directives';
 import { directivesIn, lookupReferenceAt, REFERENCE_SELECTOR, resolveDirectiveTarget, type ResolvedReference } from './reference-lookup';
 import { directiveCommandArgs } from './codelens';
@@ -26,7 +24,7 @@ const THUMBNAIL_MAX = 128;
 /** Larger files are linked by URI instead of inlined as a data: URI. */
 const INLINE_LIMIT = 1024 * 1024;
 const READ_LIMIT = 32 * 1024 * 1024;
-const ENABLED_COMMANDS = ['vscode.open', 'revealInExplorer', COMMAND_GENERATE_FOR_REFERENCE, 'nanoforge.regenerateReference', COMMAND_GENERATE_FROM_DIRECTIVE];
+const ENABLED_COMMANDS = ['vscode.open', 'revealInExplorer', COMMANDS.generateForReference, COMMANDS.regenerateReference, COMMANDS.generateFromDirective];
 
 /** Escapes what would start emphasis, code, links, HTML or tables inside a line of prose. */
 export function escapeMarkdown(text: string): string {
@@ -95,13 +93,13 @@ async function referenceHover(document: vscode.TextDocument, ref: ResolvedRefere
   const args = referenceArgs(document, ref);
   if (ref.exists) {
     const writable = unwritableReason(ref.target.path) === undefined;
-    return existingHover(ref, writable ? commandLink('Regenerate', 'nanoforge.regenerateReference', args, 'Generate a new version (asks before replacing)') : undefined);
+    return existingHover(ref, writable ? commandLink('Regenerate', COMMANDS.regenerateReference, args, 'Generate a new version (asks before replacing)') : undefined);
   }
   const lines = Array.from({ length: Math.min(document.lineCount, ref.line + 4) }, (_, i) => document.lineAt(i).text);
   const d = inferDefaults(lines, ref.line, ref.match);
   const size = d.size ? ` ${d.size.width}×${d.size.height}` : '';
   const plan = `Would generate ${d.kind}${size}: *${escapeMarkdown(d.prompt.prompt)}*`;
-  return missingHover(ref, plan, commandLink('Generate', COMMAND_GENERATE_FOR_REFERENCE, args, 'Generate this image with Nanoforge'));
+  return missingHover(ref, plan, commandLink('Generate', COMMANDS.generateForReference, args, 'Generate this image with Nanoforge'));
 }
 
 async function directiveHover(document: vscode.TextDocument, d: Directive, services: HoverServices): Promise<string[]> {
@@ -110,7 +108,7 @@ async function directiveHover(document: vscode.TextDocument, d: Directive, servi
   const args: DirectiveCommandArgs | undefined = await directiveCommandArgs(document, d, ref, services);
   const spec = `${d.kind ?? 'image'}${d.width ? ` ${d.width}×${d.height}` : ''}: *${escapeMarkdown(d.prompt)}*`;
   if (!args) return [`**Nanoforge directive** — ${spec}`, ref?.refused ? escapeMarkdown(ref.refused) : ''];
-  const link = (title: string) => commandLink(title, COMMAND_GENERATE_FROM_DIRECTIVE, args, `${title} from this directive`);
+  const link = (title: string) => commandLink(title, COMMANDS.generateFromDirective, args, `${title} from this directive`);
   if (ref?.exists) return [`**Nanoforge directive** — ${spec}`, ...(await existingHover(ref, link('Regenerate')))];
   const target = codeSpan(vscode.workspace.asRelativePath(vscode.Uri.parse(args.target)));
   return [`**Nanoforge directive** — ${spec}`, `${target} — missing · ${link('Generate')}`];

@@ -2,6 +2,7 @@
 // of the traffic, and a command that drives it. The command exists only outside Production mode.
 import * as vscode from 'vscode';
 import { PANEL_VIEW_TYPE, type HostMessage, type WebviewMessage } from '../protocol/panel';
+import { PANEL_TEST_COMMAND } from './command-ids';
 import type { Services } from './services';
 
 const KEPT = 1000;
@@ -43,8 +44,6 @@ export interface ProbedPanel {
   receive(raw: unknown): void;
   dispose(): void;
 }
-
-export const PANEL_TEST_COMMAND = 'nanoforge.test.generatorPanel';
 
 export type PanelTestRequest =
   | { op: 'open'; init?: { prompt?: string; kind?: 'icon'; width?: number; height?: number; target?: string } }

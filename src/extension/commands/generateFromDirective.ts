@@ -6,21 +6,16 @@ import { ASSET_KINDS, type AssetKind } from '../../inference/tables';
 import { directiveCommandArgs } from '../codelens';
 import { generateToFile } from '../generation';
 import { directivesIn, resolveDirectiveTarget } from '../reference-lookup';
+import { COMMANDS, type DirectiveCommandArgs } from '../command-ids';
 import type { Services } from '../services';
 
-export const GENERATE_FROM_DIRECTIVE_COMMAND = 'nanoforge.generateFromDirective';
-
-export interface DirectiveArgs {
-  prompt: string;
-  kind?: AssetKind;
-  width?: number;
-  height?: number;
+/** What the CodeLens sends, and what tests and other callers may send instead (URIs, relative targets, no line). */
+export type DirectiveArgs = Omit<DirectiveCommandArgs, 'target' | 'documentUri' | 'line'> & {
   /** Absolute URI, or a path relative to the document (`./a.png`) or to its workspace folder (`/a.png`). */
   target: string | vscode.Uri;
-  /** The document containing the directive. */
   documentUri?: string | vscode.Uri;
-  seed?: number;
-}
+  line?: number;
+};
 
 function toUri(value: string | vscode.Uri): vscode.Uri {
   return typeof value === 'string' ? vscode.Uri.parse(value) : value;
@@ -82,5 +77,5 @@ async function generateFromDirective(services: Services, input: unknown): Promis
 }
 
 export function registerGenerateFromDirective(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand(GENERATE_FROM_DIRECTIVE_COMMAND, (args?: unknown) => generateFromDirective(services, args));
+  return vscode.commands.registerCommand(COMMANDS.generateFromDirective, (args?: unknown) => generateFromDirective(services, args));
 }

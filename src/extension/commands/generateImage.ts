@@ -6,10 +6,9 @@ import type { AssetKind } from '../../inference/types';
 import { generateToFile } from '../generation';
 import { defaultTargetPath } from '../naming';
 import { GeneratorPanel } from '../panel';
+import { COMMANDS } from '../command-ids';
 import type { Services } from '../services';
 import { askKind, askPrompt, askSize, chooseTarget } from './inputs';
-
-export const GENERATE_IMAGE_COMMAND = 'nanoforge.generateImage';
 
 /**
  * Optional arguments (History re-run, links, tests): any GenerationRequest field; prompt, kind,
@@ -59,7 +58,7 @@ async function generateImage(services: Services, args: GenerateImageArgs = {}): 
 }
 
 export function registerGenerateImage(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand(GENERATE_IMAGE_COMMAND, (args?: GenerateImageArgs) =>
+  return vscode.commands.registerCommand(COMMANDS.generateImage, (args?: GenerateImageArgs) =>
     generateImage(services, args && typeof args === 'object' && !(args instanceof vscode.Uri) ? args : {}),
   );
 }

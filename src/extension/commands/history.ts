@@ -3,10 +3,8 @@
 import * as vscode from 'vscode';
 import { generateToFile } from '../generation';
 import type { HistoryEntry } from '../history';
+import { COMMANDS } from '../command-ids';
 import type { Services } from '../services';
-
-export const SHOW_HISTORY_COMMAND = 'nanoforge.showHistory';
-export const CLEAR_HISTORY_COMMAND = 'nanoforge.clearHistory';
 
 type Action = 'open' | 'rerun' | 'vary';
 
@@ -53,7 +51,7 @@ async function showHistory(services: Services): Promise<void> {
 
 export function registerHistory(services: Services): vscode.Disposable {
   return vscode.Disposable.from(
-    vscode.commands.registerCommand(SHOW_HISTORY_COMMAND, () => showHistory(services)),
-    vscode.commands.registerCommand(CLEAR_HISTORY_COMMAND, () => services.history.clear()),
+    vscode.commands.registerCommand(COMMANDS.showHistory, () => showHistory(services)),
+    vscode.commands.registerCommand(COMMANDS.clearHistory, () => services.history.clear()),
   );
 }

@@ -9,11 +9,11 @@ import type { PullProgress } from '../../inference/models/download';
 import { HubAuthError, HubUnreachableError, type HubOptions } from '../../inference/models/hub';
 import { ModelStore, type InstalledModel, type PullResult } from '../../inference/models/store';
 import { modelsRoot } from '../models-resolve';
+import { COMMANDS } from '../command-ids';
 import { withCancellableProgress } from '../progress';
 import type { Services } from '../services';
 import { AbortError, errorMessage } from '../../inference/errors';
 
-export const MODEL_COMMANDS = { download: 'nanoforge.downloadModel', select: 'nanoforge.selectModel', manage: 'nanoforge.manageModels' } as const;
 const TOKEN_KEY = 'nanoforge.hub.token';
 
 export function modelStore(services: Services): ModelStore {
@@ -162,7 +162,7 @@ async function explainFailure(services: Services, error: unknown): Promise<boole
   } else if (error instanceof HubUnreachableError) {
     const placeholder = 'Insert Placeholder';
     const choice = await vscode.window.showErrorMessage(`Nanoforge is offline: ${error.message}. Placeholder images work without a model.`, placeholder);
-    if (choice === placeholder) await vscode.commands.executeCommand('nanoforge.insertPlaceholder');
+    if (choice === placeholder) await vscode.commands.executeCommand(COMMANDS.insertPlaceholder);
   } else if (error instanceof DiskSpaceError) {
     const folder = 'Choose Models Folder';
     if ((await vscode.window.showErrorMessage(`Nanoforge: ${error.message}`, folder)) === folder) await vscode.commands.executeCommand('workbench.action.openSettings', 'nanoforge.modelsFolder');
@@ -276,8 +276,8 @@ export function registerModelCommands(services: Services): vscode.Disposable {
     }
   };
   return vscode.Disposable.from(
-    vscode.commands.registerCommand(MODEL_COMMANDS.download, guarded('download', (spec?: string) => downloadModel(services, typeof spec === 'string' ? spec : undefined))),
-    vscode.commands.registerCommand(MODEL_COMMANDS.select, guarded('select', (id?: string) => selectModel(services, typeof id === 'string' ? id : undefined))),
-    vscode.commands.registerCommand(MODEL_COMMANDS.manage, guarded('manage', () => manageModels(services))),
+    vscode.commands.registerCommand(COMMANDS.downloadModel, guarded('download', (spec?: string) => downloadModel(services, typeof spec === 'string' ? spec : undefined))),
+    vscode.commands.registerCommand(COMMANDS.selectModel, guarded('select', (id?: string) => selectModel(services, typeof id === 'string' ? id : undefined))),
+    vscode.commands.registerCommand(COMMANDS.manageModels, guarded('manage', () => manageModels(services))),
   );
 }

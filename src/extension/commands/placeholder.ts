@@ -6,8 +6,8 @@ import { defaultTargetPath, formatFromPath } from '../naming';
 import type { Services } from '../services';
 import { askSize, chooseTarget } from './inputs';
 import { errorMessage } from '../../inference/errors';
+import { COMMANDS } from '../command-ids';
 
-export const INSERT_PLACEHOLDER_COMMAND = 'nanoforge.insertPlaceholder';
 
 export interface PlaceholderArgs {
   width?: number;
@@ -58,7 +58,7 @@ async function insertPlaceholder(services: Services, args: PlaceholderArgs = {})
 }
 
 export function registerInsertPlaceholder(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand(INSERT_PLACEHOLDER_COMMAND, (args?: PlaceholderArgs) =>
+  return vscode.commands.registerCommand(COMMANDS.insertPlaceholder, (args?: PlaceholderArgs) =>
     insertPlaceholder(services, args && typeof args === 'object' && !(args instanceof vscode.Uri) ? args : {}),
   );
 }
