@@ -103,6 +103,32 @@ describe('worker process', function () {
     }
   });
 
+  it('an observer sees every generation: its steps, then its result or its error', async () => {
+    const seen: string[] = [];
+    const w = new WorkerClient({
+      workerPath: WORKER, execArgv: EXEC_ARGV,
+      observer: {
+        generationStarted: (req) => {
+          seen.push(`start ${req.prompt}`);
+          return {
+            progress: (p) => seen.push(`step ${p.step}/${p.totalSteps}`),
+            succeeded: (r) => seen.push(`done on ${r.device}, ${r.candidates.length} candidate(s)`),
+            failed: (e) => seen.push(`failed ${(e as Error).name}`),
+          };
+        },
+      },
+    });
+    try {
+      const steps: number[] = [];
+      await w.generate(request({ steps: 2 }), { onProgress: (p) => steps.push(p.step) });
+      await assert.rejects(w.generate(request({ steps: 0 })), { name: 'InvalidRequestError' });
+      assert.deepEqual(steps, [1, 2], 'the caller still gets its own progress');
+      assert.deepEqual(seen, ['start orange', 'step 1/2', 'step 2/2', 'done on cpu, 1 candidate(s)', 'start orange', 'failed InvalidRequestError']);
+    } finally {
+      w.dispose();
+    }
+  });
+
   it('cancels through an AbortSignal within a step, and the worker stays usable', async () => {
     const w = client();
     try {

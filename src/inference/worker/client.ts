@@ -15,6 +15,19 @@ export interface WorkerClientOptions {
   idleTimeoutMs?: number;
   log?: (line: string) => void;
   execArgv?: string[];
+  /** Sees every generation of this client (the editor's status bar), whoever started it. */
+  observer?: GenerationObserver;
+}
+
+/** Watches one generation: its progress, then exactly one of succeeded / failed. */
+export interface GenerationWatch {
+  progress(p: WorkerProgress): void;
+  succeeded(result: AssetResult): void;
+  failed(error: unknown): void;
+}
+
+export interface GenerationObserver {
+  generationStarted(request: WorkerGenerateRequest): GenerationWatch;
 }
 
 export interface WorkerProgress {
@@ -88,8 +101,16 @@ export class WorkerClient {
   }
 
   async generate(req: WorkerGenerateRequest, cb: WorkerGenerateCallbacks = {}): Promise<AssetResult> {
-    const result = await this.call({ type: 'generate', request: req, previews: cb.previews === true }, cb.signal, cb.onProgress);
-    return expectKind(result, 'generate');
+    const watch = this.opts.observer?.generationStarted(req);
+    const onProgress = watch ? (p: WorkerProgress): void => { watch.progress(p); cb.onProgress?.(p); } : cb.onProgress;
+    try {
+      const result = expectKind(await this.call({ type: 'generate', request: req, previews: cb.previews === true }, cb.signal, onProgress), 'generate');
+      watch?.succeeded(result);
+      return result;
+    } catch (error) {
+      watch?.failed(error);
+      throw error;
+    }
   }
 
   async placeholder(options: PlaceholderOptions): Promise<EncodedAsset> {
