@@ -10,7 +10,7 @@ import { registerModelCommands } from './commands/models';
 import { registerInsertPlaceholder } from './commands/placeholder';
 import { registerDiagnostics } from './diagnostics';
 import { registerHover } from './hover';
-import { registerGeneratorPanel } from './panel';
+import { registerGeneratorPanel } from './panel/generator-panel';
 import { registerQuickFix } from './quickfix';
 import { registerReferenceContext } from './reference-context';
 import { createServices, type Services } from './services';

@@ -6,7 +6,7 @@ import type { AssetKind } from '../../inference/types';
 import { readMetadata } from '../../inference/image/metadata';
 import { generateToFile } from '../generation';
 import { unwritableReason } from '../naming';
-import { GeneratorPanel } from '../panel';
+import { GeneratorPanel } from '../panel/generator-panel';
 import { lookupReferenceAt, type ResolvedReference } from '../reference-lookup';
 import { inferDefaults } from '../references/infer';
 import { readImageInfo } from '../references/image-header';

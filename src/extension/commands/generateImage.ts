@@ -5,7 +5,7 @@ import { requestFieldsOf, type GenerationRequest } from '../../inference/request
 import type { AssetKind } from '../../inference/types';
 import { generateToFile } from '../generation';
 import { defaultTargetPath } from '../naming';
-import { GeneratorPanel } from '../panel';
+import { GeneratorPanel } from '../panel/generator-panel';
 import { COMMANDS } from '../command-ids';
 import type { Services } from '../services';
 import { askKind, askPrompt, askSize, chooseTarget } from './inputs';

@@ -6,15 +6,15 @@ import * as vscode from 'vscode';
 import {
   PANEL_VIEW_TYPE, sizeProblem, validateWebviewMessage,
   type HostMessage, type ModelSummary, type PanelInit, type PanelRequest, type WebviewMessage,
-} from '../protocol/panel';
-import { activeFolder } from './generation';
-import { browseTarget, copyCandidate, historyViews, saveCandidate, saveCandidateAs, type ActionContext } from './panel-actions';
-import { CandidateStore } from './panel-candidates';
-import { makeNonce, renderPanelHtml } from './panel-html';
-import { runPanelGeneration } from './panel-run';
-import { PanelProbe, registerPanelTestHook } from './panel-probe';
-import type { Services } from './services';
-import { errorMessage } from '../inference/errors';
+} from '../../protocol/panel';
+import { activeFolder } from '../generation';
+import { browseTarget, copyCandidate, historyViews, saveCandidate, saveCandidateAs, type ActionContext } from './actions';
+import { CandidateStore } from './candidates';
+import { makeNonce, renderPanelHtml } from './html';
+import { runPanelGeneration } from './run';
+import { PanelProbe, registerPanelTestHook } from './probe';
+import type { Services } from '../services';
+import { errorMessage } from '../../inference/errors';
 
 /** What a command may pre-fill: request fields the form shows, and the target file. */
 export type GeneratorPanelInit = Omit<PanelInit, 'target'> & { target?: vscode.Uri };
@@ -236,7 +236,11 @@ export function registerGeneratorPanel(services: Services): vscode.Disposable {
   });
   const disposables = [serializer, { dispose: () => GeneratorPanel.current?.dispose() }];
   if (services.context.extensionMode !== vscode.ExtensionMode.Production) {
-    disposables.push(registerPanelTestHook(services, () => GeneratorPanel.current, (init) => GeneratorPanel.show(services, init)));
+    disposables.push(registerPanelTestHook({
+      current: () => GeneratorPanel.current,
+      open: (init) => GeneratorPanel.show(services, init),
+      revive: (panel) => GeneratorPanel.revive(services, panel),
+    }));
   }
   return vscode.Disposable.from(...disposables);
 }

@@ -2,9 +2,9 @@
 // bytes the user saw. The newest generation is also written to the extension's storage folder, so
 // after a window reload (the webview comes back with its thumbnails) Save still has full bytes.
 import * as vscode from 'vscode';
-import type { PanelRequest } from '../protocol/panel';
-import type { EncodedAsset } from '../inference/types';
-import { errorMessage } from '../inference/errors';
+import type { PanelRequest } from '../../protocol/panel';
+import type { EncodedAsset } from '../../inference/types';
+import { errorMessage } from '../../inference/errors';
 
 export interface StoredGeneration {
   id: string;

@@ -1,15 +1,15 @@
 // One panel generation: validated form request → worker request → progress and previews streamed
 // to the webview → candidates kept for Save/Copy and shown as data: URIs.
-import { toGenerationRequest, type CandidateView, type HostMessage, type PanelRequest, type PreviewView } from '../protocol/panel';
-import { mimeTypeOf } from '../inference/tables';
-import type { EncodedAsset } from '../inference/types';
-import type { WorkerProgress } from '../inference/worker/client';
-import type { ResolvedModel } from './models-resolve';
-import { randomSeed } from './generation';
-import { formatFromPath } from './naming';
-import type { CandidateStore } from './panel-candidates';
-import type { Services } from './services';
-import { errorMessage, isAbortError } from '../inference/errors';
+import { toGenerationRequest, type CandidateView, type HostMessage, type PanelRequest, type PreviewView } from '../../protocol/panel';
+import { mimeTypeOf } from '../../inference/tables';
+import type { EncodedAsset } from '../../inference/types';
+import type { WorkerProgress } from '../../inference/worker/client';
+import type { ResolvedModel } from '../models-resolve';
+import { randomSeed } from '../generation';
+import { formatFromPath } from '../naming';
+import type { CandidateStore } from './candidates';
+import type { Services } from '../services';
+import { errorMessage, isAbortError } from '../../inference/errors';
 
 
 export function dataUri(asset: Pick<EncodedAsset, 'bytes' | 'format'>): string {

@@ -2,15 +2,15 @@
 // Save as… (native dialog), Copy (data URI / Markdown / <img>) and picking the target path.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CandidateRef, CopyFormat, HistoryView, HostMessage } from '../protocol/panel';
-import type { EncodedAsset } from '../inference/types';
-import { containingFolder } from './assets';
-import { resolveTarget } from './generation';
-import type { HistoryEntry } from './history';
-import { defaultTargetPath, extensionFor, formatFromPath, WRITABLE_EXTENSION_NAMES } from './naming';
-import type { CandidateStore, StoredGeneration } from './panel-candidates';
-import { dataUri } from './panel-run';
-import type { Services } from './services';
+import type { CandidateRef, CopyFormat, HistoryView, HostMessage } from '../../protocol/panel';
+import type { EncodedAsset } from '../../inference/types';
+import { containingFolder } from '../assets';
+import { resolveTarget } from '../generation';
+import type { HistoryEntry } from '../history';
+import { defaultTargetPath, extensionFor, formatFromPath, WRITABLE_EXTENSION_NAMES } from '../naming';
+import type { CandidateStore, StoredGeneration } from './candidates';
+import { dataUri } from './run';
+import type { Services } from '../services';
 
 export interface ActionContext {
   services: Services;
