@@ -3,9 +3,8 @@
 // it. Scans are debounced per document, dropped when the text changed meanwhile, and re-run when
 // image files appear or vanish.
 import * as vscode from 'vscode';
-import { recognizeLine } from './references/recognizers';
+import { IMAGE_GLOB, recognizeLine } from './references';
 import { documentLines, REFERENCE_SELECTOR, resolveInDocument, workspaceProbe, type ResolvedReference } from './reference-lookup';
-import { IMAGE_GLOB } from './codelens';
 import { unwritableReason } from './naming';
 import type { Services } from './services';
 import { errorMessage } from '../inference/errors';

@@ -6,8 +6,7 @@ import { readImageInfo, readNanoforgeMetadata, thumbnailSize, type ImageInfo, ty
 import { inferDefaults } from './references/infer';
 import { COMMANDS, type DirectiveCommandArgs, type ReferenceCommandArgs } from './command-ids';
 import type { Directive } from './references/directives';
-import { directivesIn, lookupReferenceAt, REFERENCE_SELECTOR, resolveDirectiveTarget, type ResolvedReference } from './reference-lookup';
-import { directiveCommandArgs } from './codelens';
+import { directiveCommandArgs, directivesIn, lookupReferenceAt, REFERENCE_SELECTOR, resolveDirectiveTarget, type ResolvedReference } from './reference-lookup';
 import { unwritableReason } from './naming';
 import type { Services } from './services';
 import { errorMessage } from '../inference/errors';

@@ -3,9 +3,8 @@
 // the directive on the cursor's line is used. This file only turns them into a generation.
 import * as vscode from 'vscode';
 import { ASSET_KINDS, type AssetKind } from '../../inference/tables';
-import { directiveCommandArgs } from '../codelens';
 import { generateToFile } from '../generation';
-import { directivesIn, resolveDirectiveTarget } from '../reference-lookup';
+import { directiveCommandArgs, directivesIn, resolveDirectiveTarget } from '../reference-lookup';
 import { COMMANDS, type DirectiveCommandArgs } from '../command-ids';
 import type { Services } from '../services';
 
