@@ -1,4 +1,5 @@
-// Public API of the inference core: what the CLI, the worker and the tests import.
+// Public API of the inference core: what the CLI's commands, the benchmarks and the tests import
+// (the worker entry and the extension host import single modules, to keep their bundles small).
 export * from './types';
 export * from './tables';
 export { createScheduler, schedulerNameOf, SCHEDULER_CLASSES, SCHEDULER_NAMES, SchedulerConfigError } from './schedulers';

@@ -4,14 +4,10 @@ import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import { generateAsset, type AssetResult } from '../../inference/image/generate-asset';
-import { formatFromPath, parseSize } from '../../inference/image/limits';
-import { presetFor } from '../../inference/image/presets';
-import { writeFileSafely } from '../../inference/image/safe-write';
-import { loadPipeline } from '../../inference/load-pipeline';
-import type { Pipeline } from '../../inference/pipeline/types';
-import { validateGenerationRequest, type GenerationRequest } from '../../inference/request';
-import { DEVICE_NAMES, type DeviceName } from '../../inference/tables';
+import {
+  DEVICE_NAMES, formatFromPath, generateAsset, loadPipeline, parseSize, presetFor, validateGenerationRequest, writeFileSafely,
+  type AssetResult, type DeviceName, type GenerationRequest, type Pipeline,
+} from '../../inference';
 import { choiceOption, CliUsageError, flag, parseCommandLine, requiredString, stringOption, type OptionKinds, type ParsedArgs } from '../args';
 import type { CliCommand } from '../command';
 import { createProgressBar } from '../progress';

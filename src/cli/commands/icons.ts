@@ -2,12 +2,10 @@
 // icon set (favicon.ico, PNGs, apple-touch-icon, site.webmanifest) and the <link> snippet to paste.
 import { randomInt } from 'node:crypto';
 import sharp from 'sharp';
-import { generateAsset } from '../../inference/image/generate-asset';
-import { existingIconSetFiles, IconSetExistsError, writeIconSet } from '../../inference/image/icon-set';
-import { loadPipeline } from '../../inference/load-pipeline';
-import { validateGenerationRequest } from '../../inference/request';
-import { DEVICE_NAMES } from '../../inference/tables';
-import type { RgbImage } from '../../inference/types';
+import {
+  DEVICE_NAMES, existingIconSetFiles, generateAsset, IconSetExistsError, loadPipeline, validateGenerationRequest, writeIconSet,
+  type RgbImage,
+} from '../../inference';
 import { choiceOption, CliUsageError, flag, parseCommandLine, requiredString, requireBelowCwd, stringOption, type OptionKinds } from '../args';
 import type { CliCommand } from '../command';
 import { readRequestOptions, requestOptionKinds, requestUsage } from '../request-options';

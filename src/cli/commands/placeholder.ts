@@ -1,8 +1,6 @@
 // `nanoforge placeholder 300x200 --out p.png [--label TEXT] [--bg #hex]` — a model-free placeholder,
 // written inside the current folder without overwriting (unless --force).
-import { formatFromPath, parseSize } from '../../inference/image/limits';
-import { makePlaceholder } from '../../inference/image/placeholder';
-import { writeFileSafely } from '../../inference/image/safe-write';
+import { formatFromPath, makePlaceholder, parseSize, writeFileSafely } from '../../inference';
 import { CliUsageError, flag, numberOption, parseCommandLine, requiredString, requireBelowCwd, stringOption } from '../args';
 import type { CliCommand } from '../command';
 
