@@ -2,6 +2,7 @@
 // getters whose errors name the option and say what is allowed.
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { errorMessage } from '../inference/errors';
 
 /** A command-line mistake; main.ts prints the message on one line and exits non-zero. */
 export class CliUsageError extends Error {
@@ -47,7 +48,7 @@ export function parseCommandLine(args: string[], options: OptionKinds): ParsedAr
   } catch (error) {
     // util.parseArgs messages are already plain ("Unknown option '--foo'"); add the valid options.
     // Some span several lines; the CLI promises one line.
-    const message = (error instanceof Error ? error.message : String(error)).replace(/\. To specify a positional.*$/s, '').replace(/\s*\n\s*/g, ' ');
+    const message = errorMessage(error).replace(/\. To specify a positional.*$/s, '').replace(/\s*\n\s*/g, ' ');
     throw new CliUsageError(`${message.replace(/\.+$/, '')}. Options: ${Object.keys(options).map((o) => `--${o}`).join(' ')}`);
   }
 }

@@ -8,6 +8,7 @@ import { infoCommand } from './commands/info';
 import { modelsCommand } from './commands/models';
 import { placeholderCommand } from './commands/placeholder';
 import { quantizeCommand } from './commands/quantize';
+import { errorMessage } from '../inference/errors';
 
 const commands: CliCommand[] = [
   // Commands register here, one import each (generate, placeholder, icons, info, models, quantize).
@@ -50,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (error) {
     // One line, no stack: the CLI promises a plain reason and a non-zero exit code.
-    process.stderr.write(`nanoforge ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`nanoforge ${name}: ${errorMessage(error)}\n`);
     if (process.env.NANOFORGE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return 1;
   }

@@ -9,6 +9,7 @@ import { readDefaultModel } from '../inference/models/default-model';
 import { formatBytes } from '../inference/models/disk';
 import { ModelStore, StoreError } from '../inference/models/store';
 import type { NanoforgeSettings } from './settings';
+import { COMMANDS } from './command-ids';
 
 export interface ResolvedModel {
   /** Local folder in the diffusers/optimum ONNX layout. */
@@ -17,7 +18,6 @@ export interface ResolvedModel {
   id: string;
 }
 
-export const DOWNLOAD_MODEL_COMMAND = 'nanoforge.downloadModel';
 const MARKER = 'model_index.json';
 
 async function isModelFolder(dir: vscode.Uri): Promise<boolean> {
@@ -124,7 +124,7 @@ export function offerModelSetup(problem: string): void {
     .then(async (choice) => {
       if (choice === download) await runDownload();
       else if (choice === settings) await vscode.commands.executeCommand('workbench.action.openSettings', 'nanoforge.model');
-      else if (choice === placeholder) await vscode.commands.executeCommand('nanoforge.insertPlaceholder');
+      else if (choice === placeholder) await vscode.commands.executeCommand(COMMANDS.insertPlaceholder);
     });
 }
 
@@ -138,8 +138,8 @@ export function smallestDownload(): string {
 /** Runs the model downloader when this build has it; otherwise says how to point at a folder. */
 export async function runDownload(): Promise<void> {
   const commands = await vscode.commands.getCommands(true);
-  if (commands.includes(DOWNLOAD_MODEL_COMMAND)) {
-    await vscode.commands.executeCommand(DOWNLOAD_MODEL_COMMAND);
+  if (commands.includes(COMMANDS.downloadModel)) {
+    await vscode.commands.executeCommand(COMMANDS.downloadModel);
     return;
   }
   const open = 'Open Settings';

@@ -11,7 +11,7 @@ import { HashMismatchError, type PullProgress } from '../../src/inference/models
 import { HubAuthError, HubNotFoundError } from '../../src/inference/models/hub';
 import { ModelStore, type PullOptions } from '../../src/inference/models/store';
 import { readManifest } from '../../src/inference/models/verify';
-import { AbortError } from '../../src/inference/pipeline/errors';
+import { AbortError } from '../../src/inference/errors';
 import { FakeHub } from '../fixtures/fake-hub';
 import { ensureFixtures } from '../fixtures/models';
 import { COLOURS, maxDiff, meanColour } from './pipeline-helpers';

@@ -4,41 +4,44 @@ import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import { PROVIDER_TABLE, validDevices } from '../../inference/backend/onnx';
-import { defaultSampling, generateAsset, type AssetRequest, type AssetResult } from '../../inference/image/generate-asset';
-import { formatFromPath, IMAGE_EXTENSIONS, MAX_PIXELS, MAX_SIDE, parseSize } from '../../inference/image/limits';
-import { ASSET_KINDS, presetFor } from '../../inference/image/presets';
-import { writeFileSafely } from '../../inference/image/safe-write';
+import {
+  ASSET_KINDS, formatFromPath, generateAsset, loadPipeline, MAX_PIXELS, MAX_SIDE, parseSize, presetFor,
+  PROVIDER_TABLE, REQUEST_LIMITS, SCHEDULER_NAMES, validateGenerationRequest, validDevices, writeFileSafely,
+  type AssetResult, type DeviceName, type GenerationRequest, type Pipeline,
+} from '../../inference';
+import { defaultSampling } from '../../inference/image/generate-asset';
+import { WRITABLE_EXTENSIONS } from '../../inference/image/limits';
 import type { ModelChoice } from '../../inference/models/resolve';
-import { LIMITS } from '../../inference/pipeline/check-inputs';
-import { loadPipeline } from '../../inference/pipeline/text-to-image';
-import type { Pipeline } from '../../inference/pipeline/types';
-import { SCHEDULER_NAMES } from '../../inference/schedulers';
-import type { AssetKind, DeviceName } from '../../inference/types';
-import { choiceOption, CliUsageError, flag, MAX_SEED, numberOption, parseCommandLine, requiredString, seedOption, stringOption, type ParsedArgs } from '../args';
+import { choiceOption, CliUsageError, flag, MAX_SEED, parseCommandLine, requiredString, stringOption, type ParsedArgs } from '../args';
 import type { CliCommand } from '../command';
 import { deviceLines } from '../device-report';
 import { optionKinds, renderHelp, type CommandHelp, type OptionDocs } from '../help';
 import { modelFromArgs } from '../model-arg';
 import { createProgressBar } from '../progress';
+import { readRequestOptions, requestOptionDocs, type OptionField, type RequestOptionHelp } from '../request-options';
 
 const SIZES = ASSET_KINDS.map((k) => `${k} ${presetFor(k).defaultSize.join('x')}`).join(', ');
 const TURBO = defaultSampling(false);
 const CLASSIC = defaultSampling(true);
 
+/** The words for every request option (the flags, value names and ranges come from REQUEST_FIELDS). */
+export const REQUEST_OPTION_HELP: Record<OptionField, RequestOptionHelp> = {
+  negativePrompt: { help: 'What the image should not show.', default: "the --kind's negative prompt; none without --kind" },
+  kind: { help: `One of ${ASSET_KINDS.join(', ')}: wraps the prompt in the kind's template, sets its size and post-processing (icon: background removed, subject trimmed and centred) and is stored in the file.`, default: 'none: the prompt goes to the model as written and no kind is stored' },
+  count: { help: `Number of images, 1-${REQUEST_LIMITS.maxCount}; several are written as name-1.ext ... name-N.ext.`, default: '1' },
+  seed: { help: `Seed of the first image, 0-${MAX_SEED}; the same seed, prompt, model and settings give the same image. Image i of --count uses S+i.`, default: 'a random seed (printed, and stored in the file)' },
+  steps: { help: `Denoising steps, 1-${REQUEST_LIMITS.maxSteps}. More steps: slower, usually finer (turbo models are made for 1-4).`, default: `${TURBO.steps} for guidance-free models (SD-Turbo, LCM), else ${CLASSIC.steps}` },
+  guidanceScale: { help: `Classifier-free guidance scale, 0-${REQUEST_LIMITS.maxGuidance}; applied only above 1 (turbo and LCM models are made for 0).`, default: `${TURBO.guidanceScale} for guidance-free models, else ${CLASSIC.guidanceScale}` },
+  scheduler: { help: `Sampler: ${SCHEDULER_NAMES.join(', ')}.`, default: "the model's own (scheduler/scheduler_config.json)" },
+};
+
 /** The parser's table and the help's, in one. */
 export const GENERATE_OPTIONS = {
   model: { type: 'string', value: 'ID|DIR', help: 'The model: an installed model\'s id (nanoforge models list: a catalog id such as sd-turbo-fp16 once pulled, or the name given with models add --id) or a model folder in the diffusers ONNX layout.', default: 'the default model (nanoforge models default ID); without one, the installed models are listed' },
-  out: { type: 'string', value: 'FILE', help: `Where to write the image. Its extension picks the format: ${IMAGE_EXTENSIONS.join(' ')}. Missing folders are created; an existing file is kept unless --force.`, required: true },
+  out: { type: 'string', value: 'FILE', help: `Where to write the image. Its extension picks the format: ${WRITABLE_EXTENSIONS.join(' ')}. Missing folders are created; an existing file is kept unless --force.`, required: true },
   size: { type: 'string', value: 'WxH', help: `Output size in pixels, WIDTHxHEIGHT or one number for a square (512 is 512x512); each side 1-${MAX_SIDE}, at most ${MAX_PIXELS / 1e6} megapixels. The model runs near its native size and the result is fitted.`, default: `the --kind's size (${SIZES}), else the model's native square` },
-  steps: { type: 'string', value: 'N', help: `Denoising steps, 1-${LIMITS.maxSteps}. More steps: slower, usually finer (turbo models are made for 1-4).`, default: `${TURBO.steps} for guidance-free models (SD-Turbo, LCM), else ${CLASSIC.steps}` },
-  seed: { type: 'string', value: 'S', help: `Seed of the first image, 0-${MAX_SEED}; the same seed, prompt, model and settings give the same image. Image i of --count uses S+i.`, default: 'a random seed (printed, and stored in the file)' },
-  guidance: { type: 'string', value: 'G', help: 'Classifier-free guidance scale, 0-100; applied only above 1 (turbo and LCM models are made for 0).', default: `${TURBO.guidanceScale} for guidance-free models, else ${CLASSIC.guidanceScale}` },
-  negative: { type: 'string', value: 'TEXT', help: 'What the image should not show.', default: "the --kind's negative prompt; none without --kind" },
-  count: { type: 'string', value: 'N', help: `Number of images, 1-${LIMITS.maxCount}; several are written as name-1.ext ... name-N.ext.`, default: '1' },
-  scheduler: { type: 'string', value: 'NAME', help: `Sampler: ${SCHEDULER_NAMES.join(', ')}.`, default: "the model's own (scheduler/scheduler_config.json)" },
+  ...requestOptionDocs(REQUEST_OPTION_HELP),
   device: { type: 'string', value: 'NAME', help: `Where the model runs, on this platform one of ${validDevices().join(', ')}; auto tries ${autoOrder()} in that order and says which ran.`, default: 'auto' },
-  kind: { type: 'string', value: 'KIND', help: `One of ${ASSET_KINDS.join(', ')}: wraps the prompt in the kind's template, sets its size and post-processing (icon: background removed, subject trimmed and centred) and is stored in the file.`, default: 'none: the prompt goes to the model as written and no kind is stored' },
   store: { type: 'string', value: 'DIR', help: 'The models folder in which --model ids and the default model are looked up.', default: '$NANOFORGE_MODELS, else ~/.cache/nanoforge/models' },
   force: { type: 'boolean', help: 'Overwrite existing files; without it, generate refuses before loading the model and writes nothing.' },
   json: { type: 'boolean', help: 'Print one JSON object on stdout: device, skipped GPU providers with their reasons, seeds, model, size, milliseconds per stage, files.' },
@@ -62,45 +65,44 @@ function autoOrder(): string {
   return (PROVIDER_TABLE[process.platform]?.auto ?? ['cpu']).join(', ');
 }
 
+type Size = { width: number; height: number };
+
 interface GenerateOptions {
-  prompt: string;
   out: string;
   device: DeviceName;
-  /** Absent: the prompt as written, the model's native square, no kind in the metadata. */
-  kind?: AssetKind;
-  size?: { width: number; height: number };
-  seed: number;
+  /** --size, else the preset size of an explicit --kind; undefined: the model's native square. */
+  size?: Size;
   force: boolean;
   json: boolean;
   /** Print why GPU providers were skipped and the loader's log lines (config defaults) to stderr. */
   verbose: boolean;
-  request: Omit<AssetRequest, 'prompt' | 'kind' | 'output' | 'seed'>;
+  /** Everything but the size, which may have to wait for the model (its native square). */
+  request: Omit<GenerationRequest, 'width' | 'height'> & { seed: number };
 }
 
 function readOptions(parsed: ParsedArgs): GenerateOptions {
   const prompt = parsed.positionals.join(' ').trim();
   if (!prompt) throw new CliUsageError('a prompt is required, e.g. nanoforge generate "a red fox icon" --out fox.png (nanoforge generate --help lists the options)');
   const size = stringOption(parsed, 'size');
-  const kind = choiceOption(parsed, 'kind', ASSET_KINDS);
-  const request: GenerateOptions['request'] = {
-    negativePrompt: stringOption(parsed, 'negative'),
-    steps: numberOption(parsed, 'steps', { min: 1, max: LIMITS.maxSteps, integer: true }),
-    guidanceScale: numberOption(parsed, 'guidance', { min: 0, max: 100 }),
-    count: numberOption(parsed, 'count', { min: 1, max: LIMITS.maxCount, integer: true }),
-    scheduler: choiceOption(parsed, 'scheduler', SCHEDULER_NAMES),
-  };
+  const out = requiredString(parsed, 'out');
+  const given = readRequestOptions(parsed);
+  // An explicit --kind brings its preset size; otherwise the model's own square (known after loading).
+  const preset = given.kind === undefined ? undefined : presetFor(given.kind).defaultSize;
+  const fixed = size !== undefined ? parseSize(size) : preset && { width: preset[0], height: preset[1] };
   return {
-    prompt,
-    out: requiredString(parsed, 'out'),
+    out,
     device: choiceOption(parsed, 'device', validDevices()) ?? 'auto',
-    ...(kind !== undefined ? { kind } : {}),
-    ...(size !== undefined ? { size: parseSize(size) } : {}),
-    seed: seedOption(parsed) ?? randomInt(0, 2 ** 32),
+    ...(fixed ? { size: fixed } : {}),
     force: flag(parsed, 'force'),
     json: flag(parsed, 'json'),
     verbose: flag(parsed, 'verbose') || Boolean(process.env.NANOFORGE_DEBUG),
-    request: Object.fromEntries(Object.entries(request).filter(([, v]) => v !== undefined)) as GenerateOptions['request'],
+    request: { ...given, prompt, format: formatFromPath(out), seed: given.seed ?? randomInt(0, 2 ** 32) },
   };
+}
+
+/** The whole request, checked by the core's one validator ("prompt is 2500 characters; at most 2000"). */
+function requestAt(opts: GenerateOptions, size: Size): GenerationRequest {
+  return validateGenerationRequest({ ...opts.request, ...size }, { where: '' });
 }
 
 /** `out` for one image; `name-1.ext` … `name-N.ext` for several. */
@@ -114,7 +116,8 @@ export function outputPaths(out: string, count: number): string[] {
 async function run(args: string[]): Promise<number> {
   const parsed = parseCommandLine(args, optionKinds(GENERATE_OPTIONS));
   const opts = readOptions(parsed);
-  const format = formatFromPath(opts.out);
+  // Checked before the (slow) model load whenever the size is already known.
+  const early = opts.size && requestAt(opts, opts.size);
   const targets = outputPaths(opts.out, opts.request.count ?? 1);
   const existing = targets.filter((t) => existsSync(t));
   if (existing.length > 0 && !opts.force) {
@@ -125,7 +128,8 @@ async function run(args: string[]): Promise<number> {
   const pipeline = await loadPipeline(model.dir, { device: opts.device, log: opts.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined });
   const loadMs = performance.now() - started;
   try {
-    const { width, height } = opts.size ?? defaultSize(opts, pipeline);
+    const request = early || requestAt(opts, { width: pipeline.info.nativeSize, height: pipeline.info.nativeSize });
+    const { width, height } = request;
     const bar = createProgressBar('Generating', process.stderr, !opts.json && process.stderr.isTTY === true);
     // Ctrl-C stops between denoising steps and leaves no half-written file.
     const interrupt = new AbortController();
@@ -133,7 +137,7 @@ async function run(args: string[]): Promise<number> {
     process.once('SIGINT', onSigint);
     let result: AssetResult;
     try {
-      result = await generateAsset(pipeline, { ...opts.request, prompt: opts.prompt, ...(opts.kind ? { kind: opts.kind } : {}), seed: opts.seed, output: { width, height, format } }, {
+      result = await generateAsset(pipeline, request, {
         signal: interrupt.signal,
         onProgress: (p) => bar.update(p.step, p.totalSteps),
       });
@@ -157,28 +161,19 @@ async function run(args: string[]): Promise<number> {
   }
 }
 
-function defaultSize(opts: GenerateOptions, pipeline: Pipeline): { width: number; height: number } {
-  // An explicit --kind brings its preset size; otherwise the model's own square.
-  if (opts.kind) {
-    const [width, height] = presetFor(opts.kind).defaultSize;
-    return { width, height };
-  }
-  return { width: pipeline.info.nativeSize, height: pipeline.info.nativeSize };
-}
-
-function report(opts: GenerateOptions, model: ModelChoice, pipeline: Pipeline, result: AssetResult, files: string[], timings: Record<string, number>, size: { width: number; height: number }): void {
+function report(opts: GenerateOptions, model: ModelChoice, pipeline: Pipeline, result: AssetResult, files: string[], timings: Record<string, number>, size: Size): void {
   const ms = Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v * 10) / 10]));
   if (opts.json) {
     const summary = {
-      device: result.device, fallbacks: result.fallbacks, seed: opts.seed, seeds: result.candidates.map((c) => c.seed),
-      model: pipeline.info.modelId, modelDir: model.dir, kind: opts.kind, width: size.width, height: size.height,
+      device: result.device, fallbacks: result.fallbacks, seed: opts.request.seed, seeds: result.candidates.map((c) => c.seed),
+      model: pipeline.info.modelId, modelDir: model.dir, kind: opts.request.kind, width: size.width, height: size.height,
       scheduler: opts.request.scheduler ?? pipeline.info.scheduler, timings: ms, files, warnings: result.warnings,
     };
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     return;
   }
   for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
-  for (const line of deviceLines(result.device, result.fallbacks, opts.verbose, `; seed ${opts.seed}; ${Math.round(timings.total ?? 0)} ms`)) process.stderr.write(`${line}\n`);
+  for (const line of deviceLines(result.device, result.fallbacks, opts.verbose, `; seed ${opts.request.seed}; ${Math.round(timings.total ?? 0)} ms`)) process.stderr.write(`${line}\n`);
   for (const file of files) process.stdout.write(`${file}\n`);
 }
 

@@ -2,18 +2,20 @@
 // web icon set (favicon.ico, PNGs, apple-touch-icon, site.webmanifest) and the <link> snippet to paste.
 import { randomInt } from 'node:crypto';
 import sharp from 'sharp';
-import { validDevices } from '../../inference/backend/onnx';
-import { generateAsset } from '../../inference/image/generate-asset';
-import { existingIconSetFiles, ICON_SET_FILE_NAMES, IconSetExistsError, SHORT_NAME_MAX, writeIconSet } from '../../inference/image/icon-set';
-import { loadPipeline } from '../../inference/pipeline/text-to-image';
-import { LIMITS } from '../../inference/pipeline/check-inputs';
-import type { RgbImage } from '../../inference/types';
-import { choiceOption, CliUsageError, flag, MAX_SEED, numberOption, parseCommandLine, requiredString, requireBelowCwd, seedOption, stringOption } from '../args';
+import {
+  existingIconSetFiles, generateAsset, ICON_SET_FILE_NAMES, IconSetExistsError, loadPipeline, REQUEST_LIMITS, SHORT_NAME_MAX, validateGenerationRequest, validDevices,
+  writeIconSet, type RgbImage,
+} from '../../inference';
+import { choiceOption, CliUsageError, flag, MAX_SEED, parseCommandLine, requiredString, requireBelowCwd, stringOption } from '../args';
 import type { CliCommand } from '../command';
 import { deviceLines } from '../device-report';
 import { optionKinds, renderHelp, type CommandHelp, type OptionDocs } from '../help';
 import { modelFromArgs } from '../model-arg';
+import { readRequestOptions, requestOptionDocs } from '../request-options';
 import { GENERATE_OPTIONS } from './generate';
+
+/** The request fields `icons` takes from the command line; the rest is fixed for an icon set. */
+const REQUEST_OPTIONS = ['seed', 'steps'] as const;
 
 /** An app name taken from the prompt is cut at a word boundary near this length. */
 const NAME_FROM_PROMPT_MAX = 40;
@@ -21,8 +23,10 @@ const NAME_FROM_PROMPT_MAX = 40;
 export const ICONS_OPTIONS: OptionDocs = {
   model: GENERATE_OPTIONS.model,
   'out-dir': { type: 'string', value: 'DIR', help: `Folder for the set (${ICON_SET_FILE_NAMES.join(', ')}); must lie below the current folder, and is created when missing.`, required: true },
-  seed: { type: 'string', value: 'S', help: `Seed, 0-${MAX_SEED}; the same seed and prompt give the same icon.`, default: 'a random seed (stored in the PNGs)' },
-  steps: { type: 'string', value: 'N', help: `Denoising steps, 1-${LIMITS.maxSteps}.`, default: "the model's usual count (see nanoforge generate --help)" },
+  ...requestOptionDocs({
+    seed: { help: `Seed, 0-${MAX_SEED}; the same seed and prompt give the same icon.`, default: 'a random seed (stored in the PNGs)' },
+    steps: { help: `Denoising steps, 1-${REQUEST_LIMITS.maxSteps}.`, default: "the model's usual count (see nanoforge generate --help)" },
+  }),
   device: GENERATE_OPTIONS.device,
   name: { type: 'string', value: 'APP', help: `The app's name in site.webmanifest; its short_name (what a phone shows under the icon) is the name, or its first words that fit in ${SHORT_NAME_MAX} characters.`, default: `the prompt, cut to about ${NAME_FROM_PROMPT_MAX} characters` },
   'href-base': { type: 'string', value: 'URL', help: 'Where the site serves --out-dir, used in the <link> tags and the manifest (e.g. /static/icons/).', default: '/' },
@@ -65,21 +69,18 @@ async function run(args: string[]): Promise<number> {
   // A set is written whole or not at all; refuse before the (slow) model load and generation.
   const existing = force ? [] : await existingIconSetFiles(process.cwd(), outDir);
   if (existing.length > 0) throw new IconSetExistsError(existing);
-  const seed = seedOption(parsed) ?? randomInt(0, 2 ** 32);
-  const steps = numberOption(parsed, 'steps', { min: 1, max: LIMITS.maxSteps, integer: true });
+  const given = readRequestOptions(parsed, REQUEST_OPTIONS);
+  const seed = given.seed ?? randomInt(0, 2 ** 32);
   const device = choiceOption(parsed, 'device', validDevices()) ?? 'auto';
   const model = await modelFromArgs(parsed);
   const pipeline = await loadPipeline(model.dir, { device });
   try {
     // A lossless, unprocessed native-size PNG (with its metadata); the icon set does the cut-out itself.
     const native = pipeline.info.nativeSize;
-    const result = await generateAsset(pipeline, {
-      prompt,
-      kind: 'icon',
-      seed,
-      ...(steps !== undefined ? { steps } : {}),
-      output: { width: native, height: native, format: 'png', fit: 'cover', transparent: false },
-    });
+    const request = validateGenerationRequest({
+      ...given, prompt, kind: 'icon', seed, width: native, height: native, format: 'png', fit: 'cover', transparent: false,
+    }, { where: '' });
+    const result = await generateAsset(pipeline, request);
     const candidate = result.candidates[0];
     if (!candidate) throw new Error('the model returned no image');
     const set = await writeIconSet(await decodeRgb(candidate.bytes), process.cwd(), outDir, {

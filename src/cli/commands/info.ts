@@ -6,6 +6,7 @@ import { readMetadata } from '../../inference/image/metadata';
 import type { AssetMetadata } from '../../inference/types';
 import { CliUsageError, flag, parseCommandLine } from '../args';
 import type { CliCommand } from '../command';
+import { errorMessage } from '../../inference/errors';
 import { optionKinds, renderHelp, type CommandHelp, type OptionDocs } from '../help';
 
 export const INFO_OPTIONS = {
@@ -38,7 +39,7 @@ async function readAsset(file: string): Promise<Uint8Array> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : code === 'EACCES' ? 'permission denied' : undefined;
-    throw new Error(`${file}: ${why ?? (error instanceof Error ? error.message : String(error))}`);
+    throw new Error(`${file}: ${why ?? errorMessage(error)}`);
   }
 }
 

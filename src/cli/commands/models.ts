@@ -10,7 +10,7 @@ import type { PullProgress } from '../../inference/models/download';
 import { HubAuthError, HubUnreachableError, type HubOptions } from '../../inference/models/hub';
 import { shellWord } from '../../inference/models/resolve';
 import type { ModelStore } from '../../inference/models/store';
-import { AbortError } from '../../inference/pipeline/errors';
+import { AbortError } from '../../inference/errors';
 import { CliUsageError, flag, parseCommandLine, stringOption, type ParsedArgs } from '../args';
 import type { CliCommand } from '../command';
 import { renderHelp } from '../help';

@@ -1,7 +1,7 @@
 // `nanoforge placeholder 300x200 --out p.png [--label TEXT] [--bg #hex]` — a model-free placeholder,
 // written inside the current folder without overwriting (unless --force).
 import { DEFAULT_QUALITY } from '../../inference/image/encode';
-import { formatFromPath, IMAGE_EXTENSIONS, MAX_PIXELS, MAX_SIDE, parseSize } from '../../inference/image/limits';
+import { formatFromPath, WRITABLE_EXTENSIONS, MAX_PIXELS, MAX_SIDE, parseSize } from '../../inference/image/limits';
 import { makePlaceholder, MAX_LABEL_LENGTH } from '../../inference/image/placeholder';
 import { writeFileSafely } from '../../inference/image/safe-write';
 import { CliUsageError, flag, MAX_SEED, numberOption, parseCommandLine, requiredString, requireBelowCwd, seedOption, stringOption } from '../args';
@@ -9,7 +9,7 @@ import type { CliCommand } from '../command';
 import { optionKinds, renderHelp, type CommandHelp, type OptionDocs } from '../help';
 
 export const PLACEHOLDER_OPTIONS = {
-  out: { type: 'string', value: 'FILE', help: `Where to write it, below the current folder; the extension picks the format: ${IMAGE_EXTENSIONS.join(' ')}. An existing file is kept: the new one is written as name-1.ext beside it unless --force.`, required: true },
+  out: { type: 'string', value: 'FILE', help: `Where to write it, below the current folder; the extension picks the format: ${WRITABLE_EXTENSIONS.join(' ')}. An existing file is kept: the new one is written as name-1.ext beside it unless --force.`, required: true },
   label: { type: 'string', value: 'TEXT', help: `Text in the middle, up to ${MAX_LABEL_LENGTH} characters; "" for none.`, default: 'the size, e.g. 300×200' },
   bg: { type: 'string', value: '#HEX', help: 'Background colour, #rgb or #rrggbb.', default: 'a soft colour picked from --seed and --prompt, or light grey without them' },
   'text-color': { type: 'string', value: '#HEX', help: 'Label colour, #rgb or #rrggbb.', default: 'black or white, whichever contrasts more with the background' },

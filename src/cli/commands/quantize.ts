@@ -1,7 +1,8 @@
 // `nanoforge quantize IN OUT --to int8|fp16|int4` — converts a model folder, verifies the result
 // against the original and writes a complete model folder (never a half-written one).
 import { DEFAULT_MIN_SIZE, QUANTIZE_TARGETS, quantizeModelFolder, THRESHOLDS, type QuantizeManifest, type QuantizeProgress } from '../../inference/models/quantize';
-import type { DeviceName } from '../../inference/types';
+import { formatBytes } from '../../inference/models/disk';
+import { DEVICE_NAMES } from '../../inference/tables';
 import { choiceOption, CliUsageError, flag, numberOption, parseCommandLine } from '../args';
 import type { CliCommand } from '../command';
 import { createProgressBar } from '../progress';
@@ -10,8 +11,6 @@ const OPTIONS = {
   to: 'string', 'min-size': 'string', force: 'boolean', json: 'boolean', 'skip-verify': 'boolean', 'verify-device': 'string',
   'fp16-io': 'boolean', 'progress-jsonl': 'boolean', help: 'boolean',
 } as const;
-
-const DEVICES: readonly DeviceName[] = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
 
 /** Exit code when the converted folder was written but failed verification. */
 export const EXIT_VERIFICATION_FAILED = 3;
@@ -26,7 +25,7 @@ const HELP = [
   '  --force          replace a non-empty OUT_DIR',
   '  --fp16-io        fp16: make graph inputs/outputs float16 too (default: they stay float32)',
   '  --skip-verify    do not compare with the original (manifest verdict "unverified")',
-  '  --verify-device  device for the comparison runs (default cpu)',
+  `  --verify-device  device for the comparison runs: ${DEVICE_NAMES.join(', ')} (default cpu)`,
   '  --json           print the manifest as JSON on stdout',
   '  --progress-jsonl progress as one JSON object per line on stderr (for programs that drive the CLI)',
   '',
@@ -51,13 +50,9 @@ function progressReporter(json: boolean, jsonl: boolean): { update(p: QuantizePr
   };
 }
 
-function bytes(n: number): string {
-  return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} kB`;
-}
-
 function summary(m: QuantizeManifest, out: string): string {
-  const lines = [`${out}: ${m.to}, ${bytes(m.bytesBefore)} → ${bytes(m.bytesAfter)}`];
-  for (const c of m.components) lines.push(`  ${c.file}: ${bytes(c.bytesBefore)} → ${bytes(c.bytesAfter)}, ${c.tensorsConverted} tensors converted`);
+  const lines = [`${out}: ${m.to}, ${formatBytes(m.bytesBefore)} → ${formatBytes(m.bytesAfter)}`];
+  for (const c of m.components) lines.push(`  ${c.file}: ${formatBytes(c.bytesBefore)} → ${formatBytes(c.bytesAfter)}, ${c.tensorsConverted} tensors converted`);
   const v = m.verification;
   if (v) {
     lines.push(`  text encoder max |Δ| ${v.textEncoder.maxAbs.toPrecision(3)}, mean ${v.textEncoder.meanAbs.toPrecision(3)}`);
@@ -92,7 +87,7 @@ async function run(args: string[]): Promise<number> {
       minSize: numberOption(parsed, 'min-size', { min: 0, max: 2 ** 40, integer: true }),
       force: flag(parsed, 'force'),
       keepIoTypes: !flag(parsed, 'fp16-io'),
-      verify: flag(parsed, 'skip-verify') ? false : { device: choiceOption(parsed, 'verify-device', DEVICES) },
+      verify: flag(parsed, 'skip-verify') ? false : { device: choiceOption(parsed, 'verify-device', DEVICE_NAMES) },
       signal: abort.signal,
       onProgress: (p) => progress.update(p),
     });

@@ -2,17 +2,17 @@
 // run the pipeline at the model's native size, post-process every candidate into the asset.
 import { randomInt } from 'node:crypto';
 import type {
-  AssetKind,
   AssetMetadata,
   DeviceName,
   EncodedAsset,
   GenerateCallbacks,
   GenerationRequest,
   OutputOptions,
+  PipelineRequest,
   ProviderAttempt,
-  SchedulerName,
   StageTimings,
 } from '../types';
+import { throwIfAborted } from '../errors';
 import type { Pipeline } from '../pipeline/types';
 import { NANOFORGE_VERSION } from '../version';
 import { planGeneration, presetFor } from './presets';
@@ -20,19 +20,6 @@ import { renderAsset } from './render';
 
 /** The part of the pipeline this module needs (tests and the worker pass a full Pipeline). */
 export type AssetPipeline = Pick<Pipeline, 'info' | 'generate'>;
-
-export interface AssetRequest {
-  prompt: string;
-  negativePrompt?: string;
-  /** Absent: no kind template, no kind in the metadata (the CLI's generate without --kind). */
-  kind?: AssetKind;
-  output: OutputOptions;
-  seed?: number;
-  count?: number;
-  steps?: number;
-  guidanceScale?: number;
-  scheduler?: SchedulerName;
-}
 
 export interface AssetResult {
   candidates: EncodedAsset[];
@@ -47,17 +34,25 @@ export function defaultSampling(usesGuidance: boolean): { steps: number; guidanc
   return usesGuidance ? { steps: 25, guidanceScale: 7.5 } : { steps: 2, guidanceScale: 0 };
 }
 
-/** The output options with the kind's defaults filled in (fit mode, transparency); no kind: cover, opaque. */
-export function resolveOutput(kind: AssetKind | undefined, output: OutputOptions): OutputOptions {
-  const preset = kind === undefined ? undefined : presetFor(kind);
-  return { ...output, fit: output.fit ?? preset?.fit ?? 'cover', transparent: output.transparent ?? preset?.transparent ?? false };
+/**
+ * The request's output fields with the kind's defaults filled in (format, fit mode, transparency).
+ * No kind (`nanoforge generate` without `--kind`): PNG, cover, opaque.
+ */
+export function resolveOutput(req: Pick<GenerationRequest, 'kind' | 'width' | 'height' | 'format' | 'fit' | 'transparent' | 'quality'>): OutputOptions {
+  const preset = req.kind === undefined ? undefined : presetFor(req.kind);
+  return {
+    width: req.width, height: req.height, format: req.format ?? preset?.defaultFormat ?? 'png',
+    fit: req.fit ?? preset?.fit ?? 'cover', transparent: req.transparent ?? preset?.transparent ?? false,
+    ...(req.quality === undefined ? {} : { quality: req.quality }),
+  };
 }
 
-export async function generateAsset(pipeline: AssetPipeline, req: AssetRequest, cb?: GenerateCallbacks): Promise<AssetResult> {
-  const output = resolveOutput(req.kind, req.output);
+/** Plans `req` for the model (template, run size, defaults), runs the pipeline and renders every candidate. */
+export async function generateAsset(pipeline: AssetPipeline, req: GenerationRequest, cb?: GenerateCallbacks): Promise<AssetResult> {
+  const output = resolveOutput(req);
   const plan = planGeneration(req.kind, req.prompt, output, pipeline.info.nativeSize);
   const sampling = defaultSampling(pipeline.info.usesGuidance);
-  const generation: GenerationRequest = {
+  const generation: PipelineRequest = {
     prompt: plan.prompt,
     negativePrompt: req.negativePrompt ?? plan.negativePrompt,
     width: plan.width,
@@ -72,7 +67,7 @@ export async function generateAsset(pipeline: AssetPipeline, req: AssetRequest, 
   const started = performance.now();
   const candidates: EncodedAsset[] = [];
   for (const image of result.images) {
-    cb?.signal?.throwIfAborted();
+    throwIfAborted(cb?.signal);
     // The user's own prompt and the kind are stored, so "vary" re-applies the template once.
     const metadata: AssetMetadata = {
       prompt: req.prompt,

@@ -2,6 +2,7 @@
 // an opaque apple-touch-icon, site.webmanifest and the HTML <link> snippet to paste.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { mimeTypeOf } from '../tables';
 import type { AssetMetadata, RgbImage } from '../types';
 import { encodeIco, encodePng } from './encode';
 import { ICO_SIZES } from './ico';
@@ -90,7 +91,7 @@ export function iconSetManifest(names: Partial<Record<IconKey, string>>, backgro
   const name = options.appName ?? 'App';
   const icons = (['png192', 'png512'] as const)
     .filter((k) => names[k])
-    .map((k) => ({ src: href(base, names[k]!), sizes: k === 'png192' ? '192x192' : '512x512', type: 'image/png' }));
+    .map((k) => ({ src: href(base, names[k]!), sizes: k === 'png192' ? '192x192' : '512x512', type: mimeTypeOf('png') }));
   const colour = hexColor(background);
   return `${JSON.stringify({ name, short_name: shortName(name), icons, theme_color: colour, background_color: colour, display: 'standalone' }, null, 2)}\n`;
 }
@@ -99,8 +100,8 @@ export function iconSetHtml(names: Partial<Record<IconKey, string>>, hrefBase = 
   const a = (k: IconKey): string => escapeXml(href(hrefBase, names[k] ?? ''));
   return [
     `<link rel="icon" href="${a('ico')}" sizes="48x48">`,
-    `<link rel="icon" type="image/png" sizes="32x32" href="${a('png32')}">`,
-    `<link rel="icon" type="image/png" sizes="16x16" href="${a('png16')}">`,
+    `<link rel="icon" type="${mimeTypeOf('png')}" sizes="32x32" href="${a('png32')}">`,
+    `<link rel="icon" type="${mimeTypeOf('png')}" sizes="16x16" href="${a('png16')}">`,
     `<link rel="apple-touch-icon" sizes="180x180" href="${a('apple')}">`,
     `<link rel="manifest" href="${a('manifest')}">`,
   ].join('\n');

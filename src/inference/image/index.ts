@@ -1,11 +1,12 @@
 // Asset post-processing (sharp): exact sizes, transparency, formats, icon sets, placeholders, metadata.
 export { renderAsset } from './render';
 export { generateAsset, resolveOutput } from './generate-asset';
-export type { AssetPipeline, AssetRequest, AssetResult } from './generate-asset';
-export { planGeneration, applyTemplate, nativeSizeFor, presetFor, ASSET_KINDS } from './presets';
+export type { AssetPipeline, AssetResult } from './generate-asset';
+export { planGeneration, applyTemplate, nativeSizeFor, presetFor } from './presets';
+export { ASSET_KINDS } from '../tables';
 export type { GenerationPlan, KindPreset } from './presets';
 export { readMetadata, parametersText } from './metadata';
-export { formatFromPath, parseSize, validateSize, extensionFor, AssetInputError, MAX_SIDE, MAX_PIXELS, SUPPORTED_FORMATS } from './limits';
+export { formatFromPath, parseSize, validateSize, extensionFor, AssetInputError, MAX_SIDE, MAX_PIXELS } from './limits';
 export { removeBackground, estimateBackground } from './alpha';
 export { SvgTraceError } from './svg-trace';
 export { makePlaceholder, placeholderSvg, contrastRatio, relativeLuminance, derivedBackground, MAX_LABEL_LENGTH } from './placeholder';

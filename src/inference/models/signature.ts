@@ -1,6 +1,6 @@
 // What the pipeline needs from each session's inputs and outputs, checked once at load time so a
 // wrong export fails with the file, the name and what was found instead of deep inside a run.
-import type { IoInfo } from '../backend/onnx';
+import type { IoInfo } from '../backend/types';
 import { ModelFolderError } from './errors';
 import { MODEL_FILES } from './folder';
 

@@ -3,7 +3,7 @@
 import type { Scheduler } from '../schedulers';
 import type { GenerateCallbacks, StageTimings } from '../types';
 import type { PromptEmbeddings } from './encode-prompt';
-import { throwIfAborted } from './errors';
+import { throwIfAborted } from '../errors';
 import { previewFromLatents, type ImageLatents, type LatentShape } from './latents';
 import type { LoadedModel } from './model';
 import { guidanceEmbedding, timestepFeed, unetBatchLimit } from './unet-feeds';

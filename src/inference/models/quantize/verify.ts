@@ -2,10 +2,12 @@
 // UNet (a few calls at fixed seeds and timesteps) and VAE decoder run on the same inputs, then the
 // whole pipeline makes one small image both ways. The conversion is "good" only when every error
 // is within THRESHOLDS (documented in README.md beside this file and in `nanoforge quantize --help`).
-import type { IoInfo, TensorFeed } from '../../backend/onnx';
+import { onnxBackend } from '../../backend/onnx';
+import type { IoInfo, TensorFeed } from '../../backend/types';
+import { throwIfAborted } from '../../errors';
 import { loadModel, type LoadedModel } from '../../pipeline/model';
 import { createRng } from '../../pipeline/rng';
-import { loadPipeline } from '../../pipeline/text-to-image';
+import { loadTextToImage } from '../../pipeline/text-to-image';
 import { timestepFeed } from '../../pipeline/unet-feeds';
 import { createScheduler } from '../../schedulers';
 import type { DeviceName, RgbImage } from '../../types';
@@ -111,7 +113,7 @@ async function checkUnet(a: LoadedModel, b: LoadedModel, inp: Inputs, signal?: A
   const all: ErrorStats[] = [];
   for (const seed of [1, 2]) {
     for (const timestep of picks) {
-      signal?.throwIfAborted();
+      throwIfAborted(signal, 'Verification of the converted model cancelled.');
       const sample = createRng(seed).normal(inp.channels * inp.latentH * inp.latentW);
       const feeds: Record<string, TensorFeed> = {};
       for (const io of a.unet.inputs) {
@@ -143,7 +145,7 @@ async function checkVae(a: LoadedModel, b: LoadedModel, inp: Inputs): Promise<Er
 async function compareImages(original: string, converted: string, device: DeviceName, req: VerificationReport['image'], signal?: AbortSignal): Promise<{ psnr: number; maxPixelDiff: number }> {
   const images: RgbImage[] = [];
   for (const dir of [original, converted]) {
-    const pipeline = await loadPipeline(dir, { device });
+    const pipeline = await loadTextToImage(dir, onnxBackend, { device });
     try {
       const guidanceScale = 0; // one deterministic path for every model kind; guidance is linear on top
       const result = await pipeline.generate({ prompt: req.prompt, width: req.width, height: req.height, steps: req.steps, guidanceScale, seed: req.seed, count: 1 }, { signal });
@@ -166,10 +168,10 @@ export async function verifyConversion(original: string, converted: string, targ
   const stage = opts.onStage ?? (() => undefined);
   const thresholds = THRESHOLDS[target];
   stage('loading both models');
-  const a = await loadModel(original, { device });
+  const a = await loadModel(original, onnxBackend, { device });
   let b: LoadedModel | undefined;
   try {
-    b = await loadModel(converted, { device });
+    b = await loadModel(converted, onnxBackend, { device });
     stage('comparing text encoders');
     const te = await checkTextEncoder(a, b, prompt);
     const inputs = { ...te.inputs, latentH: size / a.info.vae.latentToPixel, latentW: size / a.info.vae.latentToPixel };
