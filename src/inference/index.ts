@@ -1,7 +1,7 @@
 // Public API of the inference core: what the CLI, the worker and the tests import.
 export * from './types';
-export { createScheduler, schedulerNameOf, SCHEDULER_CLASSES, SCHEDULER_NAMES, SchedulerConfigError } from './schedulers';
-export type { Scheduler, SchedulerConfig, SigmaScheduler, StepResult } from './schedulers';
+export { createScheduler, schedulerNameOf, SCHEDULER_CLASSES, SCHEDULER_NAMES, SchedulerConfigError, strengthSchedule, StrengthError } from './schedulers';
+export type { Scheduler, SchedulerConfig, SigmaScheduler, StepResult, StrengthSchedule } from './schedulers';
 export { loadTokenizer, TokenizerError } from './tokenizer';
 export type { ClipTokenizer, EncodedPrompt } from './tokenizer';
 export { createRng, isValidSeed, RngSeedError } from './pipeline/rng';
