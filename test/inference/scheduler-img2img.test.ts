@@ -3,7 +3,7 @@
 // follow, checked against diffusers' published numbers and independent float64 reference loops.
 import * as assert from 'node:assert/strict';
 import { createRng, createScheduler, strengthSchedule, StrengthError, type SchedulerConfig, type SigmaScheduler } from '../../src/inference';
-import { assertClose, refAlphasCumprod, refLcmTimesteps, refOf, refSigma, refTimesteps, SD15, SD_TURBO } from './scheduler-reference.test';
+import { assertClose, refAlphasCumprod, refLcmTimesteps, refOf, refSigma, refTimesteps, SD15, SD_TURBO } from './scheduler-refs';
 
 /** diffusers' dummy_sample_deter / dummy_noise_deter, paired by element (the ops are elementwise). */
 const dummySample = (): Float32Array => Float32Array.from({ length: 768 }, (_, i) => i / 768);
