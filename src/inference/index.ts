@@ -17,6 +17,12 @@ export type { LoadOptions } from './pipeline/text-to-image';
 export type { Pipeline, PipelineInfo } from './pipeline/types';
 export { InvalidRequestError, AbortError } from './pipeline/errors';
 export { LIMITS as GENERATION_LIMITS } from './pipeline/check-inputs';
+// Image-to-image building blocks (encoders, the tiny decoder); the request-level wiring comes later.
+export { encodeImage } from './pipeline/encode-image';
+export type { ImageEncoder, PixelImage, EncodedLatents, EncodeImageOptions } from './pipeline/encode-image';
+export { openImageEncoder, openTinyDecoder } from './pipeline/autoencoder-sessions';
+export type { HeldImageEncoder, HeldLatentDecoder, EncoderOptions } from './pipeline/autoencoder-sessions';
+export type { AutoencoderPart, AutoencoderParts } from './models/autoencoders';
 // Worker process client (the extension host imports src/inference/worker/client directly, never this file).
 export { WorkerClient, WorkerCrashedError, WorkerError } from './worker/client';
 export type { WorkerClientOptions, WorkerGenerateCallbacks, WorkerProgress } from './worker/client';
