@@ -120,6 +120,7 @@ describe('image-to-image on the oracle (function level)', function () {
   describe('encoders', () => {
     it('vae_encoder (latent_parameters): the mean, times scaling_factor, is K·A⁻¹(2c/255 − 1) per block; decoding gives the image back', async () => {
       const dir = fx.path('oracle-img2img');
+      assert.deepEqual((await validateModelFolder(dir)).autoencoders, { encoder: { file: 'vae_encoder/model.onnx', scalingFactor: 0.13025, scalingFrom: 'config' } });
       const encoder = await encoderFor(dir);
       assert.deepEqual([encoder.kind, encoder.output, encoder.scalingFactor, encoder.latentChannels], ['full', 'latent_parameters', 0.13025, 4]);
       const image = blockImage(128, 96, paletteAt);
@@ -184,6 +185,7 @@ describe('image-to-image on the oracle (function level)', function () {
     it('an older export whose float16 encoder returns latent_sample is fed float16 and read as is', async () => {
       const dir = await withEncoder('oracle-fp16', 'legacy', 'latent_sample');
       const spec = specOf('oracle-fp16');
+      assert.deepEqual((await validateModelFolder(dir)).autoencoders.encoder, { file: 'vae_encoder/model.onnx', scalingFactor: 0.13025, scalingFrom: 'vae_decoder' }, 'no vae_encoder/config.json: the decoder’s factor');
       const encoder = await encoderFor(dir);
       assert.deepEqual([encoder.kind, encoder.output, encoder.session.inputs[0]?.type], ['full', 'latent_sample', 'float16']);
       const { latents } = await encodeImage(encoder, blockImage(16, 8, (bx) => (bx === 0 ? [255, 0, 0] : [0, 128, 0])));

@@ -81,7 +81,9 @@ function checkSide(dir: string, file: string, side: 'input' | 'output', specs: r
 /**
  * What a VAE encoder export returns: optimum's current exports give `latent_parameters` (the
  * posterior's mean and log-variance stacked on the channel axis, 2 × latent channels); older optimum
- * exports and TAESD-class encoders give `latent_sample` (for a full VAE, sampled inside the graph).
+ * exports and TAESD-class encoders give `latent_sample`. An older full-VAE export samples the posterior
+ * inside the graph (a RandomNormalLike node we cannot seed), so its latents vary slightly from run to
+ * run; with `latent_parameters` we take the mean and a seed gives the same pixels every time.
  */
 export type EncoderOutput = 'latent_parameters' | 'latent_sample';
 const ENCODER_OUTPUTS: readonly EncoderOutput[] = ['latent_parameters', 'latent_sample'];
