@@ -1,8 +1,8 @@
 // `nanoforge info FILE [--json]` — format, dimensions and the generation settings stored in an asset.
-import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
 import { isIco, readIco } from '../../inference/image/ico';
-import { readMetadata } from '../../inference/image/metadata';
+import { METADATA_SCAN_BYTES, readMetadata } from '../../inference/image/metadata';
+import { readFileHead } from '../../inference/safety/bounded';
 import type { AssetMetadata } from '../../inference/types';
 import { CliUsageError, flag, parseCommandLine } from '../args';
 import type { CliCommand } from '../command';
@@ -19,10 +19,16 @@ interface FileInfo {
   metadata?: AssetMetadata;
 }
 
-/** The file's bytes; a file that cannot be read is one plain line naming it, not Node's errno text. */
-async function readAsset(file: string): Promise<Uint8Array> {
+/** ICO entries listed by size; a crafted directory can hold 65 535 of them. */
+const ICO_SIZES_SHOWN = 32;
+
+/**
+ * The first METADATA_SCAN_BYTES of the file (where every format keeps what we read) and its size:
+ * a multi-gigabyte file is never loaded whole. A file that cannot be read is one plain line naming it.
+ */
+async function readAsset(file: string): Promise<{ bytes: Uint8Array; size: number }> {
   try {
-    return new Uint8Array(await fs.readFile(file));
+    return await readFileHead(file, METADATA_SCAN_BYTES);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : code === 'EACCES' ? 'permission denied' : undefined;
@@ -31,15 +37,18 @@ async function readAsset(file: string): Promise<Uint8Array> {
 }
 
 async function describe(file: string): Promise<FileInfo> {
-  const bytes = await readAsset(file);
+  const { bytes, size } = await readAsset(file);
   const metadata = readMetadata(bytes);
-  const base = { file, bytes: bytes.length, ...(metadata ? { metadata } : {}) };
+  const base = { file, bytes: size, ...(metadata ? { metadata } : {}) };
   if (isIco(bytes)) {
     const entries = readIco(bytes);
     const largest = entries.reduce((a, b) => (b.width > a.width ? b : a));
-    return { ...base, format: 'ico', width: largest.width, height: largest.height, hasAlpha: true, entries: entries.map((e) => `${e.width}x${e.height}`) };
+    const sizes = [...new Set(entries.map((e) => `${e.width}x${e.height}`))];
+    const shown = sizes.length > ICO_SIZES_SHOWN ? [...sizes.slice(0, ICO_SIZES_SHOWN), `… ${entries.length} entries`] : sizes;
+    return { ...base, format: 'ico', width: largest.width, height: largest.height, hasAlpha: true, entries: shown };
   }
-  const meta = await sharp(bytes).metadata().catch((error: Error) => {
+  // sharp reads only the header from the file; the bytes above may be a prefix of it.
+  const meta = await sharp(file).metadata().catch((error: Error) => {
     throw new Error(`${file} is not an image sharp can read (${error.message})`);
   });
   const format = meta.format === 'heif' && meta.compression === 'av1' ? 'avif' : String(meta.format);
