@@ -1,7 +1,7 @@
 // Training noise schedule shared by every scheduler: betas → alphas → alphas_cumprod.
 // Values are rounded to float32 where torch keeps them in float32 (betas, alphas, the stored cumprod),
 // while the running product is accumulated in float64 as torch's CPU cumprod does.
-import { readBool, readEnum, readNumber } from './options';
+import { raw, readBool, readEnum, readNumber, SCHEDULER_RANGES } from './options';
 import { SchedulerConfigError, type SchedulerConfig } from './types';
 
 const f32 = Math.fround;
@@ -48,7 +48,7 @@ function cosineBetas(n: number): Float64Array {
 }
 
 function trainedBetas(config: SchedulerConfig, trainSteps: number): Float64Array | undefined {
-  const given = config.trained_betas;
+  const given = raw(config, 'trained_betas');
   if (given === undefined || given === null) return undefined;
   const valid = Array.isArray(given) && given.length === trainSteps
     && given.every((b) => typeof b === 'number' && b > 0 && b < 1);
@@ -92,12 +92,12 @@ export function cumprodOfAlphas(betas: Float64Array): Float64Array {
 }
 
 export function buildNoiseSchedule(config: SchedulerConfig, defaults: NoiseDefaults): NoiseSchedule {
-  const trainSteps = readNumber(config, 'num_train_timesteps', 1000, { integer: true, min: 2 });
+  const trainSteps = readNumber(config, 'num_train_timesteps', 1000, SCHEDULER_RANGES.num_train_timesteps);
   let betas = trainedBetas(config, trainSteps);
   if (betas === undefined) {
     const schedule = readEnum(config, 'beta_schedule', defaults.betaSchedule, BETA_SCHEDULES);
-    const start = readNumber(config, 'beta_start', defaults.betaStart, { exclusiveMin: 0 });
-    const end = readNumber(config, 'beta_end', defaults.betaEnd, { exclusiveMin: 0 });
+    const start = readNumber(config, 'beta_start', defaults.betaStart, SCHEDULER_RANGES.beta_start);
+    const end = readNumber(config, 'beta_end', defaults.betaEnd, SCHEDULER_RANGES.beta_end);
     if (schedule === 'linear') betas = linspaceF32(start, end, trainSteps);
     else if (schedule === 'scaled_linear') betas = linspaceF32(Math.sqrt(start), Math.sqrt(end), trainSteps).map((b) => f32(b * b));
     else betas = cosineBetas(trainSteps);

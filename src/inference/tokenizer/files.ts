@@ -1,7 +1,13 @@
 // Reading the tokenizer folder: vocab.json, merges.txt and the optional configs, with errors naming the file.
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { readTextFileBounded, TooLargeError } from '../safety/bounded';
+import { ownValue } from '../safety/ranges';
 import { TokenizerError } from './types';
+
+/** CLIP's vocab.json is 1.6 MB and merges.txt 0.5 MB; configs a few KiB. */
+const TOKENIZER_FILE_MAX_BYTES = 32 * 1024 * 1024;
+/** Token ids travel as int32 or int64 tensors and index the embedding table: int32 is the bound. */
+const MAX_TOKEN_ID = 2 ** 31 - 1;
 
 export interface TokenizerFiles {
   vocab: Map<string, number>;
@@ -14,10 +20,11 @@ export interface TokenizerFiles {
 
 async function readText(file: string, required: boolean): Promise<string | undefined> {
   try {
-    return await readFile(file, 'utf8');
+    return await readTextFileBounded(file, TOKENIZER_FILE_MAX_BYTES);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && !required) return undefined;
+    if (err instanceof TooLargeError) throw new TokenizerError(file, `Tokenizer file ${file} is too large (more than ${err.limit} bytes).`);
     const why = code === 'ENOENT' ? 'is missing' : `cannot be read (${code ?? String(err)})`;
     throw new TokenizerError(file, `Tokenizer file ${file} ${why}.`);
   }
@@ -39,8 +46,8 @@ function parseJsonObject(file: string, text: string): Record<string, unknown> {
 function parseVocab(file: string, text: string): Map<string, number> {
   const vocab = new Map<string, number>();
   for (const [token, id] of Object.entries(parseJsonObject(file, text))) {
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) {
-      throw new TokenizerError(file, `Tokenizer file ${file}: token ${JSON.stringify(token)} has id ${JSON.stringify(id)}, expected an integer >= 0.`);
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > MAX_TOKEN_ID) {
+      throw new TokenizerError(file, `Tokenizer file ${file}: token ${JSON.stringify(token).slice(0, 60)} has id ${JSON.stringify(id)}, expected an integer from 0 to ${MAX_TOKEN_ID}.`);
     }
     vocab.set(token, id);
   }
@@ -67,10 +74,8 @@ function parseMerges(file: string, text: string): Map<string, number> {
 /** A special token in a config is either a string or an AddedToken object `{ content: "..." }`. */
 function tokenContent(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
-  if (typeof value === 'object' && value !== null && typeof (value as { content?: unknown }).content === 'string') {
-    return (value as { content: string }).content;
-  }
-  return undefined;
+  const content = ownValue(value, 'content');
+  return typeof content === 'string' ? content : undefined;
 }
 
 export async function readTokenizerFiles(dir: string): Promise<TokenizerFiles> {
@@ -83,8 +88,8 @@ export async function readTokenizerFiles(dir: string): Promise<TokenizerFiles> {
   ]);
   const config = configText === undefined ? {} : parseJsonObject(configFile, configText);
   const map = mapText === undefined ? {} : parseJsonObject(mapFile, mapText);
-  const pick = (key: string): string | undefined => tokenContent(config[key]) ?? tokenContent(map[key]);
-  const maxLength = config['model_max_length'];
+  const pick = (key: string): string | undefined => tokenContent(ownValue(config, key)) ?? tokenContent(ownValue(map, key));
+  const maxLength = ownValue(config, 'model_max_length');
   return {
     vocab: parseVocab(vocabFile, vocabText as string),
     mergeRanks: parseMerges(mergesFile, mergesText as string),
