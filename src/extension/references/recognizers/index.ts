@@ -4,7 +4,7 @@ import type { AssetMatch, Recognizer } from '../types';
 import { cssUrlRecognizer } from './css-url';
 import { htmlAttributeRecognizer } from './html-attribute';
 import { importRequireRecognizer } from './import-require';
-import { IMAGE_EXTENSIONS } from './path-token';
+import { IMAGE_EXTENSIONS, MAX_LINE_LENGTH } from './path-token';
 import { manifestIconRecognizer } from './manifest-icon';
 import { markdownImageRecognizer } from './markdown-image';
 import { quotedStringRecognizer } from './quoted-string';
@@ -18,8 +18,7 @@ export const RECOGNIZERS: readonly Recognizer[] = [
   quotedStringRecognizer,
 ];
 
-/** Longer lines are minified bundles or data; scanning them costs time and finds nothing useful. */
-export const MAX_LINE_LENGTH = 4000;
+export { MAX_LINE_LENGTH };
 
 function overlaps(a: AssetMatch, b: AssetMatch): boolean {
   return a.start < b.end && b.start < a.end;
