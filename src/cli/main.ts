@@ -1,5 +1,7 @@
 // `nanoforge` command line: a thin dispatcher over src/inference. Each command lives in
 // src/cli/commands/<name>.ts and exports a CliCommand; add it to the table below.
+// First, for its side effect: Ctrl-C means one line and exit 130 from the very start.
+import './early-interrupt';
 import type { CliCommand } from './command';
 import { NANOFORGE_VERSION } from '../inference/version';
 import { generateCommand } from './commands/generate';

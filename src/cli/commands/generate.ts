@@ -12,9 +12,10 @@ import { LIMITS } from '../../inference/pipeline/check-inputs';
 import { loadPipeline } from '../../inference/pipeline/text-to-image';
 import type { Pipeline } from '../../inference/pipeline/types';
 import { SCHEDULER_NAMES } from '../../inference/schedulers';
-import type { AssetKind, DeviceName } from '../../inference/types';
+import type { AssetFormat, AssetKind, DeviceName } from '../../inference/types';
 import { choiceOption, CliUsageError, flag, numberOption, parseCommandLine, requiredString, stringOption, type ParsedArgs } from '../args';
 import type { CliCommand } from '../command';
+import { INTERRUPT_EXIT_CODE, watchInterrupt, type InterruptWatch } from '../interrupt';
 import { createProgressBar } from '../progress';
 
 const DEVICES: readonly DeviceName[] = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
@@ -84,16 +85,28 @@ async function run(args: string[]): Promise<number> {
   if (existing.length > 0 && !opts.force) {
     throw new CliUsageError(`${existing.join(', ')} already exists; pass --force to overwrite.`);
   }
+  // Ctrl-C at any stage from here: one line, exit 130, no partial file (see ../interrupt.ts).
+  const interrupt = watchInterrupt('generate');
+  try {
+    return await generateAndWrite(opts, format, targets, interrupt);
+  } catch (error) {
+    if (interrupt.signal.aborted) return INTERRUPT_EXIT_CODE; // the message is already out
+    throw error;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+async function generateAndWrite(opts: GenerateOptions, format: AssetFormat, targets: string[], interrupt: InterruptWatch): Promise<number> {
   const started = performance.now();
-  const pipeline = await loadPipeline(opts.modelDir, { device: opts.device, log: opts.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined });
+  // After Ctrl-C the interrupt line is the last thing printed; the load itself cannot be aborted.
+  const log = (line: string): void => void (interrupt.signal.aborted || process.stderr.write(`${line}\n`));
+  const pipeline = await loadPipeline(opts.modelDir, { device: opts.device, log: opts.verbose ? log : undefined });
   const loadMs = performance.now() - started;
   try {
+    if (interrupt.signal.aborted) return INTERRUPT_EXIT_CODE;
     const { width, height } = opts.size ?? defaultSize(opts, pipeline);
     const bar = createProgressBar('Generating', process.stderr, !opts.json && process.stderr.isTTY === true);
-    // Ctrl-C stops between denoising steps and leaves no half-written file.
-    const interrupt = new AbortController();
-    const onSigint = (): void => interrupt.abort();
-    process.once('SIGINT', onSigint);
     let result: AssetResult;
     try {
       result = await generateAsset(pipeline, { ...opts.request, prompt: opts.prompt, kind: opts.kind, seed: opts.seed, output: { width, height, format } }, {
@@ -101,17 +114,18 @@ async function run(args: string[]): Promise<number> {
         onProgress: (p) => bar.update(p.step, p.totalSteps),
       });
     } finally {
-      process.removeListener('SIGINT', onSigint);
       bar.finish();
     }
     const writeStarted = performance.now();
     const files: string[] = [];
     for (const [i, candidate] of result.candidates.entries()) {
+      if (interrupt.signal.aborted) return INTERRUPT_EXIT_CODE;
       const target = targets[i] as string;
       // The safe writer's root is the target's own folder, so it has to exist (--out new/dir/a.png).
       await mkdir(path.dirname(target), { recursive: true });
       files.push(await writeFileSafely(path.dirname(target), path.basename(target), candidate.bytes, { force: opts.force }));
     }
+    if (interrupt.signal.aborted) return INTERRUPT_EXIT_CODE;
     const timings = { load: loadMs, ...result.timings, write: performance.now() - writeStarted, total: performance.now() - started };
     report(opts, pipeline, result, files, timings, { width, height });
     return 0;
