@@ -3,6 +3,7 @@
 // First, for its side effect: Ctrl-C means one line and exit 130 from the very start.
 import './early-interrupt';
 import type { CliCommand } from './command';
+import { escapeTerminal } from '../inference/safety/text';
 import { NANOFORGE_VERSION } from '../inference/version';
 import { generateCommand } from './commands/generate';
 import { iconsCommand } from './commands/icons';
@@ -44,8 +45,9 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (error) {
-    // One line, no stack: the CLI promises a plain reason and a non-zero exit code.
-    process.stderr.write(`nanoforge ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    // One line, no stack: the CLI promises a plain reason and a non-zero exit code. Messages can
+    // quote file names, listed paths or stored text: control characters are shown, not obeyed.
+    process.stderr.write(`nanoforge ${name}: ${escapeTerminal(error instanceof Error ? error.message : String(error))}\n`);
     if (process.env.NANOFORGE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return 1;
   }
@@ -68,7 +70,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`nanoforge: ${String(error)}\n`);
+    process.stderr.write(`nanoforge: ${escapeTerminal(String(error))}\n`);
     process.exitCode = 1;
   },
 );

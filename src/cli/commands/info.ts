@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { isIco, readIco } from '../../inference/image/ico';
 import { METADATA_SCAN_BYTES, readMetadata } from '../../inference/image/metadata';
 import { readFileHead } from '../../inference/safety/bounded';
+import { escapeTerminal, jsonForTerminal } from '../../inference/safety/text';
 import type { AssetMetadata } from '../../inference/types';
 import { CliUsageError, flag, parseCommandLine } from '../args';
 import type { CliCommand } from '../command';
@@ -55,6 +56,10 @@ async function describe(file: string): Promise<FileInfo> {
   return { ...base, format, width: meta.width ?? 0, height: meta.height ?? 0, hasAlpha: meta.hasAlpha === true };
 }
 
+/**
+ * One line per fact. The values come from the file (a stored prompt can hold escape sequences and
+ * newlines), so each line is escaped for the terminal before the lines are joined.
+ */
 function printable(info: FileInfo): string {
   const lines = [
     `file:       ${info.file}`,
@@ -62,13 +67,13 @@ function printable(info: FileInfo): string {
     `size:       ${info.width}×${info.height}${info.hasAlpha ? ', with alpha' : ''}, ${info.bytes} bytes`,
   ];
   const m = info.metadata;
-  if (!m) return [...lines, 'metadata:   none (not written by Nanoforge, or stripped)'].join('\n');
+  if (!m) return [...lines, 'metadata:   none (not written by Nanoforge, or stripped)'].map(escapeTerminal).join('\n');
   const fields: [string, unknown][] = [
     ['prompt', m.prompt], ['negative', m.negativePrompt], ['kind', m.kind], ['seed', m.seed], ['steps', m.steps],
     ['guidance', m.guidanceScale], ['scheduler', m.scheduler], ['model', m.modelId], ['model version', m.modelVersion], ['generator', m.generator],
   ];
   for (const [name, value] of fields) if (value !== undefined && value !== '') lines.push(`${`${name}:`.padEnd(12)}${String(value)}`);
-  return lines.join('\n');
+  return lines.map(escapeTerminal).join('\n');
 }
 
 async function run(args: string[]): Promise<number> {
@@ -76,7 +81,7 @@ async function run(args: string[]): Promise<number> {
   if (parsed.positionals.length === 0) throw new CliUsageError('give a file, e.g. nanoforge info logo.png');
   for (const file of parsed.positionals) {
     const info = await describe(file);
-    process.stdout.write(flag(parsed, 'json') ? `${JSON.stringify(info)}\n` : `${printable(info)}\n`);
+    process.stdout.write(flag(parsed, 'json') ? `${jsonForTerminal(info)}\n` : `${printable(info)}\n`);
   }
   return 0;
 }

@@ -8,6 +8,7 @@ import type { PullProgress } from '../../inference/models/download';
 import { HubAuthError, HubUnreachableError, type HubOptions } from '../../inference/models/hub';
 import { defaultStoreDir, ModelStore } from '../../inference/models/store';
 import { AbortError } from '../../inference/pipeline/errors';
+import { escapeTerminal, jsonForTerminal } from '../../inference/safety/text';
 import { CliUsageError, flag, parseCommandLine, stringOption, type ParsedArgs } from '../args';
 import type { CliCommand } from '../command';
 import { createProgressBar } from '../progress';
@@ -15,8 +16,9 @@ import { createProgressBar } from '../progress';
 const OPTIONS = { json: 'boolean', store: 'string', endpoint: 'string', id: 'string', repair: 'boolean' } as const;
 const SUBCOMMANDS = ['list', 'pull', 'add', 'verify', 'rm'];
 
+/** Model ids, repos and paths come from manifests, registries and hubs: escaped for the terminal, line by line. */
 function out(parsed: ParsedArgs, value: unknown, text: string): void {
-  process.stdout.write(flag(parsed, 'json') ? `${JSON.stringify(value)}\n` : `${text}\n`);
+  process.stdout.write(flag(parsed, 'json') ? `${jsonForTerminal(value)}\n` : `${text.split('\n').map(escapeTerminal).join('\n')}\n`);
 }
 
 function hubOptions(parsed: ParsedArgs): HubOptions {
