@@ -87,13 +87,19 @@ export function readImageInfo(b: Uint8Array): ImageInfo | undefined {
   if (b[0] === 0xff && b[1] === 0xd8) return jpegSize(b);
   if (ascii(b, 0, 4) === 'GIF8' && b.length >= 10) return { format: 'gif', width: view(b).getUint16(6, true), height: view(b).getUint16(8, true) };
   if (ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP') return webpSize(b);
-  if (ascii(b, 0, 2) === 'BM' && b.length >= 26) return { format: 'bmp', width: view(b).getInt32(18, true), height: Math.abs(view(b).getInt32(22, true)) };
+  if (ascii(b, 0, 2) === 'BM' && b.length >= 26) return bmpSize(b);
   if (b[0] === 0 && b[1] === 0 && b[2] === 1 && b[3] === 0 && b.length >= 8) {
     return { format: 'ico', width: b[6] || 256, height: b[7] || 256 }; // 0 means 256 in ICO
   }
   if (ascii(b, 4, 4) === 'ftyp' && /avi[fs]/.test(ascii(b, 8, 4))) return avifSize(b);
   const head = new TextDecoder().decode(b.subarray(0, 4096));
   return /<svg\b/i.test(head) ? svgSize(head) : undefined;
+}
+
+/** BMP: width is a signed 32-bit number that must be positive; a negative height means top-down rows. */
+function bmpSize(b: Uint8Array): ImageInfo | undefined {
+  const width = view(b).getInt32(18, true);
+  return width > 0 ? { format: 'bmp', width, height: Math.abs(view(b).getInt32(22, true)) } : undefined;
 }
 
 /** AVIF keeps its size in an `ispe` box inside `meta`; scanning for it is enough for a preview. */

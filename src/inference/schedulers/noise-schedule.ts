@@ -51,10 +51,10 @@ function trainedBetas(config: SchedulerConfig, trainSteps: number): Float64Array
   const given = raw(config, 'trained_betas');
   if (given === undefined || given === null) return undefined;
   const valid = Array.isArray(given) && given.length === trainSteps
-    && given.every((b) => typeof b === 'number' && b > 0 && b < 1);
+    && given.every((b) => typeof b === 'number' && f32(b) >= 1e-8 && f32(b) < 1);
   if (!valid) {
     throw new SchedulerConfigError('trained_betas', '[…]',
-      `scheduler_config.json: trained_betas must be ${trainSteps} numbers between 0 and 1 (one per num_train_timesteps).`);
+      `scheduler_config.json: trained_betas must be ${trainSteps} numbers from 1e-8 to below 1 (one per num_train_timesteps).`);
   }
   return Float64Array.from(given, f32);
 }
@@ -102,6 +102,16 @@ export function buildNoiseSchedule(config: SchedulerConfig, defaults: NoiseDefau
     else if (schedule === 'scaled_linear') betas = linspaceF32(Math.sqrt(start), Math.sqrt(end), trainSteps).map((b) => f32(b * b));
     else betas = cosineBetas(trainSteps);
   }
-  if (readBool(config, 'rescale_betas_zero_snr', false)) betas = rescaleZeroTerminalSnr(betas);
-  return { trainSteps, betas, alphasCumprod: cumprodOfAlphas(betas) };
+  const rescaled = readBool(config, 'rescale_betas_zero_snr', false);
+  if (rescaled) betas = rescaleZeroTerminalSnr(betas);
+  const alphasCumprod = cumprodOfAlphas(betas);
+  // Each field can be in range and the product still reach 0 in float32 (many steps, large betas):
+  // the last noise level is then infinite and every image comes out flat. Zero terminal SNR asks
+  // for exactly that and is handled by the schedulers that allow it.
+  const last = alphasCumprod[trainSteps - 1] as number;
+  if (!rescaled && !(last > 0 && Number.isFinite(f32(f32(1 - last) / last)))) {
+    throw new SchedulerConfigError('beta_end', raw(config, 'beta_end'),
+      `scheduler_config.json: num_train_timesteps ${trainSteps} with these betas (beta_end ${JSON.stringify(raw(config, 'beta_end') ?? defaults.betaEnd)}${raw(config, 'trained_betas') !== undefined ? ', trained_betas' : ''}) drives alphas_cumprod to ${last}, an infinite noise level; expected a schedule whose alphas_cumprod stays above 0 (fewer steps or smaller betas).`);
+  }
+  return { trainSteps, betas, alphasCumprod };
 }

@@ -33,8 +33,9 @@ export function readEnum<T extends string>(config: SchedulerConfig, field: strin
  */
 export const SCHEDULER_RANGES = Object.freeze({
   num_train_timesteps: { integer: true, min: 2, max: 10_000 },
-  beta_start: { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true },
-  beta_end: { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true },
+  // Betas are float32 in the schedule: below ~1e-8 they round towards 0 (a zero noise level).
+  beta_start: { min: 1e-8, max: 1, exclusiveMax: true },
+  beta_end: { min: 1e-8, max: 1, exclusiveMax: true },
   steps_offset: { integer: true, min: 0, max: 1000 },
   clip_sample_range: { min: 0, max: 10_000, exclusiveMin: true },
   sigma_min: { min: 0, max: 10_000, exclusiveMin: true },
