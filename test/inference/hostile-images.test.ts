@@ -11,6 +11,7 @@ import { readNanoforgeMetadata, readImageInfo } from '../../src/extension/refere
 import { readMetadata } from '../../src/inference/image/metadata';
 import { craftPng, icoOfOnePng, iTxtBomb, metadataJson, pngChunk, tEXt, tinyChunks, zTxtBomb } from '../fixtures/hostile-files';
 import { deflateSync } from 'node:zlib';
+import { MAX_PROBED_TEXT_BYTES, nodeProbe } from '../../src/extension/references/node-probe';
 import { runCli } from './cli-helpers';
 
 const PROBE = path.resolve(__dirname, '../fixtures/read-image-header.ts');
@@ -107,5 +108,12 @@ describe('hostile image files', function () {
     assert.equal(r.code, 1);
     assert.equal(r.stderr.split('\n').length, 1);
     assert.match(r.stderr, /huge\.png is not an image sharp can read/);
+  });
+
+  it('a tsconfig.json larger than the probe limit is treated as unreadable, not read whole', async () => {
+    const file = await write('tsconfig.json', Buffer.from(`{"compilerOptions":{"paths":{}},"pad":"${'x'.repeat(MAX_PROBED_TEXT_BYTES)}"}`));
+    assert.equal(await nodeProbe.readText(file), undefined);
+    const small = await write('small-tsconfig.json', Buffer.from('{"compilerOptions":{}}'));
+    assert.equal(await nodeProbe.readText(small), '{"compilerOptions":{}}');
   });
 });

@@ -1,6 +1,10 @@
 // FileSystemProbe over Node's fs, for tests, the CLI and local (file:) workspaces.
 import { promises as fs } from 'node:fs';
+import { readTextFileBounded, TooLargeError } from '../../inference/safety/bounded';
 import type { FileSystemProbe } from './types';
+
+/** Probed text files are configs (tsconfig.json, jsconfig.json); a larger one is treated as unreadable. */
+export const MAX_PROBED_TEXT_BYTES = 512 * 1024;
 
 function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
@@ -19,9 +23,9 @@ export const nodeProbe: FileSystemProbe = {
   },
   async readText(absPath) {
     try {
-      return await fs.readFile(absPath, 'utf8');
+      return await readTextFileBounded(absPath, MAX_PROBED_TEXT_BYTES);
     } catch (err) {
-      if (isMissing(err)) return undefined;
+      if (isMissing(err) || err instanceof TooLargeError) return undefined;
       throw err;
     }
   },
