@@ -15,7 +15,7 @@ export function interruptMessage(command: string): string {
 }
 
 /** Removes unfinished temp files and exits with 130 (the message is already out). */
-function exitInterrupted(): never {
+export function exitInterrupted(): never {
   removeLiveTempFilesSync();
   process.exit(INTERRUPT_EXIT_CODE);
 }
