@@ -84,12 +84,29 @@ describe(`fuzz: ${SUITE}`, function () {
   it(`validateModelFolder on generated configs: accepted values are in range, refusals name a config file (${FOLDER_RUNS} cases)`, async () => {
     const unetKeys = ['sample_size', 'in_channels', 'time_cond_proj_dim', '__proto__', 'constructor'];
     const vaeKeys = ['scaling_factor', 'latent_channels', 'block_out_channels', '__proto__'];
-    const configs = fc.record({
+    const hostile = fc.record({
       scheduler: schedulerEntries,
       unet: fc.option(fc.array(fc.tuple(fc.constantFrom(...unetKeys), value), { maxLength: 4 })),
       vae: fc.option(fc.array(fc.tuple(fc.constantFrom(...vaeKeys), value), { maxLength: 4 })),
       index: fc.constantFrom('{}', '{"_name_or_path": "stabilityai/sd-turbo"}', '{"_name_or_path": {"x": 1}}', '[]', '"text"', '{"__proto__": {"_name_or_path": "x"}}', 'null'),
     });
+    // Only about 1 % of the fully random folders pass, so 150 of them can all be refused; a real
+    // export's configs with at most one generated field (half of them untouched) give both outcomes
+    // on every seed, and probe each field's boundary one at a time.
+    const KEYS = { scheduler: SCHEDULER_KEYS, unet: unetKeys, vae: vaeKeys } as const;
+    const plausible = fc.tuple(
+      fc.constantFrom('EulerDiscreteScheduler', 'EulerAncestralDiscreteScheduler', 'LCMScheduler', 'DDIMScheduler'),
+      fc.option(fc.constantFrom(...(Object.keys(KEYS) as (keyof typeof KEYS)[])).chain((file) => fc.tuple(fc.constant(file), fc.constantFrom(...KEYS[file]), value)), { freq: 2 }),
+    ).map(([className, change]) => {
+      const files: Record<keyof typeof KEYS, [string, unknown][]> = {
+        scheduler: [['_class_name', className], ['num_train_timesteps', 1000], ['beta_start', 0.00085], ['beta_end', 0.012], ['beta_schedule', 'scaled_linear']],
+        unet: [['sample_size', 64], ['in_channels', 4]],
+        vae: [['scaling_factor', 0.18215], ['latent_channels', 4], ['block_out_channels', [128, 256, 512, 512]]],
+      };
+      if (change) files[change[0]].push([change[1], change[2]]); // a repeated key: JSON.parse keeps the last
+      return { ...files, index: '{"_name_or_path": "stabilityai/sd-turbo"}' };
+    });
+    const configs = fc.oneof(hostile, plausible);
     let accepted = 0;
     await fuzzAsync(SUITE, configs, async ({ scheduler, unet, vae, index }) => {
       await fs.writeFile(path.join(dir, MODEL_FILES.scheduler), jsonObject(scheduler));

@@ -34,7 +34,8 @@ describe(`fuzz: ${SUITE}`, () => {
       }
       const resolved = resolveInside(ROOT, entry, 'fuzz');
       const rel = path.relative(ROOT, resolved);
-      assert.ok(rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel), `${JSON.stringify(entry)} → ${resolved}`);
+      // "..a" is a legal name inside the folder: only a whole ".." segment climbs out.
+      assert.ok(rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel), `${JSON.stringify(entry)} → ${resolved}`);
       assert.equal(rel.split(path.sep).join('/'), entry);
     }, RUNS);
   });
