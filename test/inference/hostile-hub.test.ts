@@ -110,6 +110,24 @@ describe('hostile hub: listings, sizes, endless answers', function () {
     await assertNothingWritten();
   });
 
+  // Error pages and redirects are drained so the connection can be reused: a body that never ends
+  // kept the CLI reading after its error line (tens of GiB a minute), so it never exited.
+  for (const [status, files, expected] of [[404, false, /not found/], [500, false, /answered 500/], [302, false, /too many redirects/], [500, true, /answered 500/]] as const) {
+    it(`abandons ${files ? 'a download' : 'an API'} answer with status ${status} whose body never ends after a bounded number of bytes`, async () => {
+      hub.hostile = { endlessError: { status, files }, endlessCap: 512 * 1024 * 1024 };
+      await assert.rejects(store.pull(REPO, options()), expected);
+      const endless = () => hub.requests.filter((r) => r.status === status && r.server === 'hub' && (files ? !r.file.startsWith('@') : r.file.startsWith('@')));
+      assert.ok(endless().length > 0, 'the hostile answer was asked for');
+      // The client hangs up; the server then notices (bounded by polls, not by a clock).
+      for (let poll = 0; poll < 400 && endless().some((r) => !r.closed); poll++) await new Promise((resolve) => setTimeout(resolve, 25));
+      for (const r of endless()) {
+        assert.ok(r.closed, `${r.file}: the client is still reading (${r.bytes} bytes so far)`);
+        assert.ok(r.bytes < 32 * 1024 * 1024, `${r.file}: the client read on, the server wrote ${r.bytes} bytes`);
+      }
+      await assertNothingWritten();
+    });
+  }
+
   it('gives up on paging that never ends after a fixed number of pages', async () => {
     hub.pageSize = 1;
     hub.hostile = { endlessPaging: true };

@@ -7,6 +7,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import * as path from 'node:path';
 import { AbortError } from '../pipeline/errors';
+import { discardBounded } from '../safety/bounded';
 import { renameWithRetry } from './disk';
 import { errorForStatus, HubAuthError, HubError, HubHttpError, HubNotFoundError, hubRequest, HubUnreachableError, type HubOptions } from './hub';
 
@@ -172,7 +173,7 @@ async function openBody(job: FileJob, offset: number, ctx: FetchContext, signal:
   const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
   const res = await hubRequest(job.url, ctx.hub, { headers, signal, what: `${ctx.repo} ${job.path}`, repo: ctx.repo });
   if (res.status === 416) {
-    res.body.resume();
+    discardBounded(res.body);
     await fs.rm(partPath(job.dest), { force: true });
     ctx.onBytes?.(-offset, job.path);
     throw new TransferError(`${job.path}: the server cannot resume at byte ${offset} (416); starting the file again`);
@@ -181,13 +182,13 @@ async function openBody(job: FileJob, offset: number, ctx: FetchContext, signal:
   if (res.status === 206) {
     const start = contentRangeStart(res.headers['content-range']);
     if (start !== offset) {
-      res.body.resume();
+      discardBounded(res.body);
       throw new TransferError(`${job.path}: asked to resume at byte ${offset} but the server answered from ${start ?? 'an unknown byte'}`);
     }
     return { res, start };
   }
   if (res.status !== 200) {
-    res.body.resume();
+    discardBounded(res.body);
     throw new HubHttpError(`${ctx.repo} ${job.path}`, res.status);
   }
   if (offset > 0) ctx.log?.(`${job.path}: the server ignored the Range request; downloading from the start`);

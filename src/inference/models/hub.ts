@@ -6,7 +6,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as tls from 'node:tls';
 import { listFiles } from '@huggingface/hub';
-import { readBounded } from '../safety/bounded';
+import { discardBounded, readBounded } from '../safety/bounded';
 import { assertSafeEntry } from '../safety/paths';
 import { describeValue } from '../safety/ranges';
 
@@ -176,7 +176,7 @@ function retryAfterMs(value: string | undefined): number | undefined {
 
 /** Maps a failed answer to a typed error (and drains it so the socket is freed). */
 export function errorForStatus(res: http.IncomingMessage, what: string, repo: string): HubError {
-  res.resume();
+  discardBounded(res);
   const status = res.statusCode ?? 0;
   if (status === 401 || status === 403) return new HubAuthError(repo, status);
   if (status === 404) return new HubNotFoundError(what);
@@ -208,7 +208,7 @@ export async function hubRequest(url: string, opts: HubOptions, req: RequestOpti
     const status = res.statusCode ?? 0;
     const location = res.headers.location;
     if ([301, 302, 303, 307, 308].includes(status) && location) {
-      res.resume();
+      discardBounded(res);
       current = new URL(location, current);
       continue;
     }

@@ -2,6 +2,7 @@
 // folder's JSON, an image in the workspace), or out of a compressed chunk. Every read has a limit,
 // and crossing it is a TooLargeError naming what was read, long before memory is in danger.
 import { promises as fs } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { inflateSync } from 'node:zlib';
 
 /** More bytes than the limit for `what`; `noun` says what kind of thing it was ("answer", "file"). */
@@ -29,6 +30,26 @@ export async function readBounded(source: AsyncIterable<Uint8Array> & Destroyabl
     chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   }
   return Buffer.concat(chunks, total);
+}
+
+/** How much of an answer nobody reads (an error page, a redirect's body) is drained before hanging up. */
+export const DISCARD_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * Throws away the body of an answer we do not read (an error page, a redirect), draining it so the
+ * connection can serve the next request, but hanging up past `limit` bytes: a body that never ends
+ * would otherwise keep the process reading (and alive) forever.
+ */
+export function discardBounded(source: Readable, limit = DISCARD_LIMIT_BYTES): void {
+  let seen = 0;
+  source.on('data', (chunk: Uint8Array) => {
+    seen += chunk.length;
+    if (seen > limit) source.destroy();
+  });
+  // Nothing waits for these bytes, so a connection that breaks while they drain changes nothing;
+  // without a listener the stream's 'error' would be an uncaught exception.
+  source.on('error', (error) => void error);
+  source.resume(); // in case someone paused it: a 'data' listener alone does not restart a paused stream
 }
 
 /** The first `limit` bytes of `file` (all of it when smaller) and its size on disk. */
