@@ -191,8 +191,16 @@ describe('hostile model folders: manifests and symlinks', function () {
     const fx = await ensureFixtures();
     const local = path.join(tmp, 'local-model');
     await fs.cp(fx.path('oracle-fp32'), local, { recursive: true });
-    await fs.writeFile(path.join(local, MANIFEST_FILE), JSON.stringify({ format: 1, id: 'x', kind: 'pipeline', source: { endpoint: '', repo: 'a/b', revision: 'main', commit: 'c' }, downloadedAt: '', files: [{ path: 'unet/../../outside', size: 1, sha256: 'a'.repeat(64) }] }));
+    const manifest = (files: unknown[]) => JSON.stringify({ format: 1, id: 'x', kind: 'pipeline', source: { endpoint: '', repo: 'a/b', revision: 'main', commit: 'c' }, downloadedAt: '', files });
+    const outside = [{ path: 'unet/../../outside', size: 1, sha256: 'a'.repeat(64) }];
+    const isOutside = (e: Error) => e.name === 'ManifestError' && /unet\/\.\.\/\.\.\/outside/.test(e.message) && !e.message.includes('\n');
+    await fs.writeFile(path.join(local, MANIFEST_FILE), manifest(outside));
+    await assert.rejects(store.add(local), isOutside);
+    assert.deepEqual(await store.list(), [], 'nothing registered');
+    // A manifest edited after the folder was added: verify refuses it as well.
+    await fs.writeFile(path.join(local, MANIFEST_FILE), manifest([]));
     const added = await store.add(local);
-    await assert.rejects(store.verify(added.id), (e: Error) => e.name === 'ManifestError' && /unet\/\.\.\/\.\.\/outside/.test(e.message));
+    await fs.writeFile(path.join(local, MANIFEST_FILE), manifest(outside));
+    await assert.rejects(store.verify(added.id), isOutside);
   });
 });

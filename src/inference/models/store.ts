@@ -249,6 +249,8 @@ export class ModelStore {
   async add(folder: string, id?: string): Promise<InstalledModel> {
     const dir = path.resolve(folder);
     const info = await validateModelFolder(dir);
+    // A manifest that came with the folder is what verify will walk: its paths pass the same rule now.
+    await readManifest(dir);
     const chosen = id ?? (slug(path.basename(dir)) || slug(info.modelId));
     this.modelDir(chosen); // validates the id
     const taken = (await this.list()).find((m) => m.id === chosen);
