@@ -9,6 +9,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { copyFixture, ensureFixtures } from '../fixtures/models';
 import { ModelFolderError, validateModelFolder } from '../../src/inference';
+import { onnx } from 'onnx-proto';
+import { isExternal, OnnxSource } from '../../src/inference/models/onnx-io';
+import { quantizeModelFolder } from '../../src/inference/models/quantize';
 import { ModelStore } from '../../src/inference/models/store';
 import { runCli } from './cli-helpers';
 
@@ -87,6 +90,54 @@ describe('hostile model folders: ranges for every number, own properties only', 
     await fs.writeFile(path.join(dir, 'model_index.json'), `{"pad":"${'x'.repeat(17 * 1024 * 1024)}"}`);
     await assert.rejects(validateModelFolder(dir), (e: Error) => e instanceof ModelFolderError && e.file === 'model_index.json' && /too large/.test(e.message));
   });
+
+  // An ONNX file's external data entries (location, offset) are a manifest inside the model: the
+  // quantizer reads them with the same path rule as listings and manifests; onnxruntime has its own.
+  async function withExternalEntry(key: string, value: string): Promise<{ dir: string; file: string }> {
+    const dir = await copyFixture('oracle-ext-data', path.join(tmp, String(n++)));
+    const file = path.join(dir, 'unet/model.onnx');
+    const model = onnx.ModelProto.decode(await fs.readFile(file));
+    for (const t of model.graph?.initializer ?? []) for (const e of t.externalData ?? []) if (e.key === key) e.value = value;
+    await fs.writeFile(file, onnx.ModelProto.encode(model).finish());
+    return { dir, file };
+  }
+  const namesTensor = (key: string, value: string) => (e: Error): boolean => {
+    assert.equal(e.name, 'OnnxFileError', `${e.name}: ${e.message}`);
+    assert.ok(e.message.includes('unet') && e.message.includes(key) && e.message.includes(value), e.message);
+    assert.match(e.message, /tensor '[^']+'/);
+    assert.doesNotMatch(e.message, /\n/);
+    return true;
+  };
+
+  for (const [name, value] of [
+    ['climbs out of the folder', '../../outside.data'],
+    ['is absolute', '/etc/hostname'],
+    ['starts with a drive letter', 'C:model.onnx.data'],
+  ] as const) {
+    it(`quantizing a model whose external data location ${name}: one OnnxFileError naming the tensor, no output`, async () => {
+      const { dir } = await withExternalEntry('location', value);
+      // Where a climbing location leads, the data is really there: only the rule can stop the read.
+      if (value.startsWith('..')) await fs.copyFile(path.join(dir, 'unet/model.onnx.data'), path.resolve(dir, 'unet', value));
+      const out = path.join(tmp, `quantized-${n++}`);
+      await assert.rejects(quantizeModelFolder(dir, out, { to: 'int8', minSize: 1 }), namesTensor('location', value));
+      await assert.rejects(fs.stat(out), 'no output folder');
+    });
+  }
+
+  // onnxruntime refuses these when the quantizer loads the model; its own reader must not rely on that.
+  for (const value of ['abc', '-4096', '1e3', '99999999999999999999']) {
+    it(`reading external data at offset "${value}": one OnnxFileError naming the tensor and the offset`, async () => {
+      const { file } = await withExternalEntry('offset', value);
+      const source = await OnnxSource.open(file);
+      try {
+        const tensor = source.graph.initializer.find(isExternal);
+        assert.ok(tensor, 'the fixture has external tensors');
+        await assert.rejects(source.bytesOf(tensor), namesTensor('offset', value));
+      } finally {
+        await source.close();
+      }
+    });
+  }
 
   it('nanoforge generate on a folder with betas above 1 exits 1 naming the field instead of writing a flat image', async () => {
     const dir = await crafted(SCHEDULER, (j) => (j.beta_end = 1.5));
