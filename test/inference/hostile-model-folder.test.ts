@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { copyFixture, ensureFixtures } from '../fixtures/models';
 import { ModelFolderError, validateModelFolder } from '../../src/inference';
+import { loadPipeline } from '../../src/inference/pipeline/text-to-image';
 import { onnx } from 'onnx-proto';
 import { isExternal, OnnxSource } from '../../src/inference/models/onnx-io';
 import { quantizeModelFolder } from '../../src/inference/models/quantize';
@@ -93,6 +94,21 @@ describe('hostile model folders: ranges for every number, own properties only', 
 
   // An ONNX file's external data entries (location, offset) are a manifest inside the model: the
   // quantizer reads them with the same path rule as listings and manifests; onnxruntime has its own.
+  // The tokenizer pads every prompt to model_max_length: 1e6 made each encode a million tokens long.
+  for (const value of [1_000_000, -5, 7.5, 'x', true]) {
+    it(`tokenizer/tokenizer_config.json model_max_length = ${JSON.stringify(value)}: one ModelFolderError naming the file, field, value and range`, async () => {
+      const dir = await crafted('tokenizer/tokenizer_config.json', (j) => (j.model_max_length = value));
+      await assert.rejects(loadPipeline(dir, { device: 'cpu' }), (e: Error) => {
+        assert.ok(e instanceof ModelFolderError, `${e.name}: ${e.message}`);
+        assert.equal(e.file, path.join('tokenizer', 'tokenizer_config.json'));
+        assert.ok(e.message.includes('model_max_length') && e.message.includes(JSON.stringify(value)), e.message);
+        assert.match(e.message, /an integer from 2 to 4096/);
+        assert.doesNotMatch(e.message, /\n/);
+        return true;
+      });
+    });
+  }
+
   async function withExternalEntry(key: string, value: string): Promise<{ dir: string; file: string }> {
     const dir = await copyFixture('oracle-ext-data', path.join(tmp, String(n++)));
     const file = path.join(dir, 'unet/model.onnx');
