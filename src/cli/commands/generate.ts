@@ -16,6 +16,7 @@ import { choiceOption, CliUsageError, flag, MAX_SEED, parseCommandLine, required
 import type { CliCommand } from '../command';
 import { deviceLines } from '../device-report';
 import { optionKinds, renderHelp, type CommandHelp, type OptionDocs } from '../help';
+import { INTERRUPT_EXIT_CODE, watchInterrupt, type InterruptWatch } from '../interrupt';
 import { modelFromArgs } from '../model-arg';
 import { createProgressBar } from '../progress';
 import { readRequestOptions, requestOptionDocs, type OptionField, type RequestOptionHelp } from '../request-options';
@@ -124,17 +125,29 @@ async function run(args: string[]): Promise<number> {
     throw new CliUsageError(`${existing.join(', ')} already exists; pass --force to overwrite.`);
   }
   const model = await modelFromArgs(parsed);
+  // Ctrl-C at any stage from here: one line, exit 130, no partial file (see ../interrupt.ts).
+  const interrupt = watchInterrupt('generate');
+  try {
+    return await generateAndWrite(opts, model, early, targets, interrupt);
+  } catch (error) {
+    if (interrupt.signal.aborted) return INTERRUPT_EXIT_CODE; // the message is already out
+    throw error;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+async function generateAndWrite(opts: GenerateOptions, model: ModelChoice, early: GenerationRequest | undefined, targets: string[], interrupt: InterruptWatch): Promise<number> {
   const started = performance.now();
-  const pipeline = await loadPipeline(model.dir, { device: opts.device, log: opts.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined });
+  // After Ctrl-C the interrupt line is the last thing printed; the load itself cannot be aborted.
+  const log = (line: string): void => void (interrupt.signal.aborted || process.stderr.write(`${line}\n`));
+  const pipeline = await loadPipeline(model.dir, { device: opts.device, log: opts.verbose ? log : undefined });
   const loadMs = performance.now() - started;
   try {
+    if (interrupt.signal.aborted) return INTERRUPT_EXIT_CODE;
     const request = early || requestAt(opts, { width: pipeline.info.nativeSize, height: pipeline.info.nativeSize });
     const { width, height } = request;
     const bar = createProgressBar('Generating', process.stderr, !opts.json && process.stderr.isTTY === true);
-    // Ctrl-C stops between denoising steps and leaves no half-written file.
-    const interrupt = new AbortController();
-    const onSigint = (): void => interrupt.abort();
-    process.once('SIGINT', onSigint);
     let result: AssetResult;
     try {
       result = await generateAsset(pipeline, request, {
@@ -142,17 +155,18 @@ async function run(args: string[]): Promise<number> {
         onProgress: (p) => bar.update(p.step, p.totalSteps),
       });
     } finally {
-      process.removeListener('SIGINT', onSigint);
       bar.finish();
     }
     const writeStarted = performance.now();
     const files: string[] = [];
     for (const [i, candidate] of result.candidates.entries()) {
+      if (interrupt.signal.aborted) return INTERRUPT_EXIT_CODE;
       const target = targets[i] as string;
       // The safe writer's root is the target's own folder, so it has to exist (--out new/dir/a.png).
       await mkdir(path.dirname(target), { recursive: true });
       files.push(await writeFileSafely(path.dirname(target), path.basename(target), candidate.bytes, { force: opts.force }));
     }
+    if (interrupt.signal.aborted) return INTERRUPT_EXIT_CODE;
     const timings = { load: loadMs, ...result.timings, write: performance.now() - writeStarted, total: performance.now() - started };
     report(opts, model, pipeline, result, files, timings, { width, height });
     return 0;

@@ -11,6 +11,7 @@ import { HubAuthError, HubUnreachableError, type HubOptions } from '../../infere
 import { shellWord } from '../../inference/models/resolve';
 import type { ModelStore } from '../../inference/models/store';
 import { AbortError } from '../../inference/errors';
+import { escapeTerminal, jsonForTerminal } from '../../inference/safety/text';
 import { CliUsageError, flag, parseCommandLine, stringOption, type ParsedArgs } from '../args';
 import type { CliCommand } from '../command';
 import { renderHelp } from '../help';
@@ -20,8 +21,9 @@ import { MODELS_HELP, MODELS_OPTIONS, SUBCOMMAND_HELP, type Subcommand } from '.
 
 const SUBCOMMANDS = Object.keys(SUBCOMMAND_HELP) as Subcommand[];
 
+/** Model ids, repos and paths come from manifests, registries and hubs: escaped for the terminal, line by line. */
 function out(parsed: ParsedArgs, value: unknown, text: string): void {
-  process.stdout.write(flag(parsed, 'json') ? `${JSON.stringify(value)}\n` : `${text}\n`);
+  process.stdout.write(flag(parsed, 'json') ? `${jsonForTerminal(value)}\n` : `${text.split('\n').map(escapeTerminal).join('\n')}\n`);
 }
 
 function hubOptions(parsed: ParsedArgs): HubOptions {

@@ -3,7 +3,7 @@
 // existing file is kept unless the user confirms Overwrite (else it becomes "name-1.png").
 import * as vscode from 'vscode';
 import type { AssetKind } from '../../inference/types';
-import { readMetadata } from '../../inference/image/metadata';
+import { METADATA_SCAN_BYTES, readMetadata } from '../../inference/image/metadata';
 import { generateToFile } from '../generation';
 import { unwritableReason } from '../naming';
 import { GeneratorPanel } from '../panel/generator-panel';
@@ -69,7 +69,8 @@ async function generateForReference(services: Services, args?: ReferenceArgs): P
     return undefined;
   }
   if (!(await services.trust.allowGeneration(args ? 'indirect' : 'command'))) return undefined;
-  const existing = ref.exists ? await vscode.workspace.fs.readFile(ref.target) : undefined;
+  // A multi-gigabyte file at the path is not read into the extension host: its defaults then come from the code.
+  const existing = ref.exists && (await vscode.workspace.fs.stat(ref.target)).size <= METADATA_SCAN_BYTES ? await vscode.workspace.fs.readFile(ref.target) : undefined;
   const d = defaultsFor(services, document, ref, existing);
   const prompt = args?.prompt ?? (await askPrompt(services.history.recentPrompts(), d.prompt));
   if (!prompt) return undefined;

@@ -6,6 +6,7 @@
 import { MAX_PIXELS, MAX_SIDE } from '../../inference/image/limits';
 import { ASSET_KINDS, IMAGE_EXTENSIONS, type AssetKind } from '../../inference/tables';
 import { extensionOf, formatFromPath, unwritableReason, WRITABLE_EXTENSIONS } from '../naming';
+import { closerStart, isSpace, openerEndsAt, skipSpace, trimEndIndex } from './comment-scan';
 import { recognizeLine } from './recognizers';
 import { cleanReference } from './resolvers';
 
@@ -34,13 +35,7 @@ export interface Directive {
   error?: string;
 }
 
-const OPENER = String.raw`(?:\/\/+|\/\*+|<!--|--+|#+|;+|%+|(?<=^\s*)\*+)`;
-const CLOSER = /\s*(?:\*\/\s*\}?|-->)\s*$/;
 const SIZE = /^(\d{1,4})(?:[x×X](\d{1,4}))?$/;
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 interface Spec { kind?: AssetKind; width?: number; height?: number; error?: string }
 
@@ -116,15 +111,30 @@ function parseBody(head: string): Spec & { prompt: string } {
   return { ...(readSpec(words.slice(0, n)) ?? {}), prompt: words.slice(n).join(' ') };
 }
 
+/**
+ * Column of the first `tag` that follows a comment opener (and optional whitespace) and is followed
+ * by whitespace, `:` or the end of the line; -1 when there is none. One pass over the line: each
+ * candidate looks back over its own whitespace only.
+ */
+function findTag(line: string, tag: string): number {
+  if (!tag) return -1;
+  const firstNonSpace = skipSpace(line, 0);
+  for (let at = line.indexOf(tag); at >= 0; at = line.indexOf(tag, at + 1)) {
+    const next = line[at + tag.length];
+    if (next !== undefined && next !== ':' && !isSpace(next)) continue;
+    if (openerEndsAt(line, trimEndIndex(line, at), firstNonSpace)) return at;
+  }
+  return -1;
+}
+
 /** Parses one line; `undefined` when it holds no directive. */
 export function parseDirectiveLine(line: string, lineIndex = 0, tag = DEFAULT_DIRECTIVE_TAG): Directive | undefined {
-  const re = new RegExp(`${OPENER}\\s*(${escapeRegExp(tag)})(?=[\\s:]|$)`, 'd');
-  const m = re.exec(line);
-  const tagSpan = m?.indices?.[1];
-  if (!m || !tagSpan) return undefined;
+  const tagStart = findTag(line, tag);
+  if (tagStart < 0) return undefined;
+  const tagSpan = [tagStart, tagStart + tag.length] as const;
   const bodyStart = tagSpan[1];
-  const closer = CLOSER.exec(line.slice(bodyStart));
-  const body = closer ? line.slice(bodyStart, bodyStart + closer.index) : line.slice(bodyStart).trimEnd();
+  const closer = closerStart(line, bodyStart, true);
+  const body = closer !== undefined ? line.slice(bodyStart, closer) : line.slice(bodyStart).trimEnd();
   const { head, target } = splitTarget(body, bodyStart, lineIndex);
   const parsed = parseBody(head);
   const directive: Directive = { line: lineIndex, range: { start: tagSpan[0], end: bodyStart + body.length }, prompt: parsed.prompt };
