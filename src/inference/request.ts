@@ -67,6 +67,8 @@ export const REQUEST_LIMITS = Object.freeze({
 
 /** Image-to-image's strength when a request has a start image but no strength: diffusers' img2img default. */
 export const DEFAULT_STRENGTH = 0.8;
+/** Where "Generate Variations" (CLI, editor, panel slider) starts: close to the existing asset, yet visibly new. */
+export const VARIATION_STRENGTH = 0.5;
 
 /** What a field's value must be; the kinds are few so the CLI can parse every one of them from text. */
 export type FieldRule =

@@ -39,17 +39,15 @@ function checkSide(width: number, height: number): void {
 
 /** The entry an ICO is best represented by: the most pixels, then the deepest colour. */
 function largestEntry(bytes: Uint8Array): { entry: IcoEntry; width: number; height: number } {
-  let entries: IcoEntry[];
+  let best: { entry: IcoEntry; width: number; height: number } | undefined;
   try {
-    entries = readIco(bytes);
+    for (const entry of readIco(bytes)) {
+      // The directory's sizes stop at 256 (0 means 256); the entry's own header is the truth.
+      const size = isPng(entry.png) ? pngSize(entry.png) : dibSize(entry.png, 0, true);
+      if (!best || size.width * size.height > best.width * best.height) best = { entry, ...size };
+    }
   } catch (error) {
     throw new StartImageError(`is a damaged ICO file (${(error as Error).message})`);
-  }
-  let best: { entry: IcoEntry; width: number; height: number } | undefined;
-  for (const entry of entries) {
-    // The directory's sizes stop at 256 (0 means 256); the entry's own header is the truth.
-    const size = isPng(entry.png) ? pngSize(entry.png) : dibSize(entry.png, 0, true);
-    if (!best || size.width * size.height > best.width * best.height) best = { entry, ...size };
   }
   if (!best) throw new StartImageError('is an ICO file without images');
   return best;
@@ -104,7 +102,7 @@ export async function inspectStartImage(bytes: Uint8Array): Promise<StartImageIn
     throw new StartImageError(`is ${bytes.length} bytes; start images may be at most ${REQUEST_LIMITS.maxInitImageBytes / 1024 / 1024} MB`);
   }
   if (isIco(bytes)) {
-    const { width, height } = wrapDib(() => largestEntry(bytes));
+    const { width, height } = largestEntry(bytes);
     checkSide(width, height);
     return { format: 'ico', width, height };
   }
@@ -122,7 +120,7 @@ export async function decodeStartImage(bytes: Uint8Array): Promise<Raster> {
   if (info.format === 'bmp') return wrapDib(() => decodeBmp(bytes));
   let encoded = bytes;
   if (info.format === 'ico') {
-    const { entry } = wrapDib(() => largestEntry(bytes));
+    const { entry } = largestEntry(bytes);
     if (!isPng(entry.png)) return wrapDib(() => decodeDib(entry.png, 0, { icon: true }));
     encoded = entry.png;
   }
