@@ -74,8 +74,11 @@ export type WebviewMessage =
   | { type: 'browseTarget'; current: string }
   /** Browse… for a start image (the host's open dialog, inside the workspace). */
   | { type: 'browseStartImage' }
-  /** An image dropped on the panel: the URI from the drag (a file of the workspace, checked by the host). */
-  | { type: 'dropStartImage'; uri: string }
+  /**
+   * A start image the webview names: the URI list of something dropped on the panel, or the
+   * workspace-relative path of a History entry; the host reads and checks the file and answers with 'startImage'.
+   */
+  | { type: 'setStartImage'; uri: string }
   | { type: 'clearHistory' }
   | { type: 'rendered'; generationId: string; candidates: number };
 
@@ -300,7 +303,7 @@ function readMessage(raw: Fields): WebviewMessage {
     case 'browseStartImage':
       keys();
       return { type };
-    case 'dropStartImage':
+    case 'setStartImage':
       keys('uri');
       return { type, uri: str(raw, 'uri', LIMITS.pathChars * 4, type) };
     case 'rendered': {

@@ -177,7 +177,7 @@ export class GeneratorPanel implements vscode.Disposable {
     return { services: this.services, store: this.store, folder: () => this.folder ?? activeFolder(), post: (m) => this.post(m) };
   }
 
-  /** Browse… and drag and drop: a workspace image, checked here, shown in the form as the start image. */
+  /** Browse…, drag and drop and History: a workspace image, checked here, shown in the form as the start image. */
   private async useStartImage(uri: vscode.Uri | undefined): Promise<void> {
     if (!uri) {
       this.post({ type: 'notice', level: 'error', text: 'Drop an image file from the Explorer (hold Shift while dragging into the panel), or use Browse….' });
@@ -211,7 +211,7 @@ export class GeneratorPanel implements vscode.Disposable {
       case 'copy': return copyCandidate(this.actions(), m.candidate, m.as, m.target);
       case 'browseTarget': return browseTarget(this.actions(), m.current);
       case 'browseStartImage': return this.browseStartImage();
-      case 'dropStartImage': return this.useStartImage(droppedUri(m.uri, this.folder ?? activeFolder()));
+      case 'setStartImage': return this.useStartImage(droppedUri(m.uri, this.folder ?? activeFolder()));
       case 'clearHistory': return this.services.history.clear();
       case 'rendered':
         this.services.log.info(`panel: webview shows ${m.candidates} candidate(s) of ${m.generationId}`);
