@@ -51,6 +51,7 @@ function metadataLines(meta: NanoforgeMetadata): string[] {
     meta.steps !== undefined ? `${meta.steps} steps` : undefined,
     typeof meta.modelId === 'string' ? meta.modelId : undefined,
     typeof meta.kind === 'string' ? meta.kind : undefined,
+    typeof meta.strength === 'number' ? `strength ${meta.strength}` : undefined,
   ].filter((f): f is string => f !== undefined);
   return [`*Prompt:* ${escapeMarkdown(meta.prompt)}`, ...(facts.length ? [escapeMarkdown(facts.join(' · '))] : [])];
 }

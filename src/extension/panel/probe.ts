@@ -15,7 +15,7 @@ export class PanelProbe {
   readonly fromWebview: WebviewMessage[] = [];
   readonly rejections: string[] = [];
   /** Host messages without their bulky payloads (image data). */
-  readonly toWebview: { type: HostMessage['type']; generationId?: string; candidates?: number; text?: string; preview?: string; startImage?: string }[] = [];
+  readonly toWebview: { type: HostMessage['type']; generationId?: string; candidates?: number; text?: string; preview?: string; startImage?: string; target?: string; strength?: number }[] = [];
 
   received(m: WebviewMessage): void {
     keep(this.fromWebview, m);
@@ -34,6 +34,8 @@ export class PanelProbe {
       ...(m.type === 'notice' ? { text: m.text } : m.type === 'failed' ? { text: m.message } : m.type === 'init' && m.prefill.prompt ? { text: m.prefill.prompt } : m.type === 'targetChosen' ? { text: m.target } : {}),
       // The start image a message shows, as "label WxH ref" (its thumbnail left out).
       ...(startImageOf(m) ? { startImage: startImageOf(m) } : {}),
+      ...(m.type === 'init' && m.prefill.target ? { target: m.prefill.target } : {}),
+      ...(m.type === 'init' && m.prefill.strength !== undefined ? { strength: m.prefill.strength } : {}),
     });
   }
 }
