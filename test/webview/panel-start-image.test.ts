@@ -168,8 +168,14 @@ describe('generator webview: start image, strength, layout (Chromium)', function
       await p.send(started({ ...request, startImage: { path: 'media/fox.png' }, strength: 0.55 }, 42));
       await p.send({ ...(await result(request, 42)), generationId: GEN_ID });
       await p.page.waitForFunction(() => Array.from(document.querySelectorAll('img.thumb')).every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0));
+      // No caret or focus ring left in the count field the test typed into.
+      await p.page.locator('#count input').blur();
       await p.page.waitForTimeout(150);
-      await p.page.screenshot({ path: path.join(OUTPUT, `panel-start-image-${theme}.png`), clip: { x: 0, y: 0, width: 900, height: 760 } });
+      // Down to the selected candidate's actions (Variation among them), so nothing is cut in half.
+      const actions = await p.page.locator('#actions').boundingBox();
+      assert.ok(actions, 'the selected candidate\'s actions are shown');
+      const height = Math.ceil(actions.y + actions.height + 8);
+      await p.page.screenshot({ path: path.join(OUTPUT, `panel-start-image-${theme}.png`), clip: { x: 0, y: 0, width: 900, height } });
       assert.equal(await text('#strength-value'), '0.55');
     });
   }
