@@ -33,10 +33,11 @@ describe('image-to-image in the workbench', () => {
   });
   afterEach(async function () {
     await screenshotIfFailed(this);
+    // The panel opens beside the editor: left open, the next openFile would land in its group.
+    await session().workbench.closeAllEditors();
   });
   after(async () => {
     await session().updateWorkspaceSettings({ 'nanoforge.usePanel': false, 'nanoforge.model': textOnly });
-    await session().workbench.closeAllEditors();
   });
 
   it('right-click an existing PNG → Generate Variations… → panel with the start image → Generate → Save writes logo-v1.png', async function () {
@@ -81,7 +82,6 @@ describe('image-to-image in the workbench', () => {
 
   it('an @image mockup directive with [layout: …] writes a mockup whose regions are where the wireframe puts them', async () => {
     const { workbench, workspace } = session();
-    await workbench.closeAllEditors();
     await workbench.openFile('mockups.html');
     const lens = workbench.page.locator('.codelens-decoration a', { hasText: 'Generate' }).first();
     await lens.waitFor({ state: 'visible', timeout: 30_000 });
