@@ -11,11 +11,13 @@ import { infoCommand } from './commands/info';
 import { modelsCommand } from './commands/models';
 import { placeholderCommand } from './commands/placeholder';
 import { quantizeCommand } from './commands/quantize';
+import { variationsCommand } from './commands/variations';
 import { errorMessage } from '../inference/errors';
 
 const commands: CliCommand[] = [
-  // Commands register here, one import each (generate, placeholder, icons, info, models, quantize).
+  // Commands register here, one import each (generate, variations, placeholder, icons, info, models, quantize).
   generateCommand,
+  variationsCommand,
   placeholderCommand,
   iconsCommand,
   infoCommand,

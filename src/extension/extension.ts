@@ -4,6 +4,7 @@ import { registerCodeLens } from './codelens';
 import { registerGenerateForReference } from './commands/generate-for-reference';
 import { registerGenerateFromDirective } from './commands/generate-from-directive';
 import { registerGenerateImage } from './commands/generate-image';
+import { registerGenerateVariations } from './commands/generate-variations';
 import { registerHistory } from './commands/history';
 import { registerOptimizeCommand } from './commands/optimize';
 import { registerModelCommands } from './commands/models';
@@ -32,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): NanoforgeExports {
     registerQuickFix(),
     registerGenerateImage(services),
     registerGenerateForReference(services),
+    registerGenerateVariations(services),
     registerGenerateFromDirective(services),
     registerInsertPlaceholder(services),
     registerHistory(services),

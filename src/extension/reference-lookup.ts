@@ -181,6 +181,7 @@ export async function directiveCommandArgs(
   if (!target) return undefined;
   const args: DirectiveCommandArgs = { prompt: d.prompt, target: target.toString(), documentUri: document.uri.toString(), line: d.line };
   if (d.kind) args.kind = d.kind;
+  if (d.layout !== undefined) args.layout = d.layout;
   if (d.width !== undefined && d.height !== undefined) {
     args.width = d.width;
     args.height = d.height;

@@ -20,7 +20,29 @@ export interface ProviderAttempt {
  * `height` the size the model runs at (multiples of the VAE factor; see pipeline/check-inputs.ts).
  */
 export type PipelineRequest = Required<Pick<GenerationRequest, 'prompt' | 'width' | 'height' | 'steps' | 'guidanceScale' | 'seed' | 'count'>>
-  & Pick<GenerationRequest, 'negativePrompt' | 'scheduler'>;
+  & Pick<GenerationRequest, 'negativePrompt' | 'scheduler'>
+  & {
+    /** Image-to-image: start from this image instead of pure noise. */
+    init?: PipelineInit;
+  };
+
+/** Interleaved 8-bit pixels, RGB or RGBA. */
+export interface PixelImage {
+  width: number;
+  height: number;
+  channels: 3 | 4;
+  data: Uint8Array;
+}
+
+/** The image-to-image part of a planned run (image/init-image.ts builds it from a request's start image). */
+export interface PipelineInit {
+  /** The start image already fitted to the run size (the PipelineRequest's width × height). */
+  image: PixelImage;
+  /** 0 < strength ≤ 1: the last int(steps × strength) steps of the schedule run (schedulers/strength.ts). */
+  strength: number;
+  /** What transparent pixels of the start image become before encoding (the kind's background); white by default. */
+  background?: readonly [number, number, number];
+}
 
 export interface RgbImage {
   width: number;
@@ -79,6 +101,10 @@ export interface AssetMetadata {
   kind?: AssetKind;
   width?: number;
   height?: number;
+  /** Image-to-image: how far the result was allowed to move from its start image. */
+  strength?: number;
+  /** A mockup started from this layout's wireframe (image/wireframe.ts grammar). */
+  layout?: string;
   /** Nanoforge's version that wrote the file. */
   generator: string;
 }

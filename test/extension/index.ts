@@ -11,6 +11,7 @@ import './commands.test';
 import './trust.test';
 import './panel.test';
 import './references.test';
+import './img2img.test';
 import './models.test';
 import './optimize.test';
 

@@ -51,6 +51,9 @@ export class Workbench {
     const name = path.posix.basename(relativePath);
     const row = this.page.locator(QUICK_ROWS).filter({ has: this.page.locator('.label-name', { hasText: exactly(name) }) });
     await row.first().waitFor({ state: 'visible', timeout: 15_000 });
+    // A file opened before is listed among the recent ones before the typed filter applies: Enter
+    // then would open whichever recent file is focused. Wait until the focused row is this file.
+    await row.and(this.page.locator('.monaco-list-row.focused')).first().waitFor({ state: 'visible', timeout: 15_000 });
     await this.page.keyboard.press('Enter');
     await this.page.locator(`.tabs-container .tab.active[aria-label^="${name}"]`).waitFor({ timeout: 15_000 });
     if (!options.binary) await this.page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: 15_000 });

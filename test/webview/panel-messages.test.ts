@@ -153,8 +153,13 @@ describe('generator webview: messages (Chromium)', function () {
     assert.equal(await value(p, '#seed'), '501');
     assert.equal(await p.page.locator('#seed-lock').evaluate((e) => (e as HTMLInputElement).checked), true);
     await p.clearPosted();
+    // Variation: the candidate becomes the start image, at the slider's strength, with a new seed.
     await p.page.click('#action-variation');
-    assert.deepEqual(await p.waitForPosted('generate'), { type: 'generate', request: { ...REQUEST, seed: null } });
+    const variation = await p.waitForPosted('generate');
+    assert.deepEqual(variation, { type: 'generate', request: { ...REQUEST, seed: null, startImage: { candidate }, strength: 0.5 } });
+    assert.equal(validateWebviewMessage(variation).ok, true);
+    assert.equal(await text('#start-label'), 'Candidate 2 (seed 501) · 256×128');
+    assert.match(await p.page.locator('#start-thumb').getAttribute('src') ?? '', /^data:image\/png;base64,/);
   });
 
   it('history entries restore their settings on click; Browse asks the host', async () => {

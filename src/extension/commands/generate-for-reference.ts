@@ -20,7 +20,7 @@ const MAX_LINES = 20_000;
 /** From hovers, quick fixes and tests: the reference position, and optionally the prompt to use (a Uri is fine too). */
 export type ReferenceArgs = Omit<ReferenceCommandArgs, 'uri'> & { uri: string | vscode.Uri };
 
-interface Defaults {
+export interface Defaults {
   prompt: string;
   kind: AssetKind;
   size: Size;
@@ -30,7 +30,7 @@ interface Defaults {
  * An existing file keeps its size, prompt and kind (from its pixels and Nanoforge metadata); otherwise
  * the references layer infers them from alt text, comments, nearby sizes and the file name.
  */
-function defaultsFor(services: Services, document: vscode.TextDocument, ref: ResolvedReference, existing?: Uint8Array): Defaults {
+export function defaultsFor(services: Services, document: vscode.TextDocument, ref: ResolvedReference, existing?: Uint8Array): Defaults {
   const meta = existing ? readMetadata(existing) : undefined;
   const info = existing ? readImageInfo(existing) : undefined;
   const lines = Array.from({ length: Math.min(document.lineCount, MAX_LINES) }, (_, i) => document.lineAt(i).text);
@@ -41,7 +41,8 @@ function defaultsFor(services: Services, document: vscode.TextDocument, ref: Res
   return { prompt: meta?.prompt ?? inferred.prompt.prompt, kind, size: { width: size.width, height: size.height } };
 }
 
-async function findReference(args: ReferenceArgs | undefined): Promise<{ ref?: ResolvedReference; document?: vscode.TextDocument }> {
+/** The reference the arguments point at (hover links, quick fixes), else the one under the cursor. */
+export async function findReference(args: ReferenceArgs | undefined): Promise<{ ref?: ResolvedReference; document?: vscode.TextDocument }> {
   if (args && typeof args.line === 'number') {
     const uri = typeof args.uri === 'string' ? vscode.Uri.parse(args.uri) : args.uri;
     const document = await vscode.workspace.openTextDocument(uri);

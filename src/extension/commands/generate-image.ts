@@ -14,9 +14,11 @@ import { askKind, askPrompt, askSize, chooseTarget } from './inputs';
  * Optional arguments (History re-run, links, tests): any GenerationRequest field; prompt, kind,
  * size and target are asked for when missing, the others pass through to the generation.
  */
-export type GenerateImageArgs = Partial<Omit<GenerationRequest, 'count' | 'format'>> & {
+export type GenerateImageArgs = Partial<Omit<GenerationRequest, 'count' | 'format' | 'initImage'>> & {
   /** Workspace-relative path or URI. */
   target?: string | vscode.Uri;
+  /** Image-to-image from this workspace file (read and checked by the host). */
+  startImage?: vscode.Uri;
   mode?: 'panel' | 'quick';
 };
 
@@ -51,10 +53,14 @@ async function generateImage(services: Services, args: GenerateImageArgs = {}): 
   if (!p) return undefined;
   const mode = args.mode ?? (services.settings().usePanel ? 'panel' : 'quick');
   if (mode === 'panel') {
-    GeneratorPanel.show(services, { prompt: p.prompt, kind: p.kind, width: p.width, height: p.height, target: p.target });
+    GeneratorPanel.show(services, {
+      prompt: p.prompt, kind: p.kind, width: p.width, height: p.height, target: p.target,
+      ...(args.startImage ? { startImage: args.startImage } : {}), ...(args.strength === undefined ? {} : { strength: args.strength }),
+    });
     return undefined;
   }
-  return generateToFile(services, { ...requestFieldsOf(args), ...p });
+  const { initImage: _bytes, ...fields } = requestFieldsOf(args);
+  return generateToFile(services, { ...fields, ...p, ...(args.startImage instanceof vscode.Uri ? { startImage: args.startImage } : {}) });
 }
 
 export function registerGenerateImage(services: Services): vscode.Disposable {

@@ -13,11 +13,16 @@ import { CandidateStore } from './candidates';
 import { makeNonce, renderPanelHtml } from './html';
 import { runPanelGeneration } from './run';
 import { PanelProbe, registerPanelTestHook } from './probe';
+import { droppedUri, loadStartImageFile, StartImageRefused } from '../start-image';
 import type { Services } from '../services';
 import { errorMessage } from '../../inference/errors';
+import { IMAGE_EXTENSIONS } from '../../inference/tables';
 
-/** What a command may pre-fill: request fields the form shows, and the target file. */
-export type GeneratorPanelInit = Omit<PanelInit, 'target'> & { target?: vscode.Uri };
+/** What a command may pre-fill: request fields the form shows, the target file and a start image file. */
+export type GeneratorPanelInit = Omit<PanelInit, 'target' | 'startImage'> & { target?: vscode.Uri; startImage?: vscode.Uri };
+
+/** What Browse… offers for a start image: every format Nanoforge reads. */
+const START_IMAGE_EXTENSIONS = [...IMAGE_EXTENSIONS];
 
 const COMMON_SIZES = ['16x16', '32x32', '64x64', '128x128', '256x256', '512x512', '768x512', '1024x1024'];
 
@@ -39,6 +44,8 @@ export class GeneratorPanel implements vscode.Disposable {
   private model: ModelSummary | null | undefined;
   private modelError: string | undefined;
   private prefill: PanelInit = {};
+  /** A start image a command asked for, read (and checked) once, sent with the next init. */
+  private prefillStart: Promise<PanelInit['startImage']> | undefined;
   private folder: vscode.WorkspaceFolder | undefined;
   /** True between the webview's "ready" and the panel being hidden (which unloads the webview). */
   private live = false;
@@ -49,7 +56,7 @@ export class GeneratorPanel implements vscode.Disposable {
       existing.setInit(init);
       existing.panel.reveal();
       // A hidden webview is gone (no retained context); it gets the prefill when it says "ready".
-      if (existing.live) existing.sendInit();
+      if (existing.live) void existing.sendInit();
       return existing;
     }
     const panel = vscode.window.createWebviewPanel(
@@ -101,7 +108,25 @@ export class GeneratorPanel implements vscode.Disposable {
       ...(init.kind === undefined ? {} : { kind: init.kind }),
       ...(init.width === undefined || init.height === undefined ? {} : { width: init.width, height: init.height }),
       ...(target && !target.startsWith('..') ? { target } : {}),
+      ...(init.strength === undefined ? {} : { strength: init.strength }),
     };
+    this.prefillStart = init.startImage && this.readPrefillStart(init.startImage);
+  }
+
+  /** The start image a command names; a refusal is shown (and logged) and the form keeps its own. */
+  private async readPrefillStart(uri: vscode.Uri): Promise<PanelInit['startImage']> {
+    try {
+      return (await loadStartImageFile(uri)).view;
+    } catch (error) {
+      this.refuseStartImage(error);
+      return undefined;
+    }
+  }
+
+  private refuseStartImage(error: unknown): void {
+    if (!(error instanceof StartImageRefused)) throw error;
+    this.services.log.warn(`panel: start image refused: ${error.message}`);
+    this.post({ type: 'notice', level: 'error', text: error.message });
   }
 
   private sizes(): string[] {
@@ -111,9 +136,14 @@ export class GeneratorPanel implements vscode.Disposable {
       .sort((a, b) => Number(a.split('x')[0]) - Number(b.split('x')[0]));
   }
 
-  private sendInit(): void {
-    this.post({ type: 'init', prefill: this.prefill, sizes: this.sizes(), history: historyViews(this.services), activeGeneration: this.running?.id ?? null });
-    this.prefill = {}; // applied once; a later "ready" (hide/show) must not overwrite the user's edits
+  private async sendInit(): Promise<void> {
+    const pending = this.prefillStart;
+    const prefill = this.prefill;
+    // Applied once; a later "ready" (hide/show) must not overwrite the user's edits.
+    this.prefill = {};
+    this.prefillStart = undefined;
+    const startImage = pending && (await pending);
+    this.post({ type: 'init', prefill: { ...prefill, ...(startImage ? { startImage } : {}) }, sizes: this.sizes(), history: historyViews(this.services), activeGeneration: this.running?.id ?? null });
     if (this.model !== undefined) this.post({ type: 'modelInfo', model: this.model, ...(this.modelError ? { error: this.modelError } : {}) });
   }
 
@@ -147,6 +177,28 @@ export class GeneratorPanel implements vscode.Disposable {
     return { services: this.services, store: this.store, folder: () => this.folder ?? activeFolder(), post: (m) => this.post(m) };
   }
 
+  /** Browse…, drag and drop and History: a workspace image, checked here, shown in the form as the start image. */
+  private async useStartImage(uri: vscode.Uri | undefined): Promise<void> {
+    if (!uri) {
+      this.post({ type: 'notice', level: 'error', text: 'Drop an image file from the Explorer (hold Shift while dragging into the panel), or use Browse….' });
+      return;
+    }
+    try {
+      this.post({ type: 'startImage', image: (await loadStartImageFile(uri)).view });
+    } catch (error) {
+      this.refuseStartImage(error);
+    }
+  }
+
+  private async browseStartImage(): Promise<void> {
+    const folder = this.folder ?? activeFolder();
+    const picked = await vscode.window.showOpenDialog({
+      canSelectMany: false, canSelectFolders: false, title: 'Start image', openLabel: 'Use as start image',
+      filters: { Images: START_IMAGE_EXTENSIONS }, ...(folder ? { defaultUri: folder.uri } : {}),
+    });
+    if (picked?.[0]) await this.useStartImage(picked[0]);
+  }
+
   private async handle(m: WebviewMessage): Promise<void> {
     switch (m.type) {
       case 'ready': return this.onReady();
@@ -158,6 +210,8 @@ export class GeneratorPanel implements vscode.Disposable {
       case 'saveAs': return saveCandidateAs(this.actions(), m.candidate);
       case 'copy': return copyCandidate(this.actions(), m.candidate, m.as, m.target);
       case 'browseTarget': return browseTarget(this.actions(), m.current);
+      case 'browseStartImage': return this.browseStartImage();
+      case 'setStartImage': return this.useStartImage(droppedUri(m.uri, this.folder ?? activeFolder()));
       case 'clearHistory': return this.services.history.clear();
       case 'rendered':
         this.services.log.info(`panel: webview shows ${m.candidates} candidate(s) of ${m.generationId}`);
@@ -171,7 +225,7 @@ export class GeneratorPanel implements vscode.Disposable {
 
   private async onReady(): Promise<void> {
     this.live = true;
-    this.sendInit();
+    await this.sendInit();
     if (this.needsReplay || this.running) {
       this.needsReplay = false;
       for (const message of this.lastRun) this.post(message);
@@ -187,7 +241,7 @@ export class GeneratorPanel implements vscode.Disposable {
     } else {
       try {
         const info = await this.services.worker().modelInfo(model.dir, this.services.settings().device);
-        this.model = { id: model.id, device: info.device, usesGuidance: info.usesGuidance, nativeSize: info.nativeSize };
+        this.model = { id: model.id, device: info.device, usesGuidance: info.usesGuidance, nativeSize: info.nativeSize, imageToImage: info.imageToImage };
         this.modelError = undefined;
       } catch (error) {
         this.model = null;
@@ -212,7 +266,8 @@ export class GeneratorPanel implements vscode.Disposable {
         this.post({ type: 'notice', level: 'error', text: 'No model is set up; run "Nanoforge: Download Model" or set nanoforge.model.' });
         return;
       }
-      await runPanelGeneration({ services: this.services, store: this.store, post: (m) => this.post(m) }, run.id, request, model, run.abort.signal);
+      const context = { services: this.services, store: this.store, folder: this.folder ?? activeFolder(), post: (m: HostMessage) => this.post(m) };
+      await runPanelGeneration(context, run.id, request, model, run.abort.signal);
     } finally {
       this.running = undefined;
     }

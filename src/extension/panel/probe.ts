@@ -15,7 +15,7 @@ export class PanelProbe {
   readonly fromWebview: WebviewMessage[] = [];
   readonly rejections: string[] = [];
   /** Host messages without their bulky payloads (image data). */
-  readonly toWebview: { type: HostMessage['type']; generationId?: string; candidates?: number; text?: string; preview?: string }[] = [];
+  readonly toWebview: { type: HostMessage['type']; generationId?: string; candidates?: number; text?: string; preview?: string; startImage?: string; target?: string; strength?: number }[] = [];
 
   received(m: WebviewMessage): void {
     keep(this.fromWebview, m);
@@ -32,8 +32,19 @@ export class PanelProbe {
       ...(m.type === 'result' ? { candidates: m.candidates.length } : {}),
       ...(m.type === 'progress' && m.preview ? { preview: `${m.preview.width}x${m.preview.height}` } : {}),
       ...(m.type === 'notice' ? { text: m.text } : m.type === 'failed' ? { text: m.message } : m.type === 'init' && m.prefill.prompt ? { text: m.prefill.prompt } : m.type === 'targetChosen' ? { text: m.target } : {}),
+      // The start image a message shows, as "label WxH ref" (its thumbnail left out).
+      ...(startImageOf(m) ? { startImage: startImageOf(m) } : {}),
+      ...(m.type === 'init' && m.prefill.target ? { target: m.prefill.target } : {}),
+      ...(m.type === 'init' && m.prefill.strength !== undefined ? { strength: m.prefill.strength } : {}),
     });
   }
+}
+
+function startImageOf(m: HostMessage): string | undefined {
+  const view = m.type === 'init' ? m.prefill.startImage : m.type === 'startImage' ? m.image : undefined;
+  if (!view) return m.type === 'startImage' ? '(none)' : undefined;
+  const ref = 'path' in view.ref ? view.ref.path : `candidate ${view.ref.candidate.index}`;
+  return `${view.label} ${view.width}x${view.height} ${ref}${view.src ? ' (thumbnail)' : ''}`;
 }
 
 /** The part of GeneratorPanel the hook drives (kept structural to avoid an import cycle). */

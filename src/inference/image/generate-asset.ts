@@ -15,6 +15,7 @@ import type {
 import { throwIfAborted } from '../errors';
 import type { Pipeline } from '../pipeline/types';
 import { NANOFORGE_VERSION } from '../version';
+import { planStartImage, stepsForStrength } from './init-image';
 import { planGeneration, presetFor } from './presets';
 import { renderAsset } from './render';
 
@@ -47,21 +48,29 @@ export function resolveOutput(req: Pick<GenerationRequest, 'kind' | 'width' | 'h
   };
 }
 
-/** Plans `req` for the model (template, run size, defaults), runs the pipeline and renders every candidate. */
+/**
+ * Plans `req` for the model (template, run size, defaults, the start image of image-to-image), runs
+ * the pipeline and renders every candidate.
+ */
 export async function generateAsset(pipeline: AssetPipeline, req: GenerationRequest, cb?: GenerateCallbacks): Promise<AssetResult> {
-  const output = resolveOutput(req);
-  const plan = planGeneration(req.kind, req.prompt, output, pipeline.info.nativeSize);
+  const resolved = resolveOutput(req);
+  const plan = planGeneration(req.kind, req.prompt, resolved, pipeline.info.nativeSize);
   const sampling = defaultSampling(pipeline.info.usesGuidance);
+  // Decoded and checked before the model runs, so a bad start image costs no denoising.
+  const start = await planStartImage(req, resolved, plan);
+  const output: OutputOptions = start ? { ...resolved, fit: start.outputFit } : resolved;
+  const defaultSteps = start ? stepsForStrength(sampling.steps, start.init.strength) : sampling.steps;
   const generation: PipelineRequest = {
     prompt: plan.prompt,
     negativePrompt: req.negativePrompt ?? plan.negativePrompt,
     width: plan.width,
     height: plan.height,
-    steps: req.steps ?? sampling.steps,
+    steps: req.steps ?? defaultSteps,
     guidanceScale: req.guidanceScale ?? sampling.guidanceScale,
     seed: req.seed ?? randomInt(0, 2 ** 31),
     count: req.count ?? 1,
     ...(req.scheduler ? { scheduler: req.scheduler } : {}),
+    ...(start ? { init: start.init } : {}),
   };
   const result = await pipeline.generate(generation, cb);
   const started = performance.now();
@@ -78,9 +87,12 @@ export async function generateAsset(pipeline: AssetPipeline, req: GenerationRequ
       scheduler: req.scheduler ?? pipeline.info.scheduler,
       modelId: pipeline.info.modelId,
       ...(req.kind !== undefined ? { kind: req.kind } : {}),
+      ...(start ? { strength: start.init.strength } : {}),
+      ...(req.layout !== undefined ? { layout: req.layout } : {}),
       generator: `nanoforge ${NANOFORGE_VERSION}`,
     };
-    candidates.push({ ...(await renderAsset(image, output, metadata)), seed: image.seed });
+    const rendered = await renderAsset(image, output, metadata, start?.alphaSource ? { alphaSource: start.alphaSource } : {});
+    candidates.push({ ...rendered, seed: image.seed });
   }
   const timings = { ...result.timings, postprocess: performance.now() - started };
   const warnings = [...new Set([...result.warnings, ...candidates.flatMap((c) => c.warnings)])];

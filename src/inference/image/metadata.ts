@@ -31,6 +31,9 @@ export function parametersText(m: AssetMetadata): string {
     ['Model', m.modelId],
     ['Model version', m.modelVersion],
     ['Kind', m.kind],
+    // A1111's name for it, which other Stable Diffusion tools read.
+    ['Denoising strength', m.strength],
+    ['Layout', m.layout],
     ['Generator', m.generator],
   ];
   const tail = fields.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}: ${v}`).join(', ');

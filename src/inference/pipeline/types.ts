@@ -14,6 +14,8 @@ export interface PipelineInfo {
   /** Pixel size the model was trained at, e.g. 512. */
   nativeSize: number;
   modelId: string;
+  /** Whether the folder has an image encoder (vae_encoder/ or vae_encoder_tiny/), which image-to-image needs. */
+  imageToImage: boolean;
 }
 
 export interface Pipeline {
