@@ -184,4 +184,18 @@ describe('generator webview: messages (Chromium)', function () {
     assert.equal(await value(p, '#target'), 'img/hero.webp');
     assert.match(await text('#status'), /Interrupted/);
   });
+
+  it('puts the cursor in the prompt only when the init asks for it', async () => {
+    const init = { type: 'init', prefill: { kind: 'placeholder', width: 640, height: 360 }, sizes: ['640x360'], history: [], activeGeneration: null } as const;
+    const focused = (): Promise<string> => p.page.evaluate(() => document.activeElement?.id ?? '');
+    await p.send(init); // a panel the workbench restored, or the user clicked back to
+    assert.equal(await focused(), '');
+    await p.send({ ...init, focusPrompt: true }); // opened or revealed by a command
+    assert.equal(await focused(), 'prompt');
+    await p.page.keyboard.type('a red fox');
+    await p.page.keyboard.press('Control+Enter');
+    const m = await p.waitForPosted('generate');
+    assert.equal(m.type === 'generate' && m.request.prompt, 'a red fox', 'what was typed went into the prompt');
+    assert.equal(m.type === 'generate' && m.request.kind, 'placeholder');
+  });
 });
