@@ -1,7 +1,7 @@
 // The built panel in a real Chromium: what it sends for each user action, and how host messages
 // (progress, results, history) render.
 import * as assert from 'node:assert/strict';
-import { validateWebviewMessage, type WebviewMessage } from '../../src/protocol/panel';
+import { validateWebviewMessage, type HostMessage, type WebviewMessage } from '../../src/protocol/panel';
 import { GEN_ID, REQUEST, preview, result, started } from './fixtures';
 import { openPanel, startHarness, value, type Harness, type PanelPage } from './harness';
 
@@ -186,7 +186,7 @@ describe('generator webview: messages (Chromium)', function () {
   });
 
   it('puts the cursor in the prompt only when the init asks for it', async () => {
-    const init = { type: 'init', prefill: { kind: 'placeholder', width: 640, height: 360 }, sizes: ['640x360'], history: [], activeGeneration: null } as const;
+    const init: HostMessage = { type: 'init', prefill: { kind: 'placeholder', width: 640, height: 360 }, sizes: ['640x360'], history: [], activeGeneration: null };
     const focused = (): Promise<string> => p.page.evaluate(() => document.activeElement?.id ?? '');
     await p.send(init); // a panel the workbench restored, or the user clicked back to
     assert.equal(await focused(), '');
