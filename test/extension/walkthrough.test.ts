@@ -1,11 +1,11 @@
 // The Getting Started walkthrough in a real VS Code: contributed with commands that exist here,
-// opened by the first activation and remembered in globalState, not opened by a later one, and
-// opened by "Nanoforge: Get Started". (test/e2e/first-run.test.ts shows it on screen and reloads
+// opened by the first activation (beside the first file of ours shown) and remembered in globalState, not opened
+// by a later one, and opened by "Nanoforge: Get Started". (test/e2e/first-run.test.ts shows it on screen and reloads
 // the window for a true second activation.)
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { openOnFirstActivation, WALKTHROUGH_ID, WALKTHROUGH_SHOWN_KEY } from '../../src/extension/walkthrough';
-import { EXTENSION_ID, services } from './shell-helpers';
+import { EXTENSION_ID, services, workspaceRoot } from './shell-helpers';
 
 interface Step {
   id: string;
@@ -52,10 +52,17 @@ describe('Getting Started walkthrough (real VS Code)', function () {
     assert.deepEqual(used.filter((c) => !registered.has(c)), [], 'commands the walkthrough needs but this VS Code lacks');
   });
 
-  it('the first activation opened it and remembered that in globalState', async () => {
-    const shown = context.globalState.get<string>(WALKTHROUGH_SHOWN_KEY);
-    assert.ok(shown && !Number.isNaN(Date.parse(shown)), `globalState ${WALKTHROUGH_SHOWN_KEY} holds when: ${String(shown)}`);
-    await until(() => walkthroughTabs()[0], 'the walkthrough tab the first activation opened');
+  it('the first activation opens it beside the first file of ours shown, and remembers that', async () => {
+    // The suite activated Nanoforge through its API with no editor open: the walkthrough waited.
+    assert.deepEqual(walkthroughTabs(), []);
+    assert.equal(context.globalState.get(WALKTHROUGH_SHOWN_KEY), undefined, 'not remembered before it opened');
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(workspaceRoot(), 'index.html'));
+    await vscode.window.showTextDocument(doc);
+    const tab = await until(() => walkthroughTabs()[0], 'the walkthrough tab the first activation opened');
+    assert.equal(tab.group.viewColumn, vscode.ViewColumn.Two, 'to the side');
+    assert.ok(vscode.window.visibleTextEditors.some((e) => e.document === doc && e.viewColumn === vscode.ViewColumn.One), 'the file stays in view');
+    const shown = await until(() => context.globalState.get<string>(WALKTHROUGH_SHOWN_KEY), 'globalState to remember it');
+    assert.ok(!Number.isNaN(Date.parse(shown)), `globalState ${WALKTHROUGH_SHOWN_KEY} holds when: ${shown}`);
   });
 
   it('a later activation does not open it again', async () => {
@@ -71,15 +78,24 @@ describe('Getting Started walkthrough (real VS Code)', function () {
     assert.equal(tab.isActive, true, 'opened in front, in the active group');
   });
 
-  it('with the memory cleared it opens once more, beside, and is remembered again', async () => {
+  it('with the memory cleared it waits for a file of ours, then opens once more and is remembered again', async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     const saved = context.globalState.get<string>(WALKTHROUGH_SHOWN_KEY);
     await context.globalState.update(WALKTHROUGH_SHOWN_KEY, undefined);
     try {
+      // No file shown (as when a palette command activates Nanoforge): it waits, here until told to stop.
+      const stop = new AbortController();
+      const waiting = openOnFirstActivation(context, stop.signal);
+      stop.abort();
+      assert.equal(await waiting, 'cancelled');
+      assert.deepEqual(walkthroughTabs(), []);
+      assert.equal(context.globalState.get(WALKTHROUGH_SHOWN_KEY), undefined, 'not remembered before it opened');
+
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(workspaceRoot(), 'README.md'));
+      await vscode.window.showTextDocument(doc);
       assert.equal(await openOnFirstActivation(context), 'opened');
       const tab = await until(() => walkthroughTabs()[0], 'the walkthrough tab');
       assert.equal(tab.group.viewColumn, vscode.ViewColumn.Two, 'to the side');
-      assert.equal(vscode.window.tabGroups.activeTabGroup.viewColumn, vscode.ViewColumn.One, 'the focus stayed where it was');
       assert.ok(context.globalState.get(WALKTHROUGH_SHOWN_KEY), 'remembered again');
       assert.equal(await openOnFirstActivation(context), 'alreadyShown');
     } finally {

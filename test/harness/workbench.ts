@@ -151,9 +151,20 @@ export class Workbench {
     }
   }
 
-  /** The document inside the visible webview (VS Code nests it: iframe.webview > iframe#active-frame). */
+  /**
+   * The document inside the visible editor webview (VS Code nests it: iframe.webview > iframe#active-frame).
+   * The walkthrough shows its pages in webviews of its own, inside its editor; those are not this one.
+   */
   webview(): FrameLocator {
-    return this.page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    return this.page.frameLocator('iframe.webview.ready:visible:not(.gettingStartedContainer iframe)').frameLocator('iframe#active-frame');
+  }
+
+  /** Developer: Reload Window (the extension host restarts; storage persists), then waits for the new workbench. */
+  async reload(timeoutMs = 90_000): Promise<void> {
+    const loaded = this.page.waitForEvent('load', { timeout: timeoutMs });
+    await this.runCommand('Developer: Reload Window');
+    await loaded;
+    await this.ready(timeoutMs);
   }
 
   async closeAllEditors(): Promise<void> {
