@@ -249,10 +249,13 @@ async function releaseSet(set: SessionSet): Promise<void> {
 
 const sharedSets = new SharedLoads<SessionSet>(releaseSet);
 
-/** Sessions cached per model folder + device; a failed open is not cached, so a retry reopens. */
+/**
+ * Sessions cached per model folder + device + file list (the pipeline's three, an encoder on its own);
+ * a failed open is not cached, so a retry reopens.
+ */
 export async function acquireSessionSet(dir: string, files: SessionFile[], device: DeviceName, options: OpenOptions = {}): Promise<HeldSessionSet> {
   providersFor(device); // unknown device: fail before touching the cache
-  const key = `${path.resolve(dir)}\u0000${device}`;
+  const key = [path.resolve(dir), device, ...files.map((f) => f.file)].join('\u0000');
   const set = await sharedSets.acquire(key, () => openSessionSet(dir, files, device, options));
   let released = false;
   return {
@@ -265,7 +268,7 @@ export async function acquireSessionSet(dir: string, files: SessionFile[], devic
   };
 }
 
-/** Number of model folder + device combinations with open sessions (for tests and diagnostics). */
+/** Number of model folder + device + file list combinations with open sessions (for tests and diagnostics). */
 export function openSessionSetCount(): number {
   return sharedSets.size;
 }

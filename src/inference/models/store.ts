@@ -13,8 +13,10 @@ import { HubHttpError, hubEndpoint, listRepoFiles, resolveRevision, resolveUrl, 
 import { MANIFEST_FILE, ManifestError, readManifest, sha256File, verifyAgainstManifest, writeManifest, type ManifestFile, type ModelManifest, type VerifyReport } from './verify';
 import { AbortError, errorMessage } from '../errors';
 
-/** Folders of the diffusers ONNX layout a text-to-image pipeline loads (vae_encoder is img2img only). */
+/** Folders of the diffusers ONNX layout a text-to-image pipeline loads. */
 export const PIPELINE_FOLDERS = ['scheduler', 'tokenizer', 'text_encoder', 'unet', 'vae_decoder'];
+/** Fetched too when the repository has them: image-to-image encoders and the tiny decoder (optional). */
+export const OPTIONAL_PIPELINE_FOLDERS = ['vae_encoder', 'vae_encoder_tiny', 'vae_decoder_tiny'];
 /** Weights in formats we never load, and TensorRT engines built for someone else's GPU. */
 const SKIPPED_FILES = /\.(safetensors|bin|ckpt|pt|pth|msgpack|h5|engine|plan|trt)$/i;
 const REGISTRY_FILE = 'local-models.json';
@@ -72,7 +74,7 @@ interface RegistryEntry { id: string; path: string; addedAt: string }
 
 /** Keeps the files a pipeline (or a preview decoder) needs; throws when a required one is absent. */
 export function selectModelFiles(files: RepoFile[], source: Pick<PullSource, 'repo' | 'revision' | 'kind' | 'fetchFolders'>): RepoFile[] {
-  const folders = source.fetchFolders ?? (source.kind === 'pipeline' ? PIPELINE_FOLDERS : ['vae_decoder']);
+  const folders = source.fetchFolders ?? (source.kind === 'pipeline' ? [...PIPELINE_FOLDERS, ...OPTIONAL_PIPELINE_FOLDERS] : ['vae_decoder']);
   const chosen = files.filter((f) => {
     const top = f.path.split('/')[0] ?? '';
     if (SKIPPED_FILES.test(f.path)) return false;

@@ -10,6 +10,7 @@ export { DDIMScheduler } from './ddim';
 export { EulerDiscreteScheduler } from './euler';
 export { EulerAncestralDiscreteScheduler } from './euler-ancestral';
 export { LCMScheduler } from './lcm';
+export { strengthSchedule, StrengthError, type StrengthSchedule } from './strength';
 export { SchedulerConfigError, type Scheduler, type SchedulerConfig, type SigmaScheduler, type StepResult } from './types';
 
 export { SCHEDULER_CLASSES, SCHEDULER_NAMES } from '../tables';
