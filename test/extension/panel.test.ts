@@ -220,7 +220,10 @@ describe('generator panel (real VS Code)', function () {
   });
 
   it('Generate Image with no arguments (the palette) opens the panel at once: last kind, size and target, prompt focused, model loading', async () => {
-    // This workspace's last panel generation: what the next panel starts from.
+    // This workspace's last panel generation: what the next panel starts from. (Its own panel, so
+    // the test does not depend on what the one before it left open.)
+    await hook({ op: 'close' });
+    await hook({ op: 'open' });
     await until((st) => (count(st, 'ready') > 0 ? st : undefined), 'the panel to be ready');
     await hook({
       op: 'send',
