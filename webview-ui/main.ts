@@ -181,6 +181,7 @@ class GeneratorView {
     const g = this.state.generation;
     if (g?.status === 'running' && g.id !== m.activeGeneration) this.onFailed(g.id, 'Interrupted: the window was reloaded during the run', false);
     this.persist();
+    if (m.focusPrompt) this.form.focusPrompt();
   }
 
   private onStarted(id: string, request: PanelRequest, seed: number): void {

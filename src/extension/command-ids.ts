@@ -16,6 +16,7 @@ export const COMMANDS = Object.freeze({
   selectModel: 'nanoforge.selectModel',
   manageModels: 'nanoforge.manageModels',
   optimizeModel: 'nanoforge.optimizeModel',
+  getStarted: 'nanoforge.getStarted',
 } as const);
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

@@ -16,6 +16,7 @@ import { registerQuickFix } from './quickfix';
 import { registerReferenceContext } from './reference-context';
 import { createServices, type Services } from './services';
 import { registerStatusBar } from './status';
+import { registerWalkthrough } from './walkthrough';
 
 /** What `activate` returns: the services, for the integration tests (not a public API). */
 export interface NanoforgeExports {
@@ -40,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): NanoforgeExports {
     registerOptimizeCommand(services),
     registerModelCommands(services),
     registerGeneratorPanel(services),
+    registerWalkthrough(services),
     services, // last: features may still log while they are disposed
   );
   return { services };

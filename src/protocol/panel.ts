@@ -134,8 +134,11 @@ export interface StartImageView {
 export type PanelInit = Partial<Pick<GenerationRequest, 'prompt' | 'kind' | 'width' | 'height' | 'strength'>> & { target?: string; startImage?: StartImageView };
 
 export type HostMessage =
-  /** `activeGeneration`: the run the host is still working on, so a reloaded webview can tell a live run from a lost one. */
-  | { type: 'init'; prefill: PanelInit; sizes: string[]; history: HistoryView[]; activeGeneration: string | null }
+  /**
+   * `activeGeneration`: the run the host is still working on, so a reloaded webview can tell a live run from a lost one.
+   * `focusPrompt`: a command opened or revealed the panel, so typing should go into the prompt.
+   */
+  | { type: 'init'; prefill: PanelInit; sizes: string[]; history: HistoryView[]; activeGeneration: string | null; focusPrompt?: boolean }
   | { type: 'modelInfo'; model: ModelSummary | null; error?: string }
   | { type: 'started'; generationId: string; request: PanelRequest; seed: number }
   | { type: 'progress'; generationId: string; candidate: number; step: number; totalSteps: number; preview?: PreviewView }

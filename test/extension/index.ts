@@ -6,6 +6,7 @@
 import { runSuites } from '../harness/extension-mocha';
 import './smoke.test';
 import './packaged.test';
+import './walkthrough.test';
 import './assets.test';
 import './commands.test';
 import './trust.test';

@@ -11,6 +11,7 @@ import { activeFolder } from '../generation';
 import { browseTarget, copyCandidate, historyViews, saveCandidate, saveCandidateAs, type ActionContext } from './actions';
 import { CandidateStore } from './candidates';
 import { makeNonce, renderPanelHtml } from './html';
+import { rememberLastChoice } from './last-choice';
 import { runPanelGeneration } from './run';
 import { PanelProbe, registerPanelTestHook } from './probe';
 import { droppedUri, loadStartImageFile, StartImageRefused } from '../start-image';
@@ -46,6 +47,8 @@ export class GeneratorPanel implements vscode.Disposable {
   private prefill: PanelInit = {};
   /** A start image a command asked for, read (and checked) once, sent with the next init. */
   private prefillStart: Promise<PanelInit['startImage']> | undefined;
+  /** A command opened or revealed the panel: the next init puts the cursor in the prompt. */
+  private focusPrompt = false;
   private folder: vscode.WorkspaceFolder | undefined;
   /** True between the webview's "ready" and the panel being hidden (which unloads the webview). */
   private live = false;
@@ -54,6 +57,7 @@ export class GeneratorPanel implements vscode.Disposable {
     const existing = GeneratorPanel.current;
     if (existing) {
       existing.setInit(init);
+      existing.focusPrompt = true;
       existing.panel.reveal();
       // A hidden webview is gone (no retained context); it gets the prefill when it says "ready".
       if (existing.live) void existing.sendInit();
@@ -65,7 +69,9 @@ export class GeneratorPanel implements vscode.Disposable {
       // State survives hiding through getState/setState, so the webview need not stay alive hidden.
       { ...webviewOptions(services.context.extensionUri), retainContextWhenHidden: false },
     );
-    return new GeneratorPanel(services, panel, init);
+    const created = new GeneratorPanel(services, panel, init);
+    created.focusPrompt = true;
+    return created;
   }
 
   /** Called by the serializer after a window reload; the webview restores its own state. */
@@ -87,6 +93,10 @@ export class GeneratorPanel implements vscode.Disposable {
       panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
       services.history.onDidChange(() => this.post({ type: 'history', entries: historyViews(services) })),
     );
+    // Warm-up: asking the worker for the model's info as the panel opens, before the webview has
+    // loaded, starts the worker and loads the pipeline in the background, so the first Generate does
+    // not wait for it. The webview gets the answer when it is ready (sendInit) or when it arrives.
+    void this.loadModelInfo();
   }
 
   private html(): string {
@@ -139,11 +149,17 @@ export class GeneratorPanel implements vscode.Disposable {
   private async sendInit(): Promise<void> {
     const pending = this.prefillStart;
     const prefill = this.prefill;
-    // Applied once; a later "ready" (hide/show) must not overwrite the user's edits.
+    const focusPrompt = this.focusPrompt;
+    // Applied once: a later "ready" (hide/show) must not overwrite the user's edits, and a panel the
+    // workbench restores (or the user clicks back to) must not pull the keyboard focus to itself.
     this.prefill = {};
     this.prefillStart = undefined;
+    this.focusPrompt = false;
     const startImage = pending && (await pending);
-    this.post({ type: 'init', prefill: { ...prefill, ...(startImage ? { startImage } : {}) }, sizes: this.sizes(), history: historyViews(this.services), activeGeneration: this.running?.id ?? null });
+    this.post({
+      type: 'init', prefill: { ...prefill, ...(startImage ? { startImage } : {}) }, sizes: this.sizes(), history: historyViews(this.services),
+      activeGeneration: this.running?.id ?? null, ...(focusPrompt ? { focusPrompt: true } : {}),
+    });
     if (this.model !== undefined) this.post({ type: 'modelInfo', model: this.model, ...(this.modelError ? { error: this.modelError } : {}) });
   }
 
@@ -230,25 +246,29 @@ export class GeneratorPanel implements vscode.Disposable {
       this.needsReplay = false;
       for (const message of this.lastRun) this.post(message);
     }
-    if (this.model === undefined) await this.loadModelInfo();
   }
 
+  /** Never rejects: whatever goes wrong becomes the panel's "No model: …" line. */
   private async loadModelInfo(): Promise<void> {
-    const model = await this.services.resolveModel();
-    if (!model) {
-      this.model = null;
-      this.modelError = 'no model is set up; run "Nanoforge: Download Model" or set nanoforge.model';
-    } else {
-      try {
+    let id: string | undefined;
+    try {
+      const model = await this.services.resolveModel();
+      id = model?.id;
+      if (!model) {
+        this.model = null;
+        this.modelError = 'no model is set up; run "Nanoforge: Download Model" or set nanoforge.model';
+      } else {
         const info = await this.services.worker().modelInfo(model.dir, this.services.settings().device);
         this.model = { id: model.id, device: info.device, usesGuidance: info.usesGuidance, nativeSize: info.nativeSize, imageToImage: info.imageToImage };
         this.modelError = undefined;
-      } catch (error) {
-        this.model = null;
-        this.modelError = `${model.id} could not be loaded: ${errorMessage(error)}`;
       }
+    } catch (error) {
+      this.model = null;
+      this.modelError = `${id ?? 'the model'} could not be loaded: ${errorMessage(error)}`;
+      this.services.log.warn(`panel: ${this.modelError}`);
     }
-    this.post({ type: 'modelInfo', model: this.model, ...(this.modelError ? { error: this.modelError } : {}) });
+    // Before "ready" the webview could not take it; sendInit sends it then.
+    if (this.live) this.post({ type: 'modelInfo', model: this.model, ...(this.modelError ? { error: this.modelError } : {}) });
   }
 
   private async generate(request: PanelRequest): Promise<void> {
@@ -259,6 +279,9 @@ export class GeneratorPanel implements vscode.Disposable {
     // Claimed before the first await, so a second "generate" arriving meanwhile is turned away.
     const run = { id: randomBytes(8).toString('hex'), abort: new AbortController() };
     this.running = run;
+    rememberLastChoice(this.services.context.workspaceState, request).then(undefined, (error: unknown) => {
+      this.services.log.warn(`panel: could not remember the kind, size and target: ${errorMessage(error)}`);
+    });
     try {
       if (!(await this.services.trust.allowGeneration('command'))) return;
       const model = await this.services.resolveModel();
@@ -275,6 +298,7 @@ export class GeneratorPanel implements vscode.Disposable {
 
   dispose(): void {
     if (GeneratorPanel.current === this) GeneratorPanel.current = undefined;
+    this.live = false; // a model load that ends later must not post to the disposed webview
     this.running?.abort.abort();
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
