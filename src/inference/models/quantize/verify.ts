@@ -2,13 +2,16 @@
 // UNet (a few calls at fixed seeds and timesteps) and VAE decoder run on the same inputs, then the
 // whole pipeline makes one small image both ways. The conversion is "good" only when every error
 // is within THRESHOLDS (documented in README.md beside this file and in `nanoforge quantize --help`).
-import type { IoInfo, TensorFeed } from '../../backend/onnx';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { acquireSessionSet, type IoInfo, type ModelSession, type TensorFeed } from '../../backend/onnx';
 import { loadModel, type LoadedModel } from '../../pipeline/model';
 import { createRng } from '../../pipeline/rng';
 import { loadPipeline } from '../../pipeline/text-to-image';
 import { timestepFeed } from '../../pipeline/unet-feeds';
 import { createScheduler } from '../../schedulers';
 import type { DeviceName, RgbImage } from '../../types';
+import { TINY_DECODER_FILE } from './calibrate';
 
 export type VerifyTarget = 'fp16' | 'int8' | 'int4';
 
@@ -45,6 +48,8 @@ export interface VerificationReport {
   textEncoder: ErrorStats;
   unet: ErrorStats & { calls: { seed: number; timestep: number; maxAbs: number; meanAbs: number }[] };
   vaeDecoder: ErrorStats;
+  /** The tiny decoder (vae_decoder_tiny/), when the folder has one. */
+  tinyDecoder?: ErrorStats;
   image: { prompt: string; width: number; height: number; steps: number; seed: number; psnr: number; maxPixelDiff: number };
   passed: boolean;
   failures: string[];
@@ -140,6 +145,28 @@ async function checkVae(a: LoadedModel, b: LoadedModel, inp: Inputs): Promise<Er
   return errorStats(ref.data, got.data);
 }
 
+/** Both tiny decoders on the same seeded latent; undefined when the folder has none. */
+async function checkTinyDecoder(original: string, converted: string, device: DeviceName, inp: Inputs, latentChannels: number, stage: (m: string) => void): Promise<ErrorStats | undefined> {
+  const present = await fs.stat(path.join(original, TINY_DECODER_FILE)).then((s) => s.isFile(), () => false);
+  if (!present) return undefined;
+  stage('comparing tiny decoders');
+  const latent = createRng(4).normal(latentChannels * inp.latentH * inp.latentW);
+  const feeds = { latent_sample: { values: latent, dims: [1, latentChannels, inp.latentH, inp.latentW] } };
+  const outputs: Float32Array[] = [];
+  for (const dir of [original, converted]) {
+    // Its own folder as the cache key, so it never shares an entry with the pipeline's sessions.
+    const held = await acquireSessionSet(path.join(dir, path.dirname(TINY_DECODER_FILE)), [{ file: path.basename(TINY_DECODER_FILE) }], device);
+    try {
+      const sample = (await (held.set.sessions[0] as ModelSession).run(feeds, ['sample'])).sample;
+      if (!sample) throw new Error(`${TINY_DECODER_FILE}: no output 'sample'`);
+      outputs.push(sample.data);
+    } finally {
+      await held.release();
+    }
+  }
+  return errorStats(outputs[0] as Float32Array, outputs[1] as Float32Array);
+}
+
 async function compareImages(original: string, converted: string, device: DeviceName, req: VerificationReport['image'], signal?: AbortSignal): Promise<{ psnr: number; maxPixelDiff: number }> {
   const images: RgbImage[] = [];
   for (const dir of [original, converted]) {
@@ -177,6 +204,7 @@ export async function verifyConversion(original: string, converted: string, targ
     const unet = await checkUnet(a, b, inputs, opts.signal);
     stage('comparing VAE decoders');
     const vaeDecoder = await checkVae(a, b, inputs);
+    const tinyDecoder = await checkTinyDecoder(original, converted, device, inputs, a.info.vae.latentChannels, stage);
     stage(`generating a ${size}×${size} image with both models`);
     const image = { prompt, width: size, height: size, steps: opts.steps ?? 2, seed, psnr: 0, maxPixelDiff: 0 };
     Object.assign(image, await compareImages(original, converted, device, image, opts.signal));
@@ -187,8 +215,9 @@ export async function verifyConversion(original: string, converted: string, targ
     check('text encoder', te.stats);
     check('UNet', unet);
     check('VAE decoder', vaeDecoder);
+    if (tinyDecoder) check('tiny decoder', tinyDecoder);
     if (!(image.psnr >= thresholds.psnr)) failures.push(`image: PSNR ${image.psnr.toFixed(1)} dB < ${thresholds.psnr} dB`);
-    return { device, thresholds, textEncoder: te.stats, unet, vaeDecoder, image, passed: failures.length === 0, failures };
+    return { device, thresholds, textEncoder: te.stats, unet, vaeDecoder, ...(tinyDecoder ? { tinyDecoder } : {}), image, passed: failures.length === 0, failures };
   } finally {
     await Promise.all([a.release(), b?.release()]);
   }
