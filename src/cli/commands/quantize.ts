@@ -1,6 +1,7 @@
 // `nanoforge quantize IN OUT --to int8|fp16|int4` — converts a model folder, verifies the result
-// against the original and writes a complete model folder (never a half-written one).
-import { DEFAULT_MIN_SIZE, QUANTIZE_TARGETS, quantizeModelFolder, THRESHOLDS, type QuantizeManifest, type QuantizeProgress } from '../../inference/models/quantize';
+// against the original and writes a complete model folder (never a half-written one, never one that
+// failed verification).
+import { DEFAULT_MIN_SIZE, KERNEL_MODES, MANIFEST_FILE, QUANTIZE_TARGETS, quantizeModelFolder, QuantizeVerificationError, THRESHOLDS, type QuantizeManifest, type QuantizeProgress } from '../../inference/models/quantize';
 import type { DeviceName } from '../../inference/types';
 import { choiceOption, CliUsageError, flag, numberOption, parseCommandLine } from '../args';
 import type { CliCommand } from '../command';
@@ -8,7 +9,7 @@ import { createProgressBar } from '../progress';
 
 const OPTIONS = {
   to: 'string', 'min-size': 'string', force: 'boolean', json: 'boolean', 'skip-verify': 'boolean', 'verify-device': 'string',
-  'fp16-io': 'boolean', 'progress-jsonl': 'boolean', help: 'boolean',
+  'fp16-io': 'boolean', 'progress-jsonl': 'boolean', help: 'boolean', kernels: 'string',
 } as const;
 
 const DEVICES: readonly DeviceName[] = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
@@ -19,21 +20,40 @@ export const EXIT_VERIFICATION_FAILED = 3;
 const HELP = [
   'Usage: nanoforge quantize IN_DIR OUT_DIR --to int8|fp16|int4 [options]',
   '',
-  '  --to fp16        float16 weights and activations (GPU); norms, pow/sqrt, sin/cos/exp stay float32',
-  '  --to int8        weight-only int8, per output channel, for MatMul/Gemm/Conv (CPU)',
-  '  --to int4        4-bit MatMul weights (com.microsoft MatMulNBits, blocks of 32); other weights int8',
+  'Targets (sizes and speeds measured on the full-size synthetic SD-Turbo; see BENCHMARKS.md):',
+  '  --to int8        CPU. 0.28× the size on disk. MatMul/Gemm run integer kernels (activations',
+  '                   quantized per run, int8 weights per output channel); Convs get calibrated int8',
+  '                   where that is faster here and stays within the thresholds, else int8 weights with',
+  '                   float maths. UNet step INT8_STEP; quality: see the verification below.',
+  '                   On GPU providers int8 brings no speed: use fp16 there.',
+  '  --to fp16        GPU. 0.5× the size; float16 weights and maths (norms, pow/sqrt, sin/cos/exp stay',
+  '                   float32). On the CPU it is slower than fp32 (onnxruntime runs it through Casts).',
+  '  --to int4        CPU, smallest (0.18× weights): 4-bit MatMul weights (com.microsoft MatMulNBits,',
+  '                   blocks of 32), other weights int8; lowest quality (thresholds below).',
+  '',
+  'int8 options:',
+  '  --kernels auto   (default) calibrate on 3 prompts, then time float, int8-weight-only and integer',
+  '                   kernels for every distinct MatMul/Gemm/Conv shape on this machine and keep the',
+  '                   fastest (weight-only when within 5 %); the choices go into nanoforge-quantize.json',
+  '  --kernels integer      integer kernels wherever possible, without timing',
+  '  --kernels weight-only  int8 weights behind DequantizeLinear, float maths: small, no faster on a CPU',
   `  --min-size N     weights with fewer than N elements stay float (default ${DEFAULT_MIN_SIZE})`,
+  '',
+  'Other options:',
   '  --force          replace a non-empty OUT_DIR',
   '  --fp16-io        fp16: make graph inputs/outputs float16 too (default: they stay float32)',
   '  --skip-verify    do not compare with the original (manifest verdict "unverified")',
   '  --verify-device  device for the comparison runs (default cpu)',
   '  --json           print the manifest as JSON on stdout',
   '',
-  'Verification runs the text encoder, the UNet (2 seeds × 3 timesteps) and the VAE decoder of both',
-  'models on the same inputs, then one 128×128 image both ways. The verdict is "good" only when the',
-  'relative mean error (mean |Δ| / mean |reference|) of every model and the image PSNR are within:',
+  'Verification runs the text encoder, the UNet (2 seeds × 3 timesteps), the VAE decoder and the tiny',
+  'decoder (when present) of both models on the same inputs, then one 128×128 image both ways. The',
+  'verdict is "good" only when the relative mean error (mean |Δ| / mean |reference|) of every model',
+  'and the image PSNR are within:',
   ...Object.entries(THRESHOLDS).map(([k, t]) => `  ${k.padEnd(5)} relative mean error ≤ ${t.relMean}, image PSNR ≥ ${t.psnr} dB`),
-  `Otherwise the folder is still written, its nanoforge-quantize.json says "failed", and the exit code is ${EXIT_VERIFICATION_FAILED}.`,
+  'int8: a component over the threshold has its integer Convs (then all its integer kernels) made',
+  'weight-only and is verified again. A conversion that still fails is not written; the measurements',
+  `are printed (--json: the manifest on stdout) and the exit code is ${EXIT_VERIFICATION_FAILED}.`,
 ].join('\n');
 
 function progressReporter(json: boolean, jsonl: boolean): { update(p: QuantizeProgress): void; finish(): void } {
@@ -41,7 +61,7 @@ function progressReporter(json: boolean, jsonl: boolean): { update(p: QuantizePr
   const bar = createProgressBar('Converting', process.stderr, !json && process.stderr.isTTY === true);
   const mb = (n: number) => Math.round(n / 1e6);
   return {
-    update: (p) => bar.update(mb(p.done), mb(p.total), p.phase === 'verify' ? `MB · ${p.message ?? 'verifying'}` : `MB · ${p.component ?? p.phase}`),
+    update: (p) => bar.update(mb(p.done), mb(p.total), `MB · ${p.message ?? p.component ?? p.phase}`),
     finish: () => bar.finish(),
   };
 }
@@ -52,12 +72,24 @@ function bytes(n: number): string {
 
 function summary(m: QuantizeManifest, out: string): string {
   const lines = [`${out}: ${m.to}, ${bytes(m.bytesBefore)} → ${bytes(m.bytesAfter)}`];
-  for (const c of m.components) lines.push(`  ${c.file}: ${bytes(c.bytesBefore)} → ${bytes(c.bytesAfter)}, ${c.tensorsConverted} tensors converted`);
+  for (const c of m.components) {
+    const k = c.kernels;
+    const kernels = k ? `; integer MatMul/Gemm ${k.integerMatMul}, integer Conv ${k.integerConv}, weight-only ${k.weightOnly}, float ${k.float}` : '';
+    lines.push(`  ${c.file}: ${bytes(c.bytesBefore)} → ${bytes(c.bytesAfter)}, ${c.tensorsConverted} tensors converted${kernels}`);
+  }
+  if (m.int8) {
+    const cal = m.int8.calibration;
+    if (cal) lines.push(`  calibrated on ${cal.prompts.length} prompts × ${cal.steps} steps at ${cal.size}×${cal.size} in ${cal.seconds.toFixed(0)} s`);
+    const meas = m.int8.measurement;
+    if (meas) lines.push(`  measured ${meas.signatures} operator shapes (${meas.rounds} rounds each) in ${meas.seconds.toFixed(0)} s; choices in ${MANIFEST_FILE}`);
+    for (const a of m.int8.attempts.slice(1)) lines.push(`  retried after verification: ${a.downgraded.join('; ')} → ${a.passed ? 'passed' : 'failed'}`);
+  }
   const v = m.verification;
   if (v) {
     lines.push(`  text encoder max |Δ| ${v.textEncoder.maxAbs.toPrecision(3)}, mean ${v.textEncoder.meanAbs.toPrecision(3)}`);
     lines.push(`  UNet         max |Δ| ${v.unet.maxAbs.toPrecision(3)}, mean ${v.unet.meanAbs.toPrecision(3)} (relative ${v.unet.relMean.toPrecision(3)})`);
     lines.push(`  VAE decoder  max |Δ| ${v.vaeDecoder.maxAbs.toPrecision(3)}, mean ${v.vaeDecoder.meanAbs.toPrecision(3)}`);
+    if (v.tinyDecoder) lines.push(`  tiny decoder max |Δ| ${v.tinyDecoder.maxAbs.toPrecision(3)}, mean ${v.tinyDecoder.meanAbs.toPrecision(3)}`);
     lines.push(`  image PSNR ${v.image.psnr.toFixed(1)} dB (${v.image.width}×${v.image.height}, ${v.image.steps} steps, seed ${v.image.seed})`);
     for (const f of v.failures) lines.push(`  over threshold: ${f}`);
   }
@@ -80,10 +112,13 @@ async function run(args: string[]): Promise<number> {
   const abort = new AbortController();
   const stop = () => abort.abort(new Error('cancelled'));
   process.once('SIGINT', stop).once('SIGTERM', stop);
+  const kernels = choiceOption(parsed, 'kernels', KERNEL_MODES);
+  if (kernels && to !== 'int8') throw new CliUsageError('--kernels applies to --to int8 only.');
   let manifest: QuantizeManifest;
   try {
     manifest = await quantizeModelFolder(input, output, {
       to,
+      kernels,
       minSize: numberOption(parsed, 'min-size', { min: 0, max: 2 ** 40, integer: true }),
       force: flag(parsed, 'force'),
       keepIoTypes: !flag(parsed, 'fp16-io'),
@@ -91,20 +126,22 @@ async function run(args: string[]): Promise<number> {
       signal: abort.signal,
       onProgress: (p) => progress.update(p),
     });
+  } catch (error) {
+    if (!(error instanceof QuantizeVerificationError)) throw error;
+    progress.finish();
+    process.stdout.write(json ? `${JSON.stringify(error.manifest)}\n` : summary(error.manifest, output));
+    process.stderr.write(`nanoforge quantize: ${error.message}\n`);
+    return EXIT_VERIFICATION_FAILED;
   } finally {
     progress.finish();
     process.off('SIGINT', stop).off('SIGTERM', stop);
   }
   process.stdout.write(json ? `${JSON.stringify(manifest)}\n` : summary(manifest, output));
-  if (manifest.verdict === 'failed') {
-    process.stderr.write(`nanoforge quantize: verification failed (${manifest.verification?.failures.join('; ') ?? ''}); the folder is marked "failed" in its manifest\n`);
-    return EXIT_VERIFICATION_FAILED;
-  }
   return 0;
 }
 
 export const quantizeCommand: CliCommand = {
   name: 'quantize',
-  usage: 'quantize IN_DIR OUT_DIR --to int8|fp16|int4 [--min-size N] [--force] [--json] [--skip-verify] (quantize --help: thresholds)',
+  usage: 'quantize IN_DIR OUT_DIR --to int8|fp16|int4 [--kernels auto|integer|weight-only] [--min-size N] [--force] [--json] [--skip-verify] (quantize --help: what each does, thresholds)',
   run,
 };

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { QuantizeManifest, QuantizeTarget } from '../../inference/models/quantize/folder';
 import type { DeviceName } from '../../inference/types';
 import type { Services } from '../services';
-import { describeResult, parseProgressLine, progressPercent, quantizeArgs, recommendVariant, targetFolder } from './optimize-plan';
+import { describeResult, EXIT_VERIFICATION_FAILED, parseProgressLine, progressPercent, quantizeArgs, recommendVariant, targetFolder } from './optimize-plan';
 
 export const OPTIMIZE_MODEL_COMMAND = 'nanoforge.optimizeModel';
 
@@ -102,10 +102,7 @@ async function offerSwitch(out: string, manifest: QuantizeManifest, preset?: boo
     return;
   }
   const use = 'Use This Model';
-  const text = `Nanoforge: ${describeResult(manifest)}.`;
-  const choice = manifest.verdict === 'failed'
-    ? await vscode.window.showWarningMessage(`${text} It failed verification (${manifest.verification?.failures.join('; ') ?? ''}); images may differ from the original.`, use)
-    : await vscode.window.showInformationMessage(text, use);
+  const choice = await vscode.window.showInformationMessage(`Nanoforge: ${describeResult(manifest)}.`, use);
   if (choice === use) await vscode.workspace.getConfiguration('nanoforge').update('model', out, vscode.ConfigurationTarget.Global);
 }
 
@@ -127,8 +124,15 @@ async function optimizeModel(services: Services, opts: OptimizeArgs): Promise<Qu
     services.log.info('optimize: cancelled; the converter removed its partial output');
     return undefined;
   }
-  if (result.manifest && (result.code === 0 || result.code === 3)) {
+  if (result.manifest && result.code === 0) {
     await offerSwitch(out, result.manifest, opts.use);
+    return result.manifest;
+  }
+  if (result.manifest && result.code === EXIT_VERIFICATION_FAILED) {
+    // The converter wrote nothing: the result was outside the quality thresholds.
+    const failures = result.manifest.verification?.failures.join('; ') ?? '';
+    services.log.warn(`optimize: ${variant} failed verification (${failures}); nothing written`);
+    void vscode.window.showWarningMessage(`Nanoforge: the ${variant} conversion of ${model.id} failed the quality check (${failures}), so it was not saved. Try another variant.`);
     return result.manifest;
   }
   const reason = result.lastError.replace(/^nanoforge quantize: /, '') || `the converter exited with code ${String(result.code)}`;
