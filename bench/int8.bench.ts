@@ -1,0 +1,210 @@
+// int8 against fp32 and against the machine's limit, in one run:
+//   1. UNet FLOPs per step, counted from the graph: the shapes of every MatMul/Gemm/Conv come from
+//      one instrumented fp32 run (Shape outputs added to the graph), FLOPs = 2·MACs;
+//   2. attainable fp32 and int8 throughput: MatMul and Conv micro-benchmarks (float, int8
+//      weight-only and integer kernels built by the converter's own rewrite), interleaved;
+//   3. UNet step time of the fp32 and the int8 folder, both loaded in this process, interleaved
+//      runs on the same inputs, plus the relative error of int8 against fp32 on those inputs;
+//   4. peak RSS of text encoder + UNet + tiny decoder for each folder, each in a fresh process.
+//   npx tsx bench/int8.bench.ts --fp32 DIR --int8 DIR [--size 512] [--runs 5] [--micro-runs 7] [--no-write] [--out FILE]
+// The int8 folder is `nanoforge quantize DIR OUT --to int8` of the fp32 one (its manifest is read).
+import { fork } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { onnx } from 'onnx-proto';
+import { acquireSessionSet, type ModelSession, type TensorFeed } from '../src/inference/backend/onnx';
+import { instrument, measureSite, type Int8Site, type KernelChoice } from '../src/inference/models/quantize';
+import { DataType, dimsOf, OnnxSource } from '../src/inference/models/onnx-io';
+import { createRng } from '../src/inference/pipeline/rng';
+import { timestepFeed } from '../src/inference/pipeline/unet-feeds';
+import { argNumber, argString, fmt, fmtStats, publish, REPO, stats, table } from './lib/report';
+
+interface Flops { weightMatMul: number; activationMatMul: number; conv: number }
+
+/** Writes an instrumented UNet (Shape of every MatMul/Gemm input and output, every Conv output) beside hard links of its data. */
+async function shapeModel(fp32: string, work: string): Promise<{ file: string; taps: { value: string; shape: string }[]; source: OnnxSource }> {
+  const source = await OnnxSource.open(path.join(fp32, 'unet', 'model.onnx'));
+  const values = source.graph.node.flatMap((n) => {
+    if (n.opType === 'MatMul' || n.opType === 'Gemm') return [n.input?.[0] ?? '', n.output?.[0] ?? ''];
+    return n.opType === 'Conv' ? [n.output?.[0] ?? ''] : [];
+  });
+  const { model, taps } = instrument(source.model, values);
+  await fs.mkdir(path.join(work, 'unet'), { recursive: true });
+  const file = path.join(work, 'unet', 'model.onnx');
+  await fs.writeFile(file, onnx.ModelProto.encode(model).finish());
+  for (const data of source.externalFiles()) await fs.link(path.join(fp32, 'unet', data), path.join(work, 'unet', data));
+  return { file, taps, source };
+}
+
+function unetFeeds(unet: ModelSession, side: number): Record<string, TensorFeed> {
+  const timestep = unet.inputs.find((i) => i.name === 'timestep');
+  const hiddenDims = unet.inputs.find((i) => i.name === 'encoder_hidden_states')?.shape.map((d) => (typeof d === 'number' && d > 0 ? d : 77)) ?? [1, 77, 1024];
+  hiddenDims[0] = 1;
+  return {
+    sample: { values: createRng(1).normal(4 * side * side), dims: [1, 4, side, side] },
+    ...(timestep ? { timestep: timestepFeed(timestep, 999, 1) } : {}),
+    encoder_hidden_states: { values: createRng(2).normal(hiddenDims.reduce((a, b) => a * b, 1)), dims: hiddenDims },
+  };
+}
+
+async function countFlops(fp32: string, side: number): Promise<Flops> {
+  const work = path.join(REPO, 'bench', 'models', `.int8-bench-${process.pid}`);
+  const { taps, source } = await shapeModel(fp32, work);
+  try {
+    const held = await acquireSessionSet(work, [{ file: 'unet/model.onnx' }], 'cpu');
+    const dims = new Map<string, number[]>();
+    try {
+      const unet = held.set.sessions[0] as ModelSession;
+      const out = await unet.run(unetFeeds(unet, side), ['out_sample', ...taps.map((t) => t.shape)]);
+      for (const t of taps) dims.set(t.value, Array.from(out[t.shape]?.data ?? [], Number));
+    } finally {
+      await held.release();
+    }
+    const inits = new Map(source.graph.initializer.map((t) => [t.name ?? '', t]));
+    const flops: Flops = { weightMatMul: 0, activationMatMul: 0, conv: 0 };
+    const count = (d: number[] | undefined) => (d ?? []).reduce((a, b) => a * b, 1);
+    for (const n of source.graph.node) {
+      const out = count(dims.get(n.output?.[0] ?? ''));
+      if (n.opType === 'MatMul' || n.opType === 'Gemm') {
+        const a = dims.get(n.input?.[0] ?? '') ?? [];
+        const transA = n.opType === 'Gemm' && n.attribute?.some((x) => x.name === 'transA' && Number(x.i) === 1);
+        const k = (transA ? a[a.length - 2] : a[a.length - 1]) ?? 0;
+        const key = inits.has(n.input?.[1] ?? '') ? 'weightMatMul' : 'activationMatMul';
+        flops[key] += 2 * out * k;
+      } else if (n.opType === 'Conv') {
+        const w = dimsOf(inits.get(n.input?.[1] ?? '') ?? {});
+        flops.conv += 2 * out * count(w.slice(1));
+      }
+    }
+    return flops;
+  } finally {
+    await source.close();
+    await fs.rm(work, { recursive: true, force: true });
+  }
+}
+
+/** An Int8Site for a micro-benchmark shape (measureSite builds the graph from it). */
+function site(op: 'MatMul' | 'Conv', weightDims: number[], attrs: [string, number[]][] = []): Int8Site {
+  const T = 7; // onnx AttributeProto INTS
+  return {
+    key: 'y', label: op, op, axis: op === 'Conv' ? 0 : 1, input: 'x', output: 'y', available: ['integer', 'weight-only', 'float'],
+    node: { opType: op, input: op === 'Conv' ? ['x', 'w', 'b'] : ['x', 'w'], output: ['y'], attribute: attrs.map(([name, ints]) => ({ name, type: T, ints })) },
+    weight: { name: 'w', dims: weightDims, dataType: DataType.FLOAT },
+  };
+}
+
+interface MicroRow { label: string; gflop: number; ms: Partial<Record<KernelChoice, number>> }
+
+async function micro(runs: number): Promise<MicroRow[]> {
+  const conv = (c: number, h: number, k: number): [Int8Site, number[], number] => [
+    site('Conv', [c, c, k, k], [['kernel_shape', [k, k]], ['pads', new Array<number>(4).fill((k - 1) / 2)]]), [1, c, h, h], 2 * c * c * k * k * h * h,
+  ];
+  const cases: [string, Int8Site, number[], number][] = [
+    ['MatMul [4096×1280]·[1280×1280]', site('MatMul', [1280, 1280]), [1, 4096, 1280], 2 * 4096 * 1280 * 1280],
+    ['MatMul [4096×320]·[320×2560] (UNet GEGLU in)', site('MatMul', [320, 2560]), [1, 4096, 320], 2 * 4096 * 320 * 2560],
+    ['MatMul [4096×1280]·[1280×320] (UNet FF out)', site('MatMul', [1280, 320]), [1, 4096, 1280], 2 * 4096 * 1280 * 320],
+    ['Conv 3×3 320→320 at 64×64', ...conv(320, 64, 3)],
+    ['Conv 3×3 1280→1280 at 16×16', ...conv(1280, 16, 3)],
+  ];
+  const rows: MicroRow[] = [];
+  for (const [label, s, dims, flops] of cases) {
+    const range = { min: -0.28, max: 4, dims };
+    const out = { min: -3, max: 3, dims };
+    process.stdout.write(`micro: ${label}\n`);
+    const m = await measureSite(path.join(REPO, 'bench', 'models', `.int8-micro-${process.pid}`), s, dims, { x: range, y: out }, [{ domain: '', version: 17 }], { rounds: runs, budgetMs: 60_000 });
+    rows.push({ label, gflop: flops / 1e9, ms: m.ms });
+  }
+  return rows;
+}
+
+function relMean(ref: Float32Array, got: Float32Array): number {
+  let d = 0, r = 0;
+  for (let i = 0; i < ref.length; i++) { d += Math.abs((ref[i] ?? 0) - (got[i] ?? 0)); r += Math.abs(ref[i] ?? 0); }
+  return d / r;
+}
+
+async function unetSteps(fp32: string, int8: string, side: number, runs: number): Promise<{ fp32: number[]; int8: number[]; relMean: number }> {
+  const held = await Promise.all([fp32, int8].map((dir) => acquireSessionSet(path.join(dir, 'unet'), [{ file: 'model.onnx' }], 'cpu')));
+  try {
+    const [a, b] = held.map((h) => h.set.sessions[0] as ModelSession) as [ModelSession, ModelSession];
+    const feeds = unetFeeds(a, side);
+    const ya = (await a.run(feeds, ['out_sample'])).out_sample?.data ?? new Float32Array(0); // warm-up
+    const yb = (await b.run(feeds, ['out_sample'])).out_sample?.data ?? new Float32Array(0);
+    const times = { fp32: [] as number[], int8: [] as number[] };
+    for (let i = 0; i < runs; i++) {
+      for (const [key, s] of [['fp32', a], ['int8', b]] as const) {
+        const t0 = performance.now();
+        await s.run(feeds, ['out_sample']);
+        times[key].push(performance.now() - t0);
+        process.stdout.write(`UNet ${key} run ${i + 1}: ${(times[key][i] ?? 0).toFixed(0)} ms\n`);
+      }
+    }
+    return { ...times, relMean: relMean(ya, yb) };
+  } finally {
+    await Promise.all(held.map((h) => h.release()));
+  }
+}
+
+interface Probe { loadMs: number; textMs: number; unetMs: number; decodeMs: number; peakRss: number }
+
+function probe(dir: string, size: number): Promise<Probe> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const child = fork(path.join(__dirname, 'lib', 'int8-probe.ts'), [dir, String(size)], { execArgv: ['--require', require.resolve('tsx/cjs')], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as Probe) : reject(new Error(`int8-probe ${dir} exited with ${String(code)}`))));
+  });
+}
+
+async function manifestOf(dir: string): Promise<{ verdict?: string; bytesBefore?: number; bytesAfter?: number; components?: { file: string; kernels?: Record<string, number> }[]; verification?: { unet: { relMean: number }; image: { psnr: number } } }> {
+  return JSON.parse(await fs.readFile(path.join(dir, 'nanoforge-quantize.json'), 'utf8')) as Awaited<ReturnType<typeof manifestOf>>;
+}
+
+async function main(): Promise<void> {
+  const fp32 = path.resolve(argString('--fp32', ''));
+  const int8 = path.resolve(argString('--int8', ''));
+  if (!argString('--fp32', '') || !argString('--int8', '')) throw new Error('give --fp32 DIR --int8 DIR');
+  const size = argNumber('--size', 512);
+  const runs = argNumber('--runs', 5);
+  const side = size / 8;
+  const manifest = await manifestOf(int8);
+  const flops = await countFlops(fp32, side);
+  const total = flops.weightMatMul + flops.activationMatMul + flops.conv;
+  const microRows = await micro(argNumber('--micro-runs', 7));
+  const steps = await unetSteps(fp32, int8, side, runs);
+  const probes = { fp32: await probe(fp32, size), int8: await probe(int8, size) };
+  const s32 = stats(steps.fp32), s8 = stats(steps.int8);
+  const gibs = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+  const peak = (m: MicroRow, k: KernelChoice) => (m.ms[k] ? fmt(m.gflop / ((m.ms[k] as number) / 1000), 0) : '–');
+  const unetKernels = manifest.components?.find((c) => c.file === 'unet/model.onnx')?.kernels ?? {};
+  const body = [
+    `fp32 \`${path.relative(REPO, fp32) || fp32}\` vs int8 \`${path.relative(REPO, int8) || int8}\` (manifest verdict ${manifest.verdict ?? '?'}, ` +
+      `UNet kernels ${JSON.stringify(unetKernels)}), ${size}×${size}, CPU, onnxruntime defaults of the backend (graph optimisation all, threads = cores).`,
+    '',
+    `**UNet FLOPs per step** (from the graph, one instrumented fp32 run at ${side}×${side} latents, batch 1): ${fmt(total / 1e9, 0)} GFLOP — ` +
+      `MatMul/Gemm with weights ${fmt(flops.weightMatMul / 1e9, 0)}, attention MatMuls (activation × activation) ${fmt(flops.activationMatMul / 1e9, 0)}, Conv ${fmt(flops.conv / 1e9, 0)}.`,
+    '',
+    `**Attainable throughput** (one op, median of ${argNumber('--micro-runs', 7)} interleaved runs; GFLOP/s counts 2·MACs whatever the precision; the op's output stays in onnxruntime's arena):`,
+    '',
+    table(['op', 'GFLOP', 'float ms', 'weight-only ms', 'integer ms', 'fp32 GFLOP/s', 'int8 GFLOP/s', 'integer ÷ float'],
+      microRows.map((m) => [m.label, fmt(m.gflop, 2), fmt(m.ms.float ?? NaN, 1), fmt(m.ms['weight-only'] ?? NaN, 1), fmt(m.ms.integer ?? NaN, 1), peak(m, 'float'), peak(m, 'integer'), fmt((m.ms.integer ?? NaN) / (m.ms.float ?? NaN), 2)])),
+    '',
+    `**UNet step** (both folders loaded in this process, ${runs} interleaved runs each, same inputs; ms median (min–max)):`,
+    '',
+    table(['model', 'UNet step ms', 'achieved GFLOP/s', '÷ fp32', 'relative mean error vs fp32 (these inputs)'], [
+      ['fp32', fmtStats(s32, 0), fmt(total / 1e6 / s32.median, 0), '1.00', '—'],
+      ['int8', fmtStats(s8, 0), fmt(total / 1e6 / s8.median, 0), fmt(s8.median / s32.median, 2), fmt(steps.relMean, 4)],
+    ]),
+    '',
+    `**Peak RSS** of text encoder + UNet + tiny decoder (fresh process each, load + prompt + 1 UNet step + tiny decode at ${size}×${size}; bench/lib/int8-probe.ts):`,
+    '',
+    table(['model', 'peak RSS', 'load ms', 'text encoder ms', 'UNet step ms', 'tiny decode ms'],
+      (['fp32', 'int8'] as const).map((k) => [k, gibs(probes[k].peakRss), fmt(probes[k].loadMs, 0), fmt(probes[k].textMs, 0), fmt(probes[k].unetMs, 0), fmt(probes[k].decodeMs, 0)])),
+  ].join('\n');
+  await publish({ title: `int8 integer kernels vs fp32 (${path.basename(fp32)}, cpu)`, script: 'int8.bench.ts', body });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
