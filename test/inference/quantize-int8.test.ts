@@ -18,6 +18,7 @@ import {
   type ActivationRange, type KernelChoice, type OpChoice, type QuantizeManifest,
 } from '../../src/inference/models/quantize';
 import { FolderPlan } from '../../src/inference/models/quantize/int8-plan';
+import { noiseToSignal } from '../../src/inference/models/quantize/int8-sites';
 
 function mulberry(seed: number): () => number {
   let a = seed >>> 0;
@@ -296,23 +297,25 @@ describe('quantize int8: oracle folders, manifest choices and the failure path',
 });
 
 describe('quantize int8: fallback after a failed verification', () => {
-  it('first the widest-input half of the integer Convs leaves the integer kernel (to the faster of weight-only and float), then the rest', () => {
+  it('first the noisiest half of the integer Convs leaves the integer kernel (to the faster of weight-only and float), then the rest', () => {
     const ms = { integer: 1, 'weight-only': 3, float: 2 };
     const rows: OpChoice[] = [
       { component: 'unet/model.onnx', op: 'Conv', signature: 'a', nodes: ['c1', 'c2', 'c3'], available: ['integer', 'weight-only', 'float'], ms, chosen: 'integer', reason: 'r' },
       { component: 'unet/model.onnx', op: 'Conv', signature: 'b', nodes: ['c4'], available: ['integer', 'weight-only', 'float'], chosen: 'integer', reason: 'r' },
       { component: 'unet/model.onnx', op: 'MatMul', signature: 'm', nodes: ['m1'], available: ['integer', 'weight-only', 'float'], chosen: 'integer', reason: 'r' },
     ];
-    const range = (w: number): ActivationRange => ({ min: -w / 2, max: w / 2, dims: [1] });
-    const ranges = new Map([['unet/model.onnx', new Map([['x1', range(1)], ['x2', range(300)], ['x3', range(6)], ['x4', range(200)]])]]);
-    const inputs = new Map([['unet/model.onnx', new Map([['c1', 'x1'], ['c2', 'x2'], ['c3', 'x3'], ['c4', 'x4'], ['m1', 'y']])]]);
+    // Same RMS (1), different ranges: the widest range has the coarsest step relative to the signal.
+    const range = (w: number): ActivationRange => ({ min: -w / 2, max: w / 2, dims: [10], sumSquares: 10, count: 10 });
+    assert.ok(Math.abs(noiseToSignal(range(255 * Math.sqrt(12))) - 1) < 1e-12, 'step / √12 over RMS');
+    const ranges = new Map([['unet/model.onnx', new Map([['x1', range(1)], ['x2', range(300)], ['x3', range(6)], ['x4', range(200)], ['y', range(2)]])]]);
+    const sites = new Map([['unet/model.onnx', new Map([['c1', 'x1'], ['c2', 'x2'], ['c3', 'x3'], ['c4', 'x4'], ['m1', 'x1']].map(([k, x]) => [k as string, { input: x as string, output: 'y' }]))]]);
     const choices = new Map([['unet/model.onnx', new Map<string, KernelChoice>([['c1', 'integer'], ['c2', 'integer'], ['c3', 'integer'], ['c4', 'integer'], ['m1', 'integer']])]]);
-    const plan = new FolderPlan(choices, ranges, rows, inputs);
-    assert.equal(plan.downgradeWidestConvs('unet/model.onnx', 'UNet over'), 2);
+    const plan = new FolderPlan(choices, ranges, rows, sites);
+    assert.equal(plan.downgradeNoisiestConvs('unet/model.onnx', 'UNet over'), 2);
     const chosen = choices.get('unet/model.onnx');
     assert.deepEqual(['c1', 'c2', 'c3', 'c4', 'm1'].map((k) => chosen?.get(k)), ['integer', 'float', 'integer', 'weight-only', 'integer'], 'c2 (measured: float faster) and c4 (unmeasured) moved');
     assert.deepEqual(rows.map((r) => [r.nodes.join(','), r.chosen]), [['c1,c3', 'integer'], ['c2', 'float'], ['c4', 'weight-only'], ['m1', 'integer']], 'the manifest rows are split per node');
-    assert.equal(plan.downgradeWidestConvs('unet/model.onnx', 'again'), 0, 'halving happens once per component');
+    assert.equal(plan.downgradeNoisiestConvs('unet/model.onnx', 'again'), 0, 'halving happens once per component');
     assert.equal(plan.downgrade('unet/model.onnx', ['Conv'], 'still over'), 2);
     assert.deepEqual([...plan.integerOps('unet/model.onnx')], ['MatMul']);
   });

@@ -1,7 +1,7 @@
 // Calibration: runs the original float model on a few prompts the way the pipeline does (text
 // encoder → UNet over a short schedule → VAE decoder and tiny decoder) and records, for chosen
-// activations ("taps"), their min, max and shape. The taps are measured inside the graph (ReduceMin,
-// ReduceMax and Shape added as extra outputs), so only scalars leave onnxruntime, however large the
+// activations ("taps"), their min, max, shape and sum of squares. The taps are measured inside the graph (ReduceMin,
+// ReduceMax, Shape and ReduceSumSquare added as extra outputs), so only scalars leave onnxruntime, however large the
 // activation. The instrumented copies live in a work folder; their external data files are hard
 // links to the originals (copies across file systems), because onnxruntime refuses data files that
 // resolve outside the model's folder.
@@ -54,7 +54,7 @@ export interface CalibrationSummary {
 /** Ranges per component file, then per activation name. */
 export type CalibrationRanges = Map<string, Map<string, ActivationRange>>;
 
-interface Tap { value: string; min: string; max: string; shape: string }
+interface Tap { value: string; min: string; max: string; shape: string; squares: string }
 
 /** The graph with min/max/shape outputs for every float32 tap. */
 export function instrument(model: onnx.IModelProto, taps: readonly string[]): { model: onnx.IModelProto; taps: Tap[] } {
@@ -67,15 +67,16 @@ export function instrument(model: onnx.IModelProto, taps: readonly string[]): { 
   const initializers = new Set((graph.initializer ?? []).map((t) => t.name ?? ''));
   for (const value of new Set(taps)) {
     if (types.get(value) !== DataType.FLOAT || initializers.has(value)) continue;
-    const tap = { value, min: names.fresh(`${value}__calib_min`), max: names.fresh(`${value}__calib_max`), shape: names.fresh(`${value}__calib_shape`) };
+    const tap = { value, min: names.fresh(`${value}__calib_min`), max: names.fresh(`${value}__calib_max`), shape: names.fresh(`${value}__calib_shape`), squares: names.fresh(`${value}__calib_squares`) };
     const keep = [{ name: 'keepdims', type: INT_ATTR, i: 0 }];
     nodes.push(
       { opType: 'ReduceMin', name: names.fresh(`${tap.min}_node`), input: [value], output: [tap.min], attribute: keep },
       { opType: 'ReduceMax', name: names.fresh(`${tap.max}_node`), input: [value], output: [tap.max], attribute: keep },
       { opType: 'Shape', name: names.fresh(`${tap.shape}_node`), input: [value], output: [tap.shape] },
+      { opType: 'ReduceSumSquare', name: names.fresh(`${tap.squares}_node`), input: [value], output: [tap.squares], attribute: keep },
     );
     const info = (name: string, elemType: number): onnx.IValueInfoProto => ({ name, type: { tensorType: { elemType } } });
-    outputs.push(info(tap.min, DataType.FLOAT), info(tap.max, DataType.FLOAT), info(tap.shape, DataType.INT64));
+    outputs.push(info(tap.min, DataType.FLOAT), info(tap.max, DataType.FLOAT), info(tap.shape, DataType.INT64), info(tap.squares, DataType.FLOAT));
     found.push(tap);
   }
   return { model: { ...model, graph: { ...graph, node: [...(graph.node ?? []), ...nodes], output: [...(graph.output ?? []), ...outputs] } }, taps: found };
@@ -125,16 +126,23 @@ class Instrumented {
   async run(feeds: Record<string, TensorFeed>, wanted: string): Promise<Float32Array> {
     const all: Record<string, TensorFeed> = {};
     for (const io of this.session.inputs) all[io.name] = feeds[io.name] ?? zerosFor(io);
-    const names = [wanted, ...this.taps.flatMap((t) => [t.min, t.max, t.shape])];
+    const names = [wanted, ...this.taps.flatMap((t) => [t.min, t.max, t.shape, t.squares])];
     const out = await this.session.run(all, names);
     this.runs++;
     for (const t of this.taps) {
       const min = out[t.min]?.data[0] ?? NaN;
       const max = out[t.max]?.data[0] ?? NaN;
       const dims = Array.from(out[t.shape]?.data ?? [], (v) => Math.round(v));
+      const squares = out[t.squares]?.data[0] ?? NaN;
+      const count = dims.reduce((a, b) => a * b, 1);
       const known = this.ranges.get(t.value);
-      if (!known) this.ranges.set(t.value, { min, max, dims });
-      else this.ranges.set(t.value, { min: Math.min(known.min, min), max: Math.max(known.max, max), dims: known.dims });
+      if (!known) this.ranges.set(t.value, { min, max, dims, sumSquares: squares, count });
+      else {
+        this.ranges.set(t.value, {
+          min: Math.min(known.min, min), max: Math.max(known.max, max), dims: known.dims,
+          sumSquares: (known.sumSquares ?? 0) + squares, count: (known.count ?? 0) + count,
+        });
+      }
     }
     const result = out[wanted]?.data;
     if (!result) throw new Error(`${this.file}: calibration run gave no '${wanted}'`);

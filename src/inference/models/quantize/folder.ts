@@ -293,7 +293,7 @@ function failingFiles(v: VerificationReport): string[] {
 
 /**
  * Takes failing components off integer kernels step by step: first the half of their integer Convs
- * with the widest input ranges, then all their integer Convs, then every integer site.
+ * with the most estimated quantization noise, then all their integer Convs, then every integer site.
  */
 function downgrade(plan: FolderPlan, v: VerificationReport): { files: string[]; notes: string[] } {
   const files: string[] = [];
@@ -302,8 +302,8 @@ function downgrade(plan: FolderPlan, v: VerificationReport): { files: string[]; 
   for (const file of failingFiles(v)) {
     const ops = plan.integerOps(file);
     if (ops.size === 0) continue;
-    let n = ops.has('Conv') ? plan.downgradeWidestConvs(file, why) : 0;
-    let what = 'Conv site(s) with the widest input ranges';
+    let n = ops.has('Conv') ? plan.downgradeNoisiestConvs(file, why) : 0;
+    let what = 'Conv site(s) with the most quantization noise';
     if (n === 0 && ops.has('Conv')) [n, what] = [plan.downgrade(file, ['Conv'], why), 'Conv site(s)'];
     if (n === 0) [n, what] = [plan.downgrade(file, 'all', why), 'integer site(s)'];
     files.push(file);

@@ -10,7 +10,7 @@ import { OnnxSource } from '../onnx-io';
 import { defaultOpset, UnsupportedModelError } from './graph';
 import { calibrate, CALIBRATED_FILES, type CalibrationOptions, type CalibrationRanges, type CalibrationSummary } from './calibrate';
 import type { Int8Plan } from './int8';
-import { findInt8Sites, siteSignature, type ActivationRange, type Int8Site, type KernelChoice, type SiteOp } from './int8-sites';
+import { findInt8Sites, noiseToSignal, siteSignature, type ActivationRange, type Int8Site, type KernelChoice, type SiteOp } from './int8-sites';
 import { chooseKernel, DEFAULT_MEASURE_ROUNDS, measureSite, type MeasureOptions } from './measure';
 
 export type KernelMode = 'auto' | 'integer' | 'weight-only';
@@ -86,8 +86,8 @@ export class FolderPlan {
     readonly choices: Map<string, Map<string, KernelChoice>>,
     readonly ranges: CalibrationRanges,
     readonly rows: OpChoice[],
-    /** Activation input of each site, per component (for range-ordered fallbacks). */
-    private readonly inputs: Map<string, Map<string, string>>,
+    /** Activation input and output of each site, per component (for noise-ordered fallbacks). */
+    private readonly sites: Map<string, Map<string, { input: string; output: string }>>,
   ) {}
 
   planFor(file: string): Int8Plan {
@@ -130,21 +130,21 @@ export class FolderPlan {
   }
 
   /**
-   * The half of `file`'s integer Convs with the widest calibrated input ranges leave the integer
-   * kernel (a wide range means a coarse uint8 step); once per component. Returns how many changed.
+   * The half of `file`'s integer Convs with the largest estimated quantization noise (input's plus
+   * output's, relative to their RMS) leave the integer kernel; once per component.
    */
-  downgradeWidestConvs(file: string, why: string): number {
+  downgradeNoisiestConvs(file: string, why: string): number {
     const keys = this.integerKeys(file, ['Conv']);
     if (keys.length < 2 || this.halved.has(file)) return 0;
     this.halved.add(file);
     const ranges = this.ranges.get(file);
-    const inputs = this.inputs.get(file);
-    const width = (key: string) => {
-      const r = ranges?.get(inputs?.get(key) ?? '');
-      return r ? r.max - r.min : Number.POSITIVE_INFINITY;
+    const sites = this.sites.get(file);
+    const noise = (key: string) => {
+      const site = sites?.get(key);
+      return noiseToSignal(ranges?.get(site?.input ?? '')) + noiseToSignal(ranges?.get(site?.output ?? ''));
     };
-    const widest = [...keys].sort((a, b) => width(b) - width(a)).slice(0, Math.ceil(keys.length / 2));
-    return this.leaveInteger(file, new Set(widest), `${why}; widest-input half`);
+    const noisiest = [...keys].sort((a, b) => noise(b) - noise(a)).slice(0, Math.ceil(keys.length / 2));
+    return this.leaveInteger(file, new Set(noisiest), `${why}; noisiest half`);
   }
 
   /** Integer sites of `file` by op. */
@@ -216,12 +216,12 @@ export async function planInt8(input: string, work: string, files: readonly stri
   }
   const planner = new Planner(work, opts, ranges);
   const choices = new Map<string, Map<string, KernelChoice>>();
-  const inputs = new Map<string, Map<string, string>>();
+  const inputs = new Map<string, Map<string, { input: string; output: string }>>();
   const rows: OpChoice[] = [];
   for (const { file, sites: list, opset } of sites) {
     const chosen = new Map<string, KernelChoice>();
     choices.set(file, chosen);
-    inputs.set(file, new Map(list.map((site) => [site.key, site.input])));
+    inputs.set(file, new Map(list.map((site) => [site.key, { input: site.input, output: site.output }])));
     for (const site of list) {
       opts.signal?.throwIfAborted();
       const signature = siteSignature(site, ranges.get(file)?.get(site.input)?.dims);

@@ -18,6 +18,19 @@ export interface ActivationRange {
   min: number;
   max: number;
   dims: number[];
+  /** Sum of squares and element count over the calibration runs (for the RMS). */
+  sumSquares?: number;
+  count?: number;
+}
+
+/**
+ * Estimated uint8 quantization noise of an activation relative to its RMS: (range / 255 / √12) / RMS.
+ * Outliers that stretch the range over a small typical value make it large.
+ */
+export function noiseToSignal(range: ActivationRange | undefined): number {
+  if (!range || !range.count || !range.sumSquares) return Number.POSITIVE_INFINITY;
+  const width = Math.max(0, range.max) - Math.min(0, range.min);
+  return width / 255 / Math.sqrt(12) / Math.sqrt(range.sumSquares / range.count);
 }
 
 export interface Int8Site {
