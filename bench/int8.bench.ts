@@ -3,10 +3,11 @@
 //      one instrumented fp32 run (Shape outputs added to the graph), FLOPs = 2·MACs;
 //   2. attainable fp32 and int8 throughput: MatMul and Conv micro-benchmarks (float, int8
 //      weight-only and integer kernels built by the converter's own rewrite), interleaved;
-//   3. UNet step time of the fp32 and the int8 folder, both loaded in this process, interleaved
-//      runs on the same inputs, plus the relative error of int8 against fp32 on those inputs;
+//   3. UNet step time of the fp32 and the int8 folder (and any --also folders: other conversions),
+//      all loaded in this process, interleaved rounds on the same inputs, plus the relative error
+//      of each against fp32 on those inputs;
 //   4. peak RSS of text encoder + UNet + tiny decoder for each folder, each in a fresh process.
-//   npx tsx bench/int8.bench.ts --fp32 DIR --int8 DIR [--size 512] [--runs 5] [--micro-runs 7] [--no-write] [--out FILE]
+//   npx tsx bench/int8.bench.ts --fp32 DIR --int8 DIR [--also DIR,DIR] [--size 512] [--runs 5] [--micro-runs 7] [--no-write] [--out FILE]
 // The int8 folder is `nanoforge quantize DIR OUT --to int8` of the fp32 one (its manifest is read).
 import { fork } from 'node:child_process';
 import { promises as fs } from 'node:fs';
@@ -17,7 +18,7 @@ import { instrument, measureSite, type Int8Site, type KernelChoice } from '../sr
 import { DataType, dimsOf, OnnxSource } from '../src/inference/models/onnx-io';
 import { createRng } from '../src/inference/pipeline/rng';
 import { timestepFeed } from '../src/inference/pipeline/unet-feeds';
-import { argNumber, argString, fmt, fmtStats, publish, REPO, stats, table } from './lib/report';
+import { argNumber, argString, fmt, fmtStats, publish, REPO, stats, table, type Stats } from './lib/report';
 
 interface Flops { weightMatMul: number; activationMatMul: number; conv: number }
 
@@ -123,26 +124,42 @@ function relMean(ref: Float32Array, got: Float32Array): number {
   return d / r;
 }
 
-async function unetSteps(fp32: string, int8: string, side: number, runs: number): Promise<{ fp32: number[]; int8: number[]; relMean: number }> {
-  const held = await Promise.all([fp32, int8].map((dir) => acquireSessionSet(path.join(dir, 'unet'), [{ file: 'model.onnx' }], 'cpu')));
+interface StepTimes { label: string; ms: number[]; relMean: number }
+
+/**
+ * Times one UNet step of every folder (the first is the reference), all loaded in this process:
+ * each round runs every folder once on the same inputs, in reversed order every other round so no
+ * folder always runs right after another one's heavy step.
+ */
+async function unetSteps(dirs: { label: string; dir: string }[], side: number, runs: number): Promise<StepTimes[]> {
+  const held = await Promise.all(dirs.map((d) => acquireSessionSet(path.join(d.dir, 'unet'), [{ file: 'model.onnx' }], 'cpu')));
   try {
-    const [a, b] = held.map((h) => h.set.sessions[0] as ModelSession) as [ModelSession, ModelSession];
-    const feeds = unetFeeds(a, side);
-    const ya = (await a.run(feeds, ['out_sample'])).out_sample?.data ?? new Float32Array(0); // warm-up
-    const yb = (await b.run(feeds, ['out_sample'])).out_sample?.data ?? new Float32Array(0);
-    const times = { fp32: [] as number[], int8: [] as number[] };
-    for (let i = 0; i < runs; i++) {
-      for (const [key, s] of [['fp32', a], ['int8', b]] as const) {
+    const sessions = held.map((h) => h.set.sessions[0] as ModelSession);
+    const feeds = unetFeeds(sessions[0] as ModelSession, side);
+    const outputs: Float32Array[] = [];
+    for (const s of sessions) outputs.push((await s.run(feeds, ['out_sample'])).out_sample?.data ?? new Float32Array(0)); // warm-up
+    const ref = outputs[0] ?? new Float32Array(0);
+    const times = dirs.map((d, i) => ({ label: d.label, ms: [] as number[], relMean: i === 0 ? 0 : relMean(ref, outputs[i] ?? new Float32Array(0)) }));
+    for (let r = 0; r < runs; r++) {
+      const order = sessions.map((_, i) => i);
+      if (r % 2 === 1) order.reverse();
+      for (const i of order) {
         const t0 = performance.now();
-        await s.run(feeds, ['out_sample']);
-        times[key].push(performance.now() - t0);
-        process.stdout.write(`UNet ${key} run ${i + 1}: ${(times[key][i] ?? 0).toFixed(0)} ms\n`);
+        await (sessions[i] as ModelSession).run(feeds, ['out_sample']);
+        const ms = performance.now() - t0;
+        times[i]?.ms.push(ms);
+        process.stdout.write(`UNet ${dirs[i]?.label ?? i} round ${r + 1}: ${ms.toFixed(0)} ms\n`);
       }
     }
-    return { ...times, relMean: relMean(ya, yb) };
+    return times;
   } finally {
     await Promise.all(held.map((h) => h.release()));
   }
+}
+
+/** Median over rounds of (this folder's step ÷ the reference's step in the same round). */
+function pairedRatio(t: StepTimes, ref: StepTimes): Stats {
+  return stats(t.ms.map((ms, i) => ms / (ref.ms[i] ?? NaN)).filter(Number.isFinite));
 }
 
 interface Probe { loadMs: number; textMs: number; unetMs: number; decodeMs: number; peakRss: number }
@@ -156,30 +173,53 @@ function probe(dir: string, size: number): Promise<Probe> {
   });
 }
 
-async function manifestOf(dir: string): Promise<{ verdict?: string; bytesBefore?: number; bytesAfter?: number; components?: { file: string; kernels?: Record<string, number> }[]; verification?: { unet: { relMean: number }; image: { psnr: number } } }> {
+async function manifestOf(dir: string): Promise<{ to?: string; int8?: { mode?: string }; verdict?: string; bytesBefore?: number; bytesAfter?: number; components?: { file: string; kernels?: Record<string, number> }[]; verification?: { unet: { relMean: number }; image: { psnr: number } } }> {
   return JSON.parse(await fs.readFile(path.join(dir, 'nanoforge-quantize.json'), 'utf8')) as Awaited<ReturnType<typeof manifestOf>>;
 }
 
+type Manifest = Awaited<ReturnType<typeof manifestOf>>;
+interface Folder { label: string; dir: string; manifest?: Manifest }
+
+function stepTable(folders: Folder[], steps: StepTimes[], totalFlops: number): string {
+  const ref = steps[0] as StepTimes;
+  const s0 = stats(ref.ms);
+  return table(['model', 'on disk ÷ fp32', 'UNet step ms', 'achieved GFLOP/s', '÷ fp32 (medians)', '÷ fp32 (median of rounds)', 'relative mean error vs fp32 (these inputs)'],
+    steps.map((t, i) => {
+      const s = stats(t.ms);
+      const m = folders[i]?.manifest;
+      const disk = m?.bytesBefore && m.bytesAfter ? fmt(m.bytesAfter / m.bytesBefore, 2) : '1.00';
+      const paired = i === 0 ? '1.00' : fmtStats(pairedRatio(t, ref), 2);
+      return [t.label, disk, fmtStats(s, 0), fmt(totalFlops / 1e6 / s.median, 0), fmt(s.median / s0.median, 2), paired, i === 0 ? '—' : fmt(t.relMean, 4)];
+    }));
+}
+
 async function main(): Promise<void> {
+  if (!argString('--fp32', '') || !argString('--int8', '')) throw new Error('give --fp32 DIR --int8 DIR [--also DIR,DIR]');
   const fp32 = path.resolve(argString('--fp32', ''));
-  const int8 = path.resolve(argString('--int8', ''));
-  if (!argString('--fp32', '') || !argString('--int8', '')) throw new Error('give --fp32 DIR --int8 DIR');
+  const others = [argString('--int8', ''), ...argString('--also', '').split(',').filter(Boolean)].map((d) => path.resolve(d));
   const size = argNumber('--size', 512);
   const runs = argNumber('--runs', 5);
   const side = size / 8;
-  const manifest = await manifestOf(int8);
+  const folders: Folder[] = [{ label: 'fp32', dir: fp32 }];
+  for (const dir of others) {
+    const manifest = await manifestOf(dir);
+    const mode = manifest.int8?.mode && manifest.int8.mode !== 'auto' ? ` ${manifest.int8.mode}` : '';
+    folders.push({ label: manifest.to ? `${manifest.to}${mode}` : path.basename(dir), dir, manifest });
+  }
   const flops = await countFlops(fp32, side);
   const total = flops.weightMatMul + flops.activationMatMul + flops.conv;
   const microRows = await micro(argNumber('--micro-runs', 7));
-  const steps = await unetSteps(fp32, int8, side, runs);
-  const probes = { fp32: await probe(fp32, size), int8: await probe(int8, size) };
-  const s32 = stats(steps.fp32), s8 = stats(steps.int8);
+  const steps = await unetSteps(folders, side, runs);
+  const probes: Probe[] = [];
+  for (const f of folders) probes.push(await probe(f.dir, size));
   const gibs = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
   const peak = (m: MicroRow, k: KernelChoice) => (m.ms[k] ? fmt(m.gflop / ((m.ms[k] as number) / 1000), 0) : '–');
-  const unetKernels = manifest.components?.find((c) => c.file === 'unet/model.onnx')?.kernels ?? {};
+  const describe = (f: Folder) => {
+    const kernels = f.manifest?.components?.find((c) => c.file === 'unet/model.onnx')?.kernels;
+    return `${f.label} \`${f.dir}\`${f.manifest ? ` (verdict ${f.manifest.verdict ?? '?'}${kernels ? `, UNet kernels ${JSON.stringify(kernels)}` : ''})` : ''}`;
+  };
   const body = [
-    `fp32 \`${path.relative(REPO, fp32) || fp32}\` vs int8 \`${path.relative(REPO, int8) || int8}\` (manifest verdict ${manifest.verdict ?? '?'}, ` +
-      `UNet kernels ${JSON.stringify(unetKernels)}), ${size}×${size}, CPU, onnxruntime defaults of the backend (graph optimisation all, threads = cores).`,
+    `${folders.map(describe).join('; ')}. ${size}×${size}, CPU, onnxruntime defaults of the backend (graph optimisation all, threads = cores).`,
     '',
     `**UNet FLOPs per step** (from the graph, one instrumented fp32 run at ${side}×${side} latents, batch 1): ${fmt(total / 1e9, 0)} GFLOP — ` +
       `MatMul/Gemm with weights ${fmt(flops.weightMatMul / 1e9, 0)}, attention MatMuls (activation × activation) ${fmt(flops.activationMatMul / 1e9, 0)}, Conv ${fmt(flops.conv / 1e9, 0)}.`,
@@ -189,17 +229,17 @@ async function main(): Promise<void> {
     table(['op', 'GFLOP', 'float ms', 'weight-only ms', 'integer ms', 'fp32 GFLOP/s', 'int8 GFLOP/s', 'integer ÷ float'],
       microRows.map((m) => [m.label, fmt(m.gflop, 2), fmt(m.ms.float ?? NaN, 1), fmt(m.ms['weight-only'] ?? NaN, 1), fmt(m.ms.integer ?? NaN, 1), peak(m, 'float'), peak(m, 'integer'), fmt((m.ms.integer ?? NaN) / (m.ms.float ?? NaN), 2)])),
     '',
-    `**UNet step** (both folders loaded in this process, ${runs} interleaved runs each, same inputs; ms median (min–max)):`,
+    `**UNet step** (all folders loaded in this process, ${runs} rounds, each round runs every folder once on the same inputs, order reversed every other round; ms median (min–max)):`,
     '',
-    table(['model', 'UNet step ms', 'achieved GFLOP/s', '÷ fp32', 'relative mean error vs fp32 (these inputs)'], [
-      ['fp32', fmtStats(s32, 0), fmt(total / 1e6 / s32.median, 0), '1.00', '—'],
-      ['int8', fmtStats(s8, 0), fmt(total / 1e6 / s8.median, 0), fmt(s8.median / s32.median, 2), fmt(steps.relMean, 4)],
-    ]),
+    stepTable(folders, steps, total),
     '',
-    `**Peak RSS** of text encoder + UNet + tiny decoder (fresh process each, load + prompt + 1 UNet step + tiny decode at ${size}×${size}; bench/lib/int8-probe.ts):`,
+    `**Peak RSS** of text encoder + UNet + tiny decoder (fresh process each, load + prompt + 1 UNet step + tiny decode at ${size}×${size}, one run each, so the stage times are first runs; bench/lib/int8-probe.ts):`,
     '',
-    table(['model', 'peak RSS', 'load ms', 'text encoder ms', 'UNet step ms', 'tiny decode ms'],
-      (['fp32', 'int8'] as const).map((k) => [k, gibs(probes[k].peakRss), fmt(probes[k].loadMs, 0), fmt(probes[k].textMs, 0), fmt(probes[k].unetMs, 0), fmt(probes[k].decodeMs, 0)])),
+    table(['model', 'peak RSS', 'load ms', 'text encoder ms', 'first UNet step ms', 'tiny decode ms'],
+      folders.map((f, i) => {
+        const p = probes[i] as Probe;
+        return [f.label, gibs(p.peakRss), fmt(p.loadMs, 0), fmt(p.textMs, 0), fmt(p.unetMs, 0), fmt(p.decodeMs, 0)];
+      })),
   ].join('\n');
   await publish({ title: `int8 integer kernels vs fp32 (${path.basename(fp32)}, cpu)`, script: 'int8.bench.ts', body });
 }
