@@ -24,9 +24,10 @@ async function currentDevice(services: Services, modelDir: string): Promise<Conc
 async function pickVariant(device: ConcreteDevice): Promise<QuantizeTarget | undefined> {
   const recommended = recommendVariant(device);
   const all: { variant: QuantizeTarget; detail: string }[] = [
-    { variant: 'fp16', detail: 'half the size; fastest on GPUs (CUDA, DirectML, CoreML, WebGPU)' },
-    { variant: 'int8', detail: 'about a quarter of the weights; less memory and faster loads on the CPU' },
-    { variant: 'int4', detail: '4-bit matrix weights; smallest, lower quality (CPU)' },
+    // Figures from bench/int8.bench.ts on the full-size synthetic SD-Turbo, 2-core CPU (BENCHMARKS.md).
+    { variant: 'fp16', detail: 'For GPUs (CUDA, DirectML, CoreML, WebGPU): half the size, near-identical images. On the CPU no faster than the original and uses more memory' },
+    { variant: 'int8', detail: 'For the CPU: integer kernels, UNet step ~0.65× the original, 0.39× the size, half the memory, images within the quality check. On a GPU use fp16' },
+    { variant: 'int4', detail: 'Smallest (0.24×) but lowest quality, no faster on the CPU; may fail the quality check (then nothing is saved)' },
   ];
   const items = all
     .sort((a, b) => Number(b.variant === recommended) - Number(a.variant === recommended))
