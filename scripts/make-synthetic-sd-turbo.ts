@@ -134,7 +134,18 @@ function parseArgs(argv: string[]): { args: Omit<SyntheticArgs, 'precision'>; pr
   return { args, precisions };
 }
 
+const HELP = [
+  'usage: make-synthetic-sd-turbo [--precision fp32|fp16|both] [--compute fp32|fp16] [--scale s] [--seed n] [--out dir] [--name n]',
+  '       make-synthetic-sd-turbo --count [--scale s]     parameter counts only, writes nothing',
+  'Writes <out>/<name>/ (default bench/models/sd-turbo-synth-<precision>) and <name>-taesd/. Full size fp32:',
+  '~4.7 GiB on disk and ~7 min on 2 cores; check whether the folder already exists before writing it again.',
+].join('\n');
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(HELP);
+    return;
+  }
   if (process.argv.includes('--count')) {
     const at = process.argv.indexOf('--scale');
     const scale = at >= 0 ? Number(process.argv[at + 1]) : 1;
