@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { build } from 'esbuild';
 import { makePlaceholder } from '../src/inference/image/placeholder';
 import { readImageInfo, readNanoforgeMetadata, recognizeLine, referenceAt, resolveReference } from '../src/extension/references';
-import { nodeProbe } from '../src/extension/references/node-probe';
+import { nodeProbe } from '../test/fixtures/node-probe';
 import { argNumber, fmt, fmtStats, percentile, publish, REPO, stats, table } from './lib/report';
 
 const WORKSPACE = path.join(REPO, 'test', 'fixtures', 'workspace');

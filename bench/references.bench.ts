@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { findDirectives } from '../src/extension/references/directives';
 import { readImageInfo, readNanoforgeMetadata } from '../src/extension/references/image-header';
-import { nodeProbe } from '../src/extension/references/node-probe';
+import { nodeProbe } from '../test/fixtures/node-probe';
 import { recognizeLine } from '../src/extension/references/recognizers';
 import { resolveReference } from '../src/extension/references/resolvers';
 import { pngMetadataChunks } from '../src/inference/image/metadata';

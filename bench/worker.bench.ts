@@ -7,7 +7,8 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { setRunObserver } from '../src/inference/backend/onnx';
-import { generateAsset, type AssetRequest } from '../src/inference/image/generate-asset';
+import { generateAsset } from '../src/inference/image/generate-asset';
+import type { GenerationRequest } from '../src/inference/request';
 import { loadPipeline, type DeviceName } from '../src/inference';
 import { WorkerClient } from '../src/inference/worker/client';
 import { parsePrecisions, sizeLabel, syntheticModel } from './lib/models';
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   const [precision = 'fp32'] = parsePrecisions(argString('--precision', 'fp32'));
   const modelDir = await syntheticModel(precision, scale);
   const worker = workerOptions();
-  const request: AssetRequest = { prompt: 'a flat vector icon of a red apple on white', kind: 'illustration', output: { width: size, height: size, format: 'png' }, steps: 1, seed: 1, guidanceScale: 0 };
+  const request: GenerationRequest = { prompt: 'a flat vector icon of a red apple on white', kind: 'illustration', width: size, height: size, format: 'png', steps: 1, seed: 1, guidanceScale: 0 };
   const hostBefore = rssBytes();
   const client = new WorkerClient({ workerPath: worker.workerPath, execArgv: worker.execArgv, idleTimeoutMs: idleMs });
   let started = performance.now();
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
 }
 
 /** The same request in this process (after a warm-up), summing the bare session.run times it wraps. */
-async function inProcess(modelDir: string, device: DeviceName, request: AssetRequest): Promise<{ inProcessMs: number; bare: number }> {
+async function inProcess(modelDir: string, device: DeviceName, request: GenerationRequest): Promise<{ inProcessMs: number; bare: number }> {
   const pipeline = await loadPipeline(modelDir, { device });
   try {
     await generateAsset(pipeline, request, {});

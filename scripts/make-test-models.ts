@@ -6,7 +6,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { buildTextEncoder, buildUnet, buildVaeDecoder, type OracleColour, type OracleSpec } from './lib/oracle-graphs';
+import { clipVocabDir } from './lib/clip-vocab';
+import { buildTextEncoder, buildUnet, buildVaeDecoder, buildVaeEncoder, type OracleColour, type OracleSpec } from './lib/oracle-graphs';
 import type { WeightStorage } from './lib/onnx-builder';
 import { SD_TURBO_SCHEDULER } from './lib/sd-turbo-scheduler';
 
@@ -73,6 +74,14 @@ export interface VariantDef {
 
 const TURBO_SCHEDULER: SchedulerConfigJson = { ...SD_TURBO_SCHEDULER };
 
+/** μ of the image-to-image variants: each step's x0 estimate goes half way from its input to the target. */
+export const IMG2IMG_PULL = 0.5;
+/**
+ * K of the image-to-image variants: next to latents of ~1e5 the added noise (σ·ε, at most ~80) moves a
+ * pixel by < 0.1 level, while float32 still resolves it in the latents (ulp 0.016 at 2e5).
+ */
+export const IMG2IMG_LATENT_SCALE = 1e5;
+
 const F32: WeightStorage = { kind: 'float32' };
 const F16: WeightStorage = { kind: 'float16' };
 
@@ -129,6 +138,12 @@ export const VARIANTS: VariantDef[] = [
   variant('oracle-ts-batch', 'fp32 model whose timestep input is float32 of shape [batch]', {
     spec: { timestep: { dtype: 'float32', shape: ['batch'] } },
   }),
+  variant('oracle-img2img', 'image-to-image: vae_encoder/ (latent_parameters); the UNet pulls its input half way to the target (μ 0.5); latents × 1e5', {
+    spec: { pull: IMG2IMG_PULL, latentScale: IMG2IMG_LATENT_SCALE, encoderOutput: 'latent_parameters' },
+  }),
+  variant('oracle-taesd', 'as oracle-img2img, but vae_encoder_tiny/ and vae_decoder_tiny/ (AutoencoderTiny, scaling_factor 1) instead of vae_encoder/', {
+    spec: { pull: IMG2IMG_PULL, latentScale: IMG2IMG_LATENT_SCALE, tinyAutoencoder: true },
+  }),
 ];
 
 export function oracleSpec(v: VariantDef): OracleSpec {
@@ -136,18 +151,6 @@ export function oracleSpec(v: VariantDef): OracleSpec {
 }
 
 // ---------------------------------------------------------------- folder writing
-
-/**
- * Where the real CLIP vocabulary is: $NANOFORGE_CLIP_DIR, else test/fixtures/clip-tokenizer in the
- * repository, else ../shared/clip-tokenizer beside it. Throws naming every place it looked.
- */
-function defaultClipDir(): string {
-  const repo = path.resolve(__dirname, '..');
-  const candidates = [process.env.NANOFORGE_CLIP_DIR, path.join(repo, 'test', 'fixtures', 'clip-tokenizer'), path.resolve(repo, '..', 'shared', 'clip-tokenizer')];
-  const found = candidates.find((d) => d !== undefined && existsSync(path.join(d, 'vocab.json')));
-  if (found) return found;
-  throw new Error(`no CLIP vocabulary (vocab.json + merges.txt) found; looked in ${candidates.filter(Boolean).join(', ')}; set NANOFORGE_CLIP_DIR`);
-}
 
 async function writeJson(file: string, value: unknown): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
@@ -201,6 +204,7 @@ async function writeConfigs(dir: string, v: VariantDef): Promise<void> {
     tokenizer: ['transformers', 'CLIPTokenizer'],
     unet: ['onnxruntime', 'ORTModel'],
     vae_decoder: ['onnxruntime', 'ORTModel'],
+    ...(v.spec.encoderOutput ? { vae_encoder: ['onnxruntime', 'ORTModel'] } : {}),
   });
   await writeJson(path.join(dir, 'scheduler', 'scheduler_config.json'), v.scheduler);
   await writeJson(path.join(dir, 'text_encoder', 'config.json'), {
@@ -222,7 +226,7 @@ async function writeConfigs(dir: string, v: VariantDef): Promise<void> {
     out_channels: 4,
     cross_attention_dim: D,
   });
-  await writeJson(path.join(dir, 'vae_decoder', 'config.json'), {
+  const vaeConfig = {
     _class_name: 'AutoencoderKL',
     _diffusers_version: '0.24.0.dev0',
     in_channels: 3,
@@ -230,7 +234,15 @@ async function writeConfigs(dir: string, v: VariantDef): Promise<void> {
     latent_channels: 4,
     sample_size: 512,
     scaling_factor: v.spec.scalingFactor,
-  });
+  };
+  await writeJson(path.join(dir, 'vae_decoder', 'config.json'), vaeConfig);
+  // optimum writes the same AutoencoderKL config into vae_encoder/.
+  if (v.spec.encoderOutput) await writeJson(path.join(dir, 'vae_encoder', 'config.json'), vaeConfig);
+  if (v.spec.tinyAutoencoder) {
+    const tiny = { _class_name: 'AutoencoderTiny', _diffusers_version: '0.24.0.dev0', in_channels: 3, out_channels: 3, latent_channels: 4, scaling_factor: 1.0 };
+    await writeJson(path.join(dir, 'vae_encoder_tiny', 'config.json'), tiny);
+    await writeJson(path.join(dir, 'vae_decoder_tiny', 'config.json'), tiny);
+  }
 }
 
 async function writeModels(dir: string, v: VariantDef): Promise<void> {
@@ -240,9 +252,14 @@ async function writeModels(dir: string, v: VariantDef): Promise<void> {
   const external = v.unetExternalData ? { location: 'model.onnx.data', minBytes: 64, align: 4096 } : undefined;
   await buildUnet(spec).save(path.join(dir, 'unet', 'model.onnx'), { ...opts, external });
   await buildVaeDecoder(spec).save(path.join(dir, 'vae_decoder', 'model.onnx'), opts);
+  if (v.spec.encoderOutput) await buildVaeEncoder(spec, v.spec.encoderOutput).save(path.join(dir, 'vae_encoder', 'model.onnx'), opts);
+  if (v.spec.tinyAutoencoder) {
+    await buildVaeEncoder(spec, 'latent_sample', 1, 'oracle_tiny_encoder').save(path.join(dir, 'vae_encoder_tiny', 'model.onnx'), opts);
+    await buildVaeDecoder(spec, 1, 'oracle_tiny_decoder').save(path.join(dir, 'vae_decoder_tiny', 'model.onnx'), opts);
+  }
 }
 
-export async function writeVariant(root: string, v: VariantDef, clipDir = defaultClipDir()): Promise<string> {
+export async function writeVariant(root: string, v: VariantDef, clipDir = clipVocabDir()): Promise<string> {
   const dir = path.join(root, v.name);
   await fs.rm(dir, { recursive: true, force: true });
   await writeConfigs(dir, v);
@@ -273,7 +290,7 @@ function chooseVariants(only: string[] | undefined): VariantDef[] {
 }
 
 /** Writes variants straight into `root` (not atomic; see installVariants). */
-export async function writeAllVariants(root: string, only?: string[], clipDir = defaultClipDir()): Promise<string[]> {
+export async function writeAllVariants(root: string, only?: string[], clipDir = clipVocabDir()): Promise<string[]> {
   const chosen = chooseVariants(only);
   await fs.mkdir(root, { recursive: true });
   const dirs: string[] = [];

@@ -1,7 +1,7 @@
 // The settings form: prompt, negative prompt, kind, size, count, steps, seed, guidance, target.
 // Validates as you type with the same rules the host enforces (src/protocol/panel.ts).
-import { ASSET_KINDS, LIMITS, sizeProblem, targetPathProblem, type ModelSummary } from '../src/protocol/panel';
-import type { AssetKind } from '../src/inference/types';
+import { ASSET_KIND_TABLE, ASSET_KINDS, type AssetKind } from '../src/inference/tables';
+import { LIMITS, sizeProblem, targetPathProblem, type ModelSummary } from '../src/protocol/panel';
 import { button, checkbox, dropdown, el, textArea, textField, type Control } from './components';
 import type { FormValues } from './state';
 
@@ -43,7 +43,7 @@ export class SettingsForm {
   constructor(private readonly events: FormEvents) {
     this.prompt = textArea({ id: 'prompt', label: 'Prompt (Ctrl+Enter to generate)', rows: 3, placeholder: 'a flat icon of a red fox, white background' });
     this.negative = textArea({ id: 'negative-prompt', label: 'Negative prompt', rows: 2, placeholder: 'blurry, text, watermark' });
-    this.kind = dropdown({ id: 'kind', label: 'Kind', choices: ASSET_KINDS.map((k) => ({ value: k, label: k[0]!.toUpperCase() + k.slice(1) })) });
+    this.kind = dropdown({ id: 'kind', label: 'Kind', choices: ASSET_KINDS.map((k) => ({ value: k, label: ASSET_KIND_TABLE[k].label })) });
     this.size = dropdown({ id: 'size', label: 'Size', choices: [] });
     this.width = textField({ id: 'width', label: 'Width', size: 5, inputMode: 'numeric' });
     this.height = textField({ id: 'height', label: 'Height', size: 5, inputMode: 'numeric' });

@@ -3,7 +3,8 @@
 // memory numbers belong to that decoder alone.
 //   node --require tsx/cjs bench/lib/decoder-probe.ts <modelDir> <file> <latentSide> <runs> <device>
 import { readFileSync } from 'node:fs';
-import { openSessionSet, type ModelSession } from '../../src/inference/backend/onnx';
+import { openSessionSet } from '../../src/inference/backend/onnx';
+import type { ModelSession } from '../../src/inference/backend/types';
 import type { DeviceName } from '../../src/inference/types';
 import { createRng } from '../../src/inference/pipeline/rng';
 

@@ -5,7 +5,8 @@
 // tiny-decoder work leaves unloaded).
 //   node --require tsx/cjs bench/lib/int8-probe.ts <modelDir> <size>
 import { readFileSync } from 'node:fs';
-import { openSessionSet, type ModelSession } from '../../src/inference/backend/onnx';
+import { openSessionSet } from '../../src/inference/backend/onnx';
+import type { ModelSession } from '../../src/inference/backend/types';
 import { createRng } from '../../src/inference/pipeline/rng';
 import { timestepFeed } from '../../src/inference/pipeline/unet-feeds';
 

@@ -1,7 +1,10 @@
 // The three graphs of the ORACLE model (see test/fixtures/README.md for the maths):
 // text encoder: colour words → [fg rgb, bg rgb, hasFg, hasBg, 0…] at every sequence position;
 // UNet: returns exactly the eps (or v) that makes the denoised latent equal the target x0;
-// VAE decoder: linear 1×1 conv + nearest ×8 upsample, so decode(x0 / scaling) = 2·rgb − 1.
+// VAE decoder: linear 1×1 conv + nearest ×8 upsample, so decode(x0 / scaling) = 2·rgb − 1;
+// VAE encoder (optional): 8×8 average + the inverse 1×1 conv, so encode(decode(latent)) = latent.
+// Image-to-image variants add `pull` (the UNet's x0 estimate goes only that far from its input to
+// the target) and `latentScale` (latents × K, so the diffusion noise is negligible next to them).
 import { attr, elemType, GraphBuilder, type DType, type Dim, type WeightStorage } from './onnx-builder';
 
 export interface OracleColour {
@@ -32,6 +35,17 @@ export interface OracleSpec {
   storage: { colourTable: WeightStorage; vae: WeightStorage; unet: WeightStorage };
   /** Disc radius as a fraction of min(h, w) of the latent. */
   discRadius: number;
+  /**
+   * μ: the x0 estimate is (1 − μ)·z + μ·target with z = √(1 + σ²)·x_in, the clean-space sample the
+   * UNet sees. 1 (default) predicts the target exactly, whatever the input.
+   */
+  pull?: number;
+  /** K: every latent (target, encoder output) is K × A⁻¹(2·rgb − 1) and the decoders divide by K (default 1). */
+  latentScale?: number;
+  /** Write vae_encoder/ with this output ('latent_parameters': mean ‖ log-variance, as current optimum exports). */
+  encoderOutput?: 'latent_parameters' | 'latent_sample';
+  /** Write vae_encoder_tiny/ and vae_decoder_tiny/ (AutoencoderTiny layout, scaling_factor 1). */
+  tinyAutoencoder?: boolean;
 }
 
 const SEQ = 'sequence';
@@ -50,11 +64,12 @@ export function invert3(m: number[]): number[] {
   return inv.map((v) => v / det);
 }
 
-/** The target latent (4 channels) for an sRGB colour 0..255: A⁻¹(2·rgb/255 − 1), channel 3 = 0. */
+/** The target latent (4 channels) for an sRGB colour 0..255: K·A⁻¹(2·rgb/255 − 1), channel 3 = 0. */
 export function targetLatent(spec: OracleSpec, rgb: readonly number[]): number[] {
   const inv = invert3(spec.vaeMix);
+  const K = spec.latentScale ?? 1;
   const x = [0, 1, 2].map((c) => (2 * (rgb[c] ?? 0)) / 255 - 1);
-  const lat = [0, 1, 2].map((r) => (inv[r * 3] ?? 0) * (x[0] ?? 0) + (inv[r * 3 + 1] ?? 0) * (x[1] ?? 0) + (inv[r * 3 + 2] ?? 0) * (x[2] ?? 0));
+  const lat = [0, 1, 2].map((r) => K * ((inv[r * 3] ?? 0) * (x[0] ?? 0) + (inv[r * 3 + 1] ?? 0) * (x[1] ?? 0) + (inv[r * 3 + 2] ?? 0) * (x[2] ?? 0)));
   return [...lat, 0];
 }
 
@@ -146,11 +161,12 @@ function targetX0(b: GraphBuilder, spec: OracleSpec, hidden: string, sample: str
   const D = spec.hiddenSize;
   const emb = b.op('ReduceMean', [hidden], { axes: attr.ints([1]), keepdims: attr.int(0) });
   const inv = invert3(spec.vaeMix);
-  // latent = A⁻¹(2·rgb − 1): as a row-vector product rgb · (2A⁻¹)ᵀ + (−A⁻¹·1).
+  const K = spec.latentScale ?? 1;
+  // latent = K·A⁻¹(2·rgb − 1): as a row-vector product rgb · (2K·A⁻¹)ᵀ + (−K·A⁻¹·1).
   const project = (offset: number, name: string): string => {
     const P = new Float32Array(D * 4);
-    for (let c = 0; c < 3; c++) for (let r = 0; r < 3; r++) P[(offset + c) * 4 + r] = 2 * (inv[r * 3 + c] ?? 0);
-    const bias = [0, 1, 2].map((r) => -((inv[r * 3] ?? 0) + (inv[r * 3 + 1] ?? 0) + (inv[r * 3 + 2] ?? 0)));
+    for (let c = 0; c < 3; c++) for (let r = 0; r < 3; r++) P[(offset + c) * 4 + r] = 2 * K * (inv[r * 3 + c] ?? 0);
+    const bias = [0, 1, 2].map((r) => -K * ((inv[r * 3] ?? 0) + (inv[r * 3 + 1] ?? 0) + (inv[r * 3 + 2] ?? 0)));
     const lat = b.op('Add', [b.op('MatMul', [emb, b.weight(`${name}_proj`, P, [D, 4], spec.storage.unet)]), b.f32([...bias, 0])]);
     return b.op('Reshape', [lat, b.i64([-1, 4, 1, 1])], {}, name);
   };
@@ -172,20 +188,26 @@ export function buildUnet(spec: OracleSpec): GraphBuilder {
   const x0 = targetX0(b, spec, hidden, xIn);
   // x_in = (x0 + σ·eps)/k with k = sqrt(1 + σ²)  ⇒  eps = (k·x_in − x0)/σ.
   const k = b.op('Sqrt', [b.op('Add', [b.f32(1), b.op('Mul', [sigma, sigma])])]);
-  const eps = b.op('Div', [b.op('Sub', [b.op('Mul', [k, xIn]), x0]), sigma], {}, 'eps');
+  const z = b.op('Mul', [k, xIn]);
+  const pull = spec.pull ?? 1;
+  // With μ < 1 the estimate is x0' = (1 − μ)·z + μ·x0, i.e. eps = μ·(z − x0)/σ.
+  const full = b.op('Div', [b.op('Sub', [z, x0]), sigma], {}, pull === 1 ? 'eps' : 'eps_full');
+  const eps = pull === 1 ? full : b.op('Mul', [full, b.f32(pull)], {}, 'eps');
+  const estimate = pull === 1 ? x0 : b.op('Sub', [z, b.op('Mul', [sigma, eps])], {}, 'x0_estimate');
   // v = sqrt(ᾱ)·eps − sqrt(1−ᾱ)·x0 = (eps − σ·x0)/k.
-  const out = spec.predictionType === 'epsilon' ? eps : b.op('Div', [b.op('Sub', [eps, b.op('Mul', [sigma, x0])]), k], {}, 'v');
+  const out = spec.predictionType === 'epsilon' ? eps : b.op('Div', [b.op('Sub', [eps, b.op('Mul', [sigma, estimate])]), k], {}, 'v');
   b.outputFrom(castTo(b, out, 'float32', ft), 'out_sample', ft, ['batch', 4, 'height', 'width']);
   return b;
 }
 
 // ---------------------------------------------------------------- VAE decoder
 
-export function buildVaeDecoder(spec: OracleSpec): GraphBuilder {
-  const b = new GraphBuilder('oracle_vae_decoder');
+/** The decoder of the full VAE (scaling = the variant's scaling_factor) or of the tiny one (scaling 1). */
+export function buildVaeDecoder(spec: OracleSpec, scaling = spec.scalingFactor, name = 'oracle_vae_decoder'): GraphBuilder {
+  const b = new GraphBuilder(name);
   const ft = spec.floatType;
   const latent = castTo(b, b.input('latent_sample', ft, ['batch', 4, 'latent_height', 'latent_width']), ft, 'float32');
-  const s = spec.scalingFactor;
+  const s = scaling / (spec.latentScale ?? 1);
   const W = new Float32Array(12);
   for (let r = 0; r < 3; r++) {
     for (let c = 0; c < 3; c++) W[r * 4 + c] = s * (spec.vaeMix[r * 3 + c] ?? 0);
@@ -199,5 +221,32 @@ export function buildVaeDecoder(spec: OracleSpec): GraphBuilder {
     nearest_mode: attr.string('floor'),
   });
   b.outputFrom(castTo(b, up, 'float32', ft), 'sample', ft, ['batch', 3, 'height', 'width']);
+  return b;
+}
+
+// ---------------------------------------------------------------- VAE encoders
+
+/**
+ * The inverse of buildVaeDecoder: 8×8 average pooling (undoes the nearest ×8 upsample exactly for
+ * block-constant images) and a 1×1 conv with (K/scaling)·A⁻¹ onto channels 0..2 (channel 3 = 0).
+ * 'latent_parameters' appends a constant log-variance of 2·ln(K/scaling): a pipeline that sampled the
+ * posterior instead of taking its mean would add noise as large as the image itself.
+ */
+export function buildVaeEncoder(spec: OracleSpec, output: 'latent_parameters' | 'latent_sample', scaling = spec.scalingFactor, name = 'oracle_vae_encoder'): GraphBuilder {
+  const b = new GraphBuilder(name);
+  const ft = spec.floatType;
+  const image = castTo(b, b.input('sample', ft, ['batch', 3, 'height', 'width']), ft, 'float32');
+  const pooled = b.op('AveragePool', [image], { kernel_shape: attr.ints([8, 8]), strides: attr.ints([8, 8]) });
+  const inv = invert3(spec.vaeMix);
+  const gain = (spec.latentScale ?? 1) / scaling;
+  const W = new Float32Array(12);
+  for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) W[r * 3 + c] = gain * (inv[r * 3 + c] ?? 0);
+  const weight = b.weight('encoder_weight', W, [4, 3, 1, 1], spec.storage.vae);
+  const mean = b.op('Conv', [pooled, weight], { kernel_shape: attr.ints([1, 1]) });
+  const dims = ['batch', output === 'latent_parameters' ? 8 : 4, 'latent_height', 'latent_width'];
+  const result = output === 'latent_sample'
+    ? mean
+    : b.op('Concat', [mean, b.op('Add', [b.op('Mul', [mean, b.f32(0)]), b.f32(2 * Math.log(gain))])], { axis: attr.int(1) });
+  b.outputFrom(castTo(b, result, 'float32', ft), output, ft, dims);
   return b;
 }

@@ -1,6 +1,7 @@
 // Configs, tokenizer and parameter-count check for the synthetic SD-Turbo folder.
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { clipVocabDir } from '../lib/clip-vocab';
 import { SD_TURBO_SCHEDULER } from '../lib/sd-turbo-scheduler';
 import type { SyntheticArgs, SyntheticConfigs } from '../make-synthetic-sd-turbo';
 
@@ -76,19 +77,10 @@ export async function writeTinyDecoderConfig(dir: string): Promise<void> {
   });
 }
 
-/** The real CLIP vocabulary: $NANOFORGE_CLIP_DIR, test/fixtures/clip-tokenizer, or ../shared/clip-tokenizer. */
-function clipDir(): string {
-  const repo = path.resolve(__dirname, '..', '..');
-  const candidates = [process.env.NANOFORGE_CLIP_DIR, path.join(repo, 'test', 'fixtures', 'clip-tokenizer'), path.resolve(repo, '..', 'shared', 'clip-tokenizer')];
-  const found = candidates.find((d) => d !== undefined && existsSync(path.join(d, 'vocab.json')));
-  if (found) return found;
-  throw new Error(`no CLIP vocabulary (vocab.json + merges.txt) found; looked in ${candidates.filter(Boolean).join(', ')}; set NANOFORGE_CLIP_DIR`);
-}
-
 /** SD-Turbo's tokenizer: CLIP BPE, pads with "!" (AddedToken objects, as its tokenizer_config.json has). */
 export async function writeTokenizer(dir: string): Promise<void> {
   const tok = path.join(dir, 'tokenizer');
-  const src = clipDir();
+  const src = clipVocabDir();
   await fs.mkdir(tok, { recursive: true });
   await fs.copyFile(path.join(src, 'vocab.json'), path.join(tok, 'vocab.json'));
   await fs.copyFile(path.join(src, 'merges.txt'), path.join(tok, 'merges.txt'));

@@ -2,6 +2,7 @@
 // getters whose errors name the option and say what is allowed.
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { errorMessage } from '../inference/errors';
 
 /** A command-line mistake; main.ts prints the message on one line and exits non-zero. */
 export class CliUsageError extends Error {
@@ -18,15 +19,36 @@ export interface ParsedArgs {
   values: Record<string, string | boolean | undefined>;
 }
 
+/**
+ * util.parseArgs reads `--seed -4` as an option missing its value followed by an unknown option `-4`
+ * ("ambiguous"); after a value option a negative number is that option's value, so the range check
+ * can say what is allowed.
+ */
+function joinNegativeValues(args: string[], options: OptionKinds): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--') return [...joined, ...args.slice(i)];
+    const next = args[i + 1];
+    if (arg.startsWith('--') && options[arg.slice(2)] === 'string' && next !== undefined && /^-\.?\d/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
+}
+
 export function parseCommandLine(args: string[], options: OptionKinds): ParsedArgs {
   const config = Object.fromEntries(Object.entries(options).map(([name, type]) => [name, { type }]));
   try {
-    const { values, positionals } = parseArgs({ args, options: config, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args: joinNegativeValues(args, options), options: config, allowPositionals: true, strict: true });
     return { positionals, values: values as ParsedArgs['values'] };
   } catch (error) {
     // util.parseArgs messages are already plain ("Unknown option '--foo'"); add the valid options.
     // Some span several lines; the CLI promises one line.
-    const message = (error instanceof Error ? error.message : String(error)).replace(/\. To specify a positional.*$/s, '').replace(/\s*\n\s*/g, ' ');
+    const message = errorMessage(error).replace(/\. To specify a positional.*$/s, '').replace(/\s*\n\s*/g, ' ');
     throw new CliUsageError(`${message.replace(/\.+$/, '')}. Options: ${Object.keys(options).map((o) => `--${o}`).join(' ')}`);
   }
 }
@@ -50,6 +72,20 @@ export function numberOption(parsed: ParsedArgs, name: string, range: { min: num
   const kind = range.integer ? 'an integer' : 'a number';
   if (text.trim() === '' || !Number.isFinite(value) || (range.integer && !Number.isInteger(value)) || value < range.min || value > range.max) {
     throw new CliUsageError(`--${name} must be ${kind} from ${range.min} to ${range.max}, got '${text}'.`);
+  }
+  return value;
+}
+
+/** Seeds are 32-bit: what `--seed` accepts, and what a stored seed can be. */
+export const MAX_SEED = 0xffffffff;
+
+/** `--seed`: an integer 0..2^32-1 as typed (`42`, ` 42 `, `+42`, `0x2a`); anything else is refused with the range and `absent`. */
+export function seedOption(parsed: ParsedArgs, absent = 'leave --seed out for a random seed'): number | undefined {
+  const text = stringOption(parsed, 'seed');
+  if (text === undefined) return undefined;
+  const value = Number(text.trim());
+  if (text.trim() === '' || !Number.isInteger(value) || value < 0 || value > MAX_SEED) {
+    throw new CliUsageError(`--seed must be an integer from 0 to ${MAX_SEED}, got '${text}' (${absent}).`);
   }
   return value;
 }

@@ -8,6 +8,7 @@ import { infoCommand } from './commands/info';
 import { modelsCommand } from './commands/models';
 import { placeholderCommand } from './commands/placeholder';
 import { quantizeCommand } from './commands/quantize';
+import { errorMessage } from '../inference/errors';
 
 const commands: CliCommand[] = [
   // Commands register here, one import each (generate, placeholder, icons, info, models, quantize).
@@ -21,7 +22,7 @@ const commands: CliCommand[] = [
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (!name || name === '--help' || name === '-h') {
     printUsage();
     return name ? 0 : 2;
   }
@@ -29,29 +30,39 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${NANOFORGE_VERSION}\n`);
     return 0;
   }
+  // `nanoforge help generate` is `nanoforge generate --help`.
+  if (name === 'help' && rest.length > 0) return main([...rest, '--help']);
+  if (name === 'help') {
+    printUsage();
+    return 0;
+  }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    process.stderr.write(`nanoforge: unknown command '${name}'. Commands: ${commands.map((c) => c.name).join(', ')}\n`);
+    process.stderr.write(`nanoforge: unknown command '${name}'. Commands: ${commands.map((c) => c.name).join(', ')} (nanoforge --help)\n`);
     return 2;
   }
-  // `nanoforge generate --help` should not be "Unknown option '--help'"; quantize prints its own.
-  if ((rest.includes('--help') || rest.includes('-h')) && command.name !== 'quantize') {
-    process.stdout.write(`Usage: nanoforge ${command.usage}\n`);
+  // `nanoforge generate --help` should not be "Unknown option '--help'"; a command without `help` reads it itself.
+  const helpAt = rest.findIndex((a) => a === '--help' || a === '-h');
+  if (helpAt >= 0 && command.help) {
+    process.stdout.write(command.help(rest.slice(0, helpAt)));
     return 0;
   }
   try {
     return await command.run(rest);
   } catch (error) {
     // One line, no stack: the CLI promises a plain reason and a non-zero exit code.
-    process.stderr.write(`nanoforge ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`nanoforge ${name}: ${errorMessage(error)}\n`);
     if (process.env.NANOFORGE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return 1;
   }
 }
 
 function printUsage(): void {
-  const lines = commands.map((c) => `  ${c.usage}`);
-  process.stdout.write(`Usage: nanoforge <command> [options]\n\nCommands:\n${lines.join('\n')}\n`);
+  const lines = commands.map((c) => `  nanoforge ${c.usage}`);
+  process.stdout.write(
+    `Usage: nanoforge <command> [options]\n\nCommands:\n${lines.join('\n')}\n\n` +
+      'nanoforge <command> --help shows what each option means, its values, its default and examples.\n',
+  );
 }
 
 // `nanoforge info *.png | head` closes the pipe early: stop quietly, as other CLI tools do, instead of

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { copyName } from './naming';
 import { checkRealTarget, isInsideFolder } from './references/safety';
 import type { OverwritePolicy } from './settings';
+import { errorMessage } from '../inference/errors';
 
 export type OverwriteChoice = 'overwrite' | 'copy' | 'cancel';
 /** Asks what to do about an existing file; `copyUri` is the "Save as Copy" name that would be used. */
@@ -117,7 +118,7 @@ export class AssetWriter {
     try {
       await atomicWrite(destination, bytes, overwrite, this.log);
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
+      const reason = errorMessage(err);
       this.log?.error(`write failed: ${destination.toString()}: ${reason}`);
       void vscode.window.showErrorMessage(`Nanoforge could not write ${vscode.workspace.asRelativePath(destination)}: ${reason}`);
       return undefined;

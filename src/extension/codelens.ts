@@ -1,42 +1,12 @@
 // CodeLens above each `@image` directive: "Generate" (target missing) or "Regenerate" (it exists),
 // or the parse error. Lenses refresh when image files appear or vanish and when the tag changes.
 import * as vscode from 'vscode';
-import { COMMAND_GENERATE_FROM_DIRECTIVE, type DirectiveCommandArgs } from './references';
-import type { Directive } from './references/directives';
-import { directivesIn, REFERENCE_SELECTOR, resolveDirectiveTarget, workspaceProbe, type ResolvedReference } from './reference-lookup';
-import { defaultTargetPath } from './naming';
+import { COMMANDS } from './command-ids';
+import { IMAGE_GLOB, type Directive } from './references';
+import { directiveCommandArgs, directivesIn, REFERENCE_SELECTOR, resolveDirectiveTarget, workspaceProbe, type ResolvedReference } from './reference-lookup';
 import type { Services } from './services';
 
 export type CodeLensServices = Pick<Services, 'log' | 'settings'>;
-
-export const IMAGE_GLOB = '**/*.{png,jpg,jpeg,gif,webp,avif,svg,ico,bmp}';
-
-/** Where a target-less directive writes: nanoforge.outputFolder + namingPattern in its workspace folder. */
-function defaultTarget(document: vscode.TextDocument, d: Directive, services: CodeLensServices): vscode.Uri | undefined {
-  const folder = vscode.workspace.getWorkspaceFolder(document.uri) ?? vscode.workspace.workspaceFolders?.[0];
-  if (!folder) return undefined;
-  const s = services.settings();
-  const kind = d.kind ?? 'icon';
-  const size = { width: d.width ?? s.defaultSizes[kind].width, height: d.height ?? s.defaultSizes[kind].height };
-  const relative = defaultTargetPath(s.outputFolder, s.namingPattern, { prompt: d.prompt, kind, ...size, format: s.format });
-  return vscode.Uri.joinPath(folder.uri, relative);
-}
-
-/** The generateFromDirective arguments, or undefined when the directive cannot run (error, refused target). */
-export async function directiveCommandArgs(
-  document: vscode.TextDocument, d: Directive, ref: ResolvedReference | undefined, services: CodeLensServices,
-): Promise<DirectiveCommandArgs | undefined> {
-  if (d.error || (ref && ref.refused)) return undefined;
-  const target = ref?.target ?? (d.target ? undefined : defaultTarget(document, d, services));
-  if (!target) return undefined;
-  const args: DirectiveCommandArgs = { prompt: d.prompt, target: target.toString(), documentUri: document.uri.toString(), line: d.line };
-  if (d.kind) args.kind = d.kind;
-  if (d.width !== undefined && d.height !== undefined) {
-    args.width = d.width;
-    args.height = d.height;
-  }
-  return args;
-}
 
 function lensTitle(d: Directive, ref: ResolvedReference | undefined): string {
   if (d.error) return `$(warning) Nanoforge: ${d.error}`;
@@ -70,7 +40,7 @@ export class DirectiveCodeLensProvider implements vscode.CodeLensProvider, vscod
       const args = await directiveCommandArgs(document, d, ref, this.services);
       const range = new vscode.Range(d.line, d.range.start, d.line, d.range.end);
       const command: vscode.Command = args
-        ? { title: lensTitle(d, ref), command: COMMAND_GENERATE_FROM_DIRECTIVE, arguments: [args], tooltip: `${d.kind ?? 'image'}: ${d.prompt} → ${vscode.workspace.asRelativePath(vscode.Uri.parse(args.target))}` }
+        ? { title: lensTitle(d, ref), command: COMMANDS.generateFromDirective, arguments: [args], tooltip: `${d.kind ?? 'image'}: ${d.prompt} → ${vscode.workspace.asRelativePath(vscode.Uri.parse(args.target))}` }
         : { title: lensTitle(d, ref), command: '' };
       lenses.push(new vscode.CodeLens(range, command));
     }

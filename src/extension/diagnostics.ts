@@ -3,11 +3,11 @@
 // it. Scans are debounced per document, dropped when the text changed meanwhile, and re-run when
 // image files appear or vanish.
 import * as vscode from 'vscode';
-import { recognizeLine } from './references/recognizers';
+import { IMAGE_GLOB, recognizeLine } from './references';
 import { documentLines, REFERENCE_SELECTOR, resolveInDocument, workspaceProbe, type ResolvedReference } from './reference-lookup';
-import { IMAGE_GLOB } from './codelens';
 import { unwritableReason } from './naming';
 import type { Services } from './services';
+import { errorMessage } from '../inference/errors';
 
 export type DiagnosticsServices = Pick<Services, 'log' | 'settings'>;
 
@@ -130,7 +130,7 @@ export class MissingAssetDiagnostics implements vscode.Disposable {
       if (document.version !== version || document.isClosed) return;
       this.collection.set(document.uri, diagnostics);
     } catch (err) {
-      this.services.log.warn(`missing-asset scan of ${document.uri.toString()}: ${err instanceof Error ? err.message : String(err)}`);
+      this.services.log.warn(`missing-asset scan of ${document.uri.toString()}: ${errorMessage(err)}`);
     }
   }
 

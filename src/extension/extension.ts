@@ -1,16 +1,16 @@
 // Entry point: a list of features, each registered by its own file and disposed with the extension.
 import type * as vscode from 'vscode';
 import { registerCodeLens } from './codelens';
-import { registerGenerateForReference } from './commands/generateForReference';
-import { registerGenerateFromDirective } from './commands/generateFromDirective';
-import { registerGenerateImage } from './commands/generateImage';
+import { registerGenerateForReference } from './commands/generate-for-reference';
+import { registerGenerateFromDirective } from './commands/generate-from-directive';
+import { registerGenerateImage } from './commands/generate-image';
 import { registerHistory } from './commands/history';
 import { registerOptimizeCommand } from './commands/optimize';
 import { registerModelCommands } from './commands/models';
 import { registerInsertPlaceholder } from './commands/placeholder';
 import { registerDiagnostics } from './diagnostics';
 import { registerHover } from './hover';
-import { registerGeneratorPanel } from './panel';
+import { registerGeneratorPanel } from './panel/generator-panel';
 import { registerQuickFix } from './quickfix';
 import { registerReferenceContext } from './reference-context';
 import { createServices, type Services } from './services';

@@ -4,27 +4,19 @@
 import * as path from 'node:path';
 import { randomInt } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { AssetKind, SchedulerName } from '../inference/types';
+import type { GenerationRequest } from '../inference/request';
 import type { WorkerClient } from '../inference/worker/client';
-import { formatFromPath } from './naming';
+import { formatFromPath, WRITABLE_EXTENSIONS } from './naming';
+import { withCancellableProgress } from './progress';
 import type { Services } from './services';
 import type { OverwritePolicy } from './settings';
+import { errorMessage, isAbortError } from '../inference/errors';
 
 type WorkerRequest = Parameters<WorkerClient['generate']>[0];
 type WorkerResult = Awaited<ReturnType<WorkerClient['generate']>>;
 
-export interface GenerationSpec {
-  prompt: string;
-  negativePrompt?: string;
-  kind: AssetKind;
-  width: number;
-  height: number;
-  target: vscode.Uri;
-  seed?: number;
-  steps?: number;
-  guidanceScale?: number;
-  scheduler?: SchedulerName;
-}
+/** One image to generate into `target`: the core's request (one candidate, the format from the target's extension). */
+export type GenerationSpec = Omit<GenerationRequest, 'count' | 'format'> & { target: vscode.Uri };
 
 export function randomSeed(): number {
   return randomInt(0, 2 ** 31 - 1);
@@ -43,41 +35,23 @@ export function activeFolder(): vscode.WorkspaceFolder | undefined {
   return (doc && vscode.workspace.getWorkspaceFolder(doc.uri)) ?? vscode.workspace.workspaceFolders?.[0];
 }
 
-function isAbort(err: unknown, signal: AbortSignal): boolean {
-  return signal.aborted || (err instanceof Error && err.name === 'AbortError');
-}
-
 async function runWithProgress(services: Services, request: WorkerRequest, title: string): Promise<WorkerResult | undefined> {
-  return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
-    async (progress, token) => {
-      const abort = new AbortController();
-      const sub = token.onCancellationRequested(() => abort.abort());
-      let reported = 0;
-      try {
-        return await services.worker().generate(request, {
-          signal: abort.signal,
-          onProgress: (p) => {
-            const done = (100 * p.step) / Math.max(1, p.totalSteps);
-            progress.report({ message: `step ${p.step}/${p.totalSteps}`, increment: Math.max(0, done - reported) });
-            reported = done;
-          },
-        });
-      } catch (err) {
-        if (isAbort(err, abort.signal)) {
-          services.log.info(`generation cancelled: ${request.prompt}`);
-          return undefined;
-        }
-        throw err;
-      } finally {
-        sub.dispose();
-      }
-    },
-  );
+  return withCancellableProgress(title, async (signal, report) => {
+    try {
+      return await services.worker().generate(request, {
+        signal,
+        onProgress: (p) => report(p.step / Math.max(1, p.totalSteps), `step ${p.step}/${p.totalSteps}`),
+      });
+    } catch (err) {
+      if (!isAbortError(err, signal)) throw err;
+      services.log.info(`generation cancelled: ${request.prompt}`);
+      return undefined;
+    }
+  });
 }
 
 function showFailure(services: Services, err: unknown): void {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   services.log.error(`generation failed: ${message}`);
   // A crash was already reported with its "Show Log" button by the services wrapper.
   if (err instanceof Error && err.name === 'WorkerCrashedError') return;
@@ -97,7 +71,7 @@ export async function generateToFile(
   const format = formatFromPath(spec.target.path);
   if (!format) {
     void vscode.window.showErrorMessage(
-      `Nanoforge cannot write ${vscode.workspace.asRelativePath(spec.target)}: it needs an image extension Nanoforge can write (.png, .webp, .jpg, .avif, .ico, .svg).`,
+      `Nanoforge cannot write ${vscode.workspace.asRelativePath(spec.target)}: it needs an image extension Nanoforge can write (${WRITABLE_EXTENSIONS}).`,
     );
     return undefined;
   }
@@ -105,13 +79,9 @@ export async function generateToFile(
   if (!model) return undefined;
   const settings = services.settings();
   const seed = spec.seed ?? randomSeed();
-  const request: WorkerRequest = {
-    modelDir: model.dir, device: settings.device,
-    prompt: spec.prompt, negativePrompt: spec.negativePrompt, kind: spec.kind,
-    output: { width: spec.width, height: spec.height, format },
-    seed, count: 1, steps: spec.steps, guidanceScale: spec.guidanceScale, scheduler: spec.scheduler,
-  };
-  const name = vscode.workspace.asRelativePath(spec.target);
+  const { target, ...fields } = spec;
+  const request: WorkerRequest = { modelDir: model.dir, device: settings.device, ...fields, format, seed, count: 1 };
+  const name = vscode.workspace.asRelativePath(target);
   services.log.info(`generating ${name} with ${model.id}: "${spec.prompt}" (${spec.kind} ${spec.width}x${spec.height}, seed ${seed})`);
   let result: WorkerResult | undefined;
   try {
@@ -131,9 +101,8 @@ export async function generateToFile(
   const written = await services.writer.writeAsset(spec.target, candidate.bytes, { overwrite: opts.overwrite ?? settings.overwrite });
   if (!written) return undefined;
   await services.history.add({
-    time: Date.now(), target: written.toString(), prompt: spec.prompt, negativePrompt: spec.negativePrompt,
-    kind: spec.kind, width: candidate.width, height: candidate.height, format: candidate.format,
-    seed: candidate.seed ?? seed, steps: spec.steps, guidanceScale: spec.guidanceScale, scheduler: spec.scheduler,
+    ...fields, time: Date.now(), target: written.toString(),
+    width: candidate.width, height: candidate.height, format: candidate.format, seed: candidate.seed ?? seed,
     modelId: model.id, device: result.device,
   });
   const open = 'Open';

@@ -1,25 +1,18 @@
 // Every saved generation with the settings that made it, kept in workspaceState so it can be re-run.
 import * as vscode from 'vscode';
-import type { AssetFormat, AssetKind, DeviceName, SchedulerName } from '../inference/types';
+import type { GenerationRequest } from '../inference/request';
+import type { AssetFormat, ConcreteDevice } from '../inference/tables';
 
-export interface HistoryEntry {
+/** One saved file: the request that made it (width/height/format/seed as written) and where and how it ran. */
+export type HistoryEntry = Omit<GenerationRequest, 'count' | 'format'> & {
   /** Epoch milliseconds when the file was written. */
   time: number;
   /** The written file, as a URI string. */
   target: string;
-  prompt: string;
-  negativePrompt?: string;
-  kind: AssetKind;
-  width: number;
-  height: number;
   format: AssetFormat;
-  seed?: number;
-  steps?: number;
-  guidanceScale?: number;
-  scheduler?: SchedulerName;
   modelId?: string;
-  device?: Exclude<DeviceName, 'auto'>;
-}
+  device?: ConcreteDevice;
+};
 
 const HISTORY_KEY = 'nanoforge.history';
 const PROMPTS_KEY = 'nanoforge.recentPrompts';

@@ -4,14 +4,14 @@
 import * as vscode from 'vscode';
 import { readImageInfo, readNanoforgeMetadata, thumbnailSize, type ImageInfo, type NanoforgeMetadata } from './references/image-header';
 import { inferDefaults } from './references/infer';
-import {
-  COMMAND_GENERATE_FOR_REFERENCE, COMMAND_GENERATE_FROM_DIRECTIVE, type DirectiveCommandArgs, type ReferenceCommandArgs,
-} from './references';
+import { COMMANDS, type DirectiveCommandArgs, type ReferenceCommandArgs } from './command-ids';
 import type { Directive } from './references/directives';
-import { directivesIn, lookupReferenceAt, REFERENCE_SELECTOR, resolveDirectiveTarget, type ResolvedReference } from './reference-lookup';
-import { directiveCommandArgs } from './codelens';
+import { directiveCommandArgs, directivesIn, lookupReferenceAt, REFERENCE_SELECTOR, resolveDirectiveTarget, type ResolvedReference } from './reference-lookup';
 import { unwritableReason } from './naming';
 import type { Services } from './services';
+import { errorMessage } from '../inference/errors';
+import { formatBytes } from '../inference/models/disk';
+import { mimeTypeOf } from '../inference/tables';
 
 export type HoverServices = Pick<Services, 'log' | 'settings'>;
 
@@ -23,10 +23,7 @@ const THUMBNAIL_MAX = 128;
 /** Larger files are linked by URI instead of inlined as a data: URI. */
 const INLINE_LIMIT = 1024 * 1024;
 const READ_LIMIT = 32 * 1024 * 1024;
-const ENABLED_COMMANDS = ['vscode.open', 'revealInExplorer', COMMAND_GENERATE_FOR_REFERENCE, 'nanoforge.regenerateReference', COMMAND_GENERATE_FROM_DIRECTIVE];
-const MIME: Record<ImageInfo['format'], string> = {
-  png: 'image/png', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', bmp: 'image/bmp', ico: 'image/x-icon', svg: 'image/svg+xml', avif: 'image/avif',
-};
+const ENABLED_COMMANDS = ['vscode.open', 'revealInExplorer', COMMANDS.generateForReference, COMMANDS.regenerateReference, COMMANDS.generateFromDirective];
 
 /** Escapes what would start emphasis, code, links, HTML or tables inside a line of prose. */
 export function escapeMarkdown(text: string): string {
@@ -42,15 +39,9 @@ export function commandLink(title: string, command: string, args: unknown, toolt
   return `[${title}](command:${command}?${encodeURIComponent(JSON.stringify(args))} "${tooltip.replace(/"/g, "'")}")`;
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
-
 function thumbnail(bytes: Uint8Array, info: ImageInfo, uri: vscode.Uri): string {
   const { width, height } = thumbnailSize(info.width, info.height, THUMBNAIL_MAX);
-  const src = bytes.byteLength <= INLINE_LIMIT ? `data:${MIME[info.format]};base64,${Buffer.from(bytes).toString('base64')}` : uri.toString();
+  const src = bytes.byteLength <= INLINE_LIMIT ? `data:${mimeTypeOf(info.format)};base64,${Buffer.from(bytes).toString('base64')}` : uri.toString();
   return `![preview](${src}|width=${width},height=${height})`;
 }
 
@@ -101,13 +92,13 @@ async function referenceHover(document: vscode.TextDocument, ref: ResolvedRefere
   const args = referenceArgs(document, ref);
   if (ref.exists) {
     const writable = unwritableReason(ref.target.path) === undefined;
-    return existingHover(ref, writable ? commandLink('Regenerate', 'nanoforge.regenerateReference', args, 'Generate a new version (asks before replacing)') : undefined);
+    return existingHover(ref, writable ? commandLink('Regenerate', COMMANDS.regenerateReference, args, 'Generate a new version (asks before replacing)') : undefined);
   }
   const lines = Array.from({ length: Math.min(document.lineCount, ref.line + 4) }, (_, i) => document.lineAt(i).text);
   const d = inferDefaults(lines, ref.line, ref.match);
   const size = d.size ? ` ${d.size.width}×${d.size.height}` : '';
   const plan = `Would generate ${d.kind}${size}: *${escapeMarkdown(d.prompt.prompt)}*`;
-  return missingHover(ref, plan, commandLink('Generate', COMMAND_GENERATE_FOR_REFERENCE, args, 'Generate this image with Nanoforge'));
+  return missingHover(ref, plan, commandLink('Generate', COMMANDS.generateForReference, args, 'Generate this image with Nanoforge'));
 }
 
 async function directiveHover(document: vscode.TextDocument, d: Directive, services: HoverServices): Promise<string[]> {
@@ -116,7 +107,7 @@ async function directiveHover(document: vscode.TextDocument, d: Directive, servi
   const args: DirectiveCommandArgs | undefined = await directiveCommandArgs(document, d, ref, services);
   const spec = `${d.kind ?? 'image'}${d.width ? ` ${d.width}×${d.height}` : ''}: *${escapeMarkdown(d.prompt)}*`;
   if (!args) return [`**Nanoforge directive** — ${spec}`, ref?.refused ? escapeMarkdown(ref.refused) : ''];
-  const link = (title: string) => commandLink(title, COMMAND_GENERATE_FROM_DIRECTIVE, args, `${title} from this directive`);
+  const link = (title: string) => commandLink(title, COMMANDS.generateFromDirective, args, `${title} from this directive`);
   if (ref?.exists) return [`**Nanoforge directive** — ${spec}`, ...(await existingHover(ref, link('Regenerate')))];
   const target = codeSpan(vscode.workspace.asRelativePath(vscode.Uri.parse(args.target)));
   return [`**Nanoforge directive** — ${spec}`, `${target} — missing · ${link('Generate')}`];
@@ -138,7 +129,7 @@ export class ImageHoverProvider implements vscode.HoverProvider {
       return this.hover(await referenceHover(document, ref), range, token);
     } catch (err) {
       // A hover must never throw into the editor; the log says what went wrong.
-      this.services.log.warn(`hover on ${document.uri.toString()}:${position.line + 1}: ${err instanceof Error ? err.message : String(err)}`);
+      this.services.log.warn(`hover on ${document.uri.toString()}:${position.line + 1}: ${errorMessage(err)}`);
       return undefined;
     }
   }

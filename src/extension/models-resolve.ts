@@ -1,11 +1,15 @@
-// Finds the model folder named by `nanoforge.model` (absolute folder or catalog id under the models
-// folder), or explains why there is none and offers the next step.
+// Finds the model folder named by `nanoforge.model` (an absolute folder, or the id of a model installed in
+// the models folder: downloaded, or added with `nanoforge models add --id`), else the folder's default
+// model (`nanoforge models default`), else the first one installed; or explains why there is none.
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { loadCatalog } from '../inference/models/catalog';
+import { findCatalogEntry, loadCatalog } from '../inference/models/catalog';
+import { readDefaultModel } from '../inference/models/default-model';
 import { formatBytes } from '../inference/models/disk';
+import { ModelStore, StoreError } from '../inference/models/store';
 import type { NanoforgeSettings } from './settings';
+import { COMMANDS } from './command-ids';
 
 export interface ResolvedModel {
   /** Local folder in the diffusers/optimum ONNX layout. */
@@ -14,7 +18,6 @@ export interface ResolvedModel {
   id: string;
 }
 
-export const DOWNLOAD_MODEL_COMMAND = 'nanoforge.downloadModel';
 const MARKER = 'model_index.json';
 
 async function isModelFolder(dir: vscode.Uri): Promise<boolean> {
@@ -53,10 +56,32 @@ async function firstInstalled(root: vscode.Uri): Promise<ResolvedModel | undefin
   return undefined;
 }
 
+/**
+ * A model installed under `id` in a local models folder: a folder added with `models add --id` lives
+ * elsewhere and is found through the store's registry (downloaded ones are `root/<id>`, checked first).
+ */
+async function installedById(root: vscode.Uri, id: string): Promise<ResolvedModel | undefined> {
+  const dir = vscode.Uri.joinPath(root, id);
+  if (await isModelFolder(dir)) return { dir: dir.fsPath, id };
+  if (root.scheme !== 'file') return undefined;
+  const model = (await new ModelStore(root.fsPath).list()).find((m) => m.id === id && m.kind === 'pipeline' && m.present);
+  return model ? { dir: model.dir, id: model.id } : undefined;
+}
+
 export async function resolveModelFolder(
   settings: NanoforgeSettings,
   defaultRoot: vscode.Uri,
 ): Promise<{ model: ResolvedModel } | { problem: string }> {
+  try {
+    return await resolveFromSettings(settings, defaultRoot);
+  } catch (err) {
+    // An unreadable registry or default-model file: say which file, like any other missing model.
+    if (err instanceof StoreError) return { problem: err.message };
+    throw err;
+  }
+}
+
+async function resolveFromSettings(settings: NanoforgeSettings, defaultRoot: vscode.Uri): Promise<{ model: ResolvedModel } | { problem: string }> {
   const root = modelsRoot(settings, defaultRoot);
   const setting = expandHome(settings.model);
   if (setting && path.isAbsolute(setting)) {
@@ -70,11 +95,15 @@ export async function resolveModelFolder(
     return { problem: folderExists ? `nanoforge.model points at ${setting}, which has no ${MARKER}` : `nanoforge.model points at ${setting}, which does not exist` };
   }
   if (setting) {
-    if (/[\\/]|\.\./.test(setting)) return { problem: `nanoforge.model "${setting}" is neither an absolute folder nor a catalog id` };
-    const dir = vscode.Uri.joinPath(root, setting);
-    if (await isModelFolder(dir)) return { model: { dir: dir.fsPath, id: setting } };
-    return { problem: `model "${setting}" is not installed in ${root.fsPath}` };
+    if (/[\\/]|\.\./.test(setting)) return { problem: `nanoforge.model "${setting}" is neither an absolute folder nor a model id` };
+    const installed = await installedById(root, setting);
+    if (installed) return { model: installed };
+    const entry = findCatalogEntry(setting);
+    return { problem: `model "${setting}" is not installed in ${root.fsPath}${entry ? ` (Download Model gets it, about ${formatBytes(entry.approxDownloadBytes)})` : ''}` };
   }
+  const defaultId = root.scheme === 'file' ? await readDefaultModel(root.fsPath) : undefined;
+  const chosen = defaultId === undefined ? undefined : await installedById(root, defaultId);
+  if (chosen) return { model: chosen };
   const found = await firstInstalled(root);
   return found ? { model: found } : { problem: `no model is installed in ${root.fsPath}` };
 }
@@ -95,7 +124,7 @@ export function offerModelSetup(problem: string): void {
     .then(async (choice) => {
       if (choice === download) await runDownload();
       else if (choice === settings) await vscode.commands.executeCommand('workbench.action.openSettings', 'nanoforge.model');
-      else if (choice === placeholder) await vscode.commands.executeCommand('nanoforge.insertPlaceholder');
+      else if (choice === placeholder) await vscode.commands.executeCommand(COMMANDS.insertPlaceholder);
     });
 }
 
@@ -109,8 +138,8 @@ export function smallestDownload(): string {
 /** Runs the model downloader when this build has it; otherwise says how to point at a folder. */
 export async function runDownload(): Promise<void> {
   const commands = await vscode.commands.getCommands(true);
-  if (commands.includes(DOWNLOAD_MODEL_COMMAND)) {
-    await vscode.commands.executeCommand(DOWNLOAD_MODEL_COMMAND);
+  if (commands.includes(COMMANDS.downloadModel)) {
+    await vscode.commands.executeCommand(COMMANDS.downloadModel);
     return;
   }
   const open = 'Open Settings';

@@ -1,7 +1,7 @@
 // File naming for generated assets: prompt → slug, naming pattern → file name, "Save as Copy" names.
 // Pure string logic (no `vscode`), unit-tested in test/unit/slug.test.ts and naming.test.ts.
-import { AssetInputError, formatFromPath as coreFormatFromPath, SUPPORTED_FORMATS } from '../inference/image/limits';
-import type { AssetFormat, AssetKind } from '../inference/types';
+import { AssetInputError, formatFromPath as coreFormatFromPath } from '../inference/image/limits';
+import { ASSET_FORMATS, extensionOfFormat, IMAGE_FORMATS, type AssetFormat, type AssetKind } from '../inference/tables';
 
 const MAX_SLUG_LENGTH = 48;
 
@@ -36,8 +36,11 @@ export function formatFromPath(path: string): AssetFormat | undefined {
   }
 }
 
+/** png, webp, avif, jpg, jpeg, ico, svg: every extension Nanoforge writes (save-dialog filters). */
+export const WRITABLE_EXTENSION_NAMES: string[] = ASSET_FORMATS.flatMap((f) => IMAGE_FORMATS[f].extensions.map((e) => e.slice(1)));
+
 /** ".png, .webp, .avif, .jpg, .ico or .svg", for messages that say what Nanoforge can write. */
-export const WRITABLE_EXTENSIONS = SUPPORTED_FORMATS.map((f) => `.${extensionFor(f)}`).join(', ').replace(/, ([^,]*)$/, ' or $1');
+export const WRITABLE_EXTENSIONS = ASSET_FORMATS.map((f) => `.${extensionFor(f)}`).join(', ').replace(/, ([^,]*)$/, ' or $1');
 
 /** ".gif" for "anim.gif"; "" when the path has no extension. */
 export function extensionOf(path: string): string {
@@ -56,8 +59,9 @@ export function unwritableReason(path: string): string | undefined {
   return `${what} Nanoforge can write (it writes ${WRITABLE_EXTENSIONS})`;
 }
 
+/** 'jpg' for jpeg: the extension (without its dot) a format is written with. */
 export function extensionFor(format: AssetFormat): string {
-  return format === 'jpeg' ? 'jpg' : format;
+  return extensionOfFormat(format).slice(1);
 }
 
 export interface NamingVars {

@@ -1,7 +1,7 @@
 // Quick fix on a missing-asset diagnostic: "Generate this image" runs Generate for Reference on
 // exactly that path (the command owns prompts, trust and writing).
 import * as vscode from 'vscode';
-import { COMMAND_GENERATE_FOR_REFERENCE, type ReferenceCommandArgs } from './references';
+import { COMMANDS, type ReferenceCommandArgs } from './command-ids';
 import { DIAGNOSTIC_SOURCE, MISSING_ASSET_CODE } from './diagnostics';
 import { unwritableReason } from './naming';
 import { cleanReference } from './references/resolvers';
@@ -20,7 +20,7 @@ export class GenerateImageQuickFix implements vscode.CodeActionProvider {
       .map((d) => {
         const action = new vscode.CodeAction(GENERATE_THIS_IMAGE_TITLE, vscode.CodeActionKind.QuickFix);
         const args: ReferenceCommandArgs = { uri: document.uri.toString(), line: d.range.start.line, character: d.range.start.character };
-        action.command = { title: GENERATE_THIS_IMAGE_TITLE, command: COMMAND_GENERATE_FOR_REFERENCE, arguments: [args] };
+        action.command = { title: GENERATE_THIS_IMAGE_TITLE, command: COMMANDS.generateForReference, arguments: [args] };
         action.diagnostics = [d];
         action.isPreferred = true;
         return action;

@@ -3,11 +3,16 @@
 // point" for the hover, CodeLens, diagnostics and quick fix.
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
-import { findDirectives, type Directive } from './references/directives';
-import { referenceAt } from './references/recognizers';
-import { resolveReference } from './references/resolvers';
-import { checkRealTarget, checkTarget } from './references/safety';
-import type { AssetMatch, FileSystemProbe, Resolution } from './references/types';
+import type { DirectiveCommandArgs } from './command-ids';
+import { defaultTargetPath } from './naming';
+import {
+  checkRealTarget, checkTarget, findDirectives, referenceAt, resolveReference,
+  type AssetMatch, type Directive, type FileSystemProbe, type Resolution,
+} from './references';
+import type { Services } from './services';
+
+/** Where the directive helpers read nanoforge.outputFolder, namingPattern, defaultSizes and format. */
+export type SettingsSource = Pick<Services, 'settings'>;
 
 /** Documents we look at: files on disk, remote and virtual files; not output panes or diffs. */
 export const REFERENCE_SELECTOR: vscode.DocumentSelector = [
@@ -147,4 +152,31 @@ export async function resolveDirectiveTarget(document: vscode.TextDocument, d: D
   if (!d.target) return undefined;
   const match: AssetMatch = { path: d.target.path, start: d.target.start, end: d.target.end, recognizer: 'directive' };
   return resolveInDocument(document, match, d.target.line, probe);
+}
+
+/** Where a target-less directive writes: nanoforge.outputFolder + namingPattern in its workspace folder. */
+function defaultTarget(document: vscode.TextDocument, d: Directive, services: SettingsSource): vscode.Uri | undefined {
+  const folder = vscode.workspace.getWorkspaceFolder(document.uri) ?? vscode.workspace.workspaceFolders?.[0];
+  if (!folder) return undefined;
+  const s = services.settings();
+  const kind = d.kind ?? 'icon';
+  const size = { width: d.width ?? s.defaultSizes[kind].width, height: d.height ?? s.defaultSizes[kind].height };
+  const relative = defaultTargetPath(s.outputFolder, s.namingPattern, { prompt: d.prompt, kind, ...size, format: s.format });
+  return vscode.Uri.joinPath(folder.uri, relative);
+}
+
+/** The generateFromDirective arguments, or undefined when the directive cannot run (error, refused target). */
+export async function directiveCommandArgs(
+  document: vscode.TextDocument, d: Directive, ref: ResolvedReference | undefined, services: SettingsSource,
+): Promise<DirectiveCommandArgs | undefined> {
+  if (d.error || (ref && ref.refused)) return undefined;
+  const target = ref?.target ?? (d.target ? undefined : defaultTarget(document, d, services));
+  if (!target) return undefined;
+  const args: DirectiveCommandArgs = { prompt: d.prompt, target: target.toString(), documentUri: document.uri.toString(), line: d.line };
+  if (d.kind) args.kind = d.kind;
+  if (d.width !== undefined && d.height !== undefined) {
+    args.width = d.width;
+    args.height = d.height;
+  }
+  return args;
 }

@@ -7,7 +7,7 @@ import { AssetWriter } from './assets';
 import { HistoryStore } from './history';
 import { resolveModelFolder, offerModelSetup, type ResolvedModel } from './models-resolve';
 import { readSettings, type NanoforgeSettings } from './settings';
-import { instrumentWorker } from './worker-hooks';
+import { workerObserver } from './worker-observer';
 import { TrustGate } from './workspace-trust';
 
 export interface Services extends vscode.Disposable {
@@ -68,9 +68,10 @@ class ExtensionServices implements Services {
       workerPath: this.context.asAbsolutePath('dist/worker.js'),
       idleTimeoutMs: idle * 1000, // 0 = never stop
       log: (line) => this.log.info(`[worker] ${line}`),
+      observer: workerObserver(this.activity, this.log),
     });
     this.log.info(`image worker client ready (idle timeout ${idle > 0 ? `${idle}s` : 'off'})`);
-    return instrumentWorker(client, this.activity, this.log);
+    return client;
   }
 
   private stopWorker(): void {

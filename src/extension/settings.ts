@@ -1,7 +1,7 @@
 // Typed reader for the `nanoforge.*` settings. It takes the configuration as an argument and imports
 // `vscode` only as a type, so the validation runs (and is unit-tested) in plain Node.
 import { presetFor } from '../inference/image/presets';
-import type { AssetFormat, AssetKind, DeviceName } from '../inference/types';
+import { ASSET_FORMATS, ASSET_KINDS, DEVICE_NAMES, type AssetFormat, type AssetKind, type DeviceName } from '../inference/tables';
 
 export type OverwritePolicy = 'ask' | 'never' | 'always';
 export type DiagnosticSeverityName = 'error' | 'warning' | 'information' | 'hint';
@@ -36,11 +36,8 @@ export interface ConfigurationLike {
   get<T>(section: string): T | undefined;
 }
 
-export const ASSET_KINDS: readonly AssetKind[] = ['icon', 'placeholder', 'mockup', 'illustration', 'photo'];
-export const DEVICES: readonly DeviceName[] = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
-export const FORMATS: readonly AssetFormat[] = ['png', 'webp', 'avif', 'jpeg', 'ico', 'svg'];
-const OVERWRITE: readonly OverwritePolicy[] = ['ask', 'never', 'always'];
-const SEVERITIES: readonly DiagnosticSeverityName[] = ['error', 'warning', 'information', 'hint'];
+export const OVERWRITE_POLICIES: readonly OverwritePolicy[] = ['ask', 'never', 'always'];
+export const SEVERITIES: readonly DiagnosticSeverityName[] = ['error', 'warning', 'information', 'hint'];
 
 /** Per-kind default output sizes: the presets' sizes (src/inference/image/presets.json), so the CLI and the editor agree. */
 export const DEFAULT_SIZES: Readonly<Record<AssetKind, Size>> = Object.fromEntries(
@@ -153,12 +150,12 @@ export function readSettings(config: ConfigurationLike): { settings: NanoforgeSe
   const settings: NanoforgeSettings = {
     model: text(config.get('model'), d.model, problems, 'model'),
     modelsFolder: text(config.get('modelsFolder'), d.modelsFolder, problems, 'modelsFolder'),
-    device: pick(config.get('device'), DEVICES, d.device, problems, 'device'),
+    device: pick(config.get('device'), DEVICE_NAMES, d.device, problems, 'device'),
     outputFolder: relativeFolder(text(config.get('outputFolder'), d.outputFolder, problems, 'outputFolder'), problems),
     namingPattern: namingPattern(text(config.get('namingPattern'), d.namingPattern, problems, 'namingPattern'), problems),
     defaultSizes: readSizes(config.get('defaultSizes'), problems),
-    format: pick(config.get('format'), FORMATS, d.format, problems, 'format'),
-    overwrite: pick(config.get('overwrite'), OVERWRITE, d.overwrite, problems, 'overwrite'),
+    format: pick(config.get('format'), ASSET_FORMATS, d.format, problems, 'format'),
+    overwrite: pick(config.get('overwrite'), OVERWRITE_POLICIES, d.overwrite, problems, 'overwrite'),
     diagnostics: {
       enabled: flag(config.get('diagnostics.enabled'), d.diagnostics.enabled, problems, 'diagnostics.enabled'),
       severity: pick(config.get('diagnostics.severity'), SEVERITIES, d.diagnostics.severity, problems, 'diagnostics.severity'),

@@ -4,13 +4,13 @@ import * as vscode from 'vscode';
 import { resolveModelFolder } from './models-resolve';
 import type { Services } from './services';
 import { statusText } from './status-text';
+import { COMMANDS } from './command-ids';
 
-export const SELECT_MODEL_COMMAND = 'nanoforge.selectModel';
 
 export function registerStatusBar(services: Services): vscode.Disposable {
   const item = vscode.window.createStatusBarItem('nanoforge.status', vscode.StatusBarAlignment.Right, 100);
   item.name = 'Nanoforge';
-  item.command = SELECT_MODEL_COMMAND;
+  item.command = COMMANDS.selectModel;
   let modelId = '…';
   let modelProblem: string | undefined;
 

@@ -1,7 +1,9 @@
-// Public API of the inference core: what the CLI, the worker and the tests import.
+// Public API of the inference core: what the CLI's commands, the benchmarks and the tests import
+// (the worker entry and the extension host import single modules, to keep their bundles small).
 export * from './types';
-export { createScheduler, schedulerNameOf, SCHEDULER_CLASSES, SCHEDULER_NAMES, SchedulerConfigError } from './schedulers';
-export type { Scheduler, SchedulerConfig, SigmaScheduler, StepResult } from './schedulers';
+export * from './tables';
+export { createScheduler, schedulerNameOf, SCHEDULER_CLASSES, SCHEDULER_NAMES, SchedulerConfigError, strengthSchedule, StrengthError } from './schedulers';
+export type { Scheduler, SchedulerConfig, SigmaScheduler, StepResult, StrengthSchedule } from './schedulers';
 export { loadTokenizer, TokenizerError } from './tokenizer';
 export type { ClipTokenizer, EncodedPrompt } from './tokenizer';
 export { createRng, isValidSeed, RngSeedError } from './pipeline/rng';
@@ -11,12 +13,21 @@ export * from './image';
 export { validateModelFolder, MODEL_FILES } from './models/folder';
 export type { ModelFolderInfo } from './models/folder';
 export { ModelFolderError } from './models/errors';
-export { DeviceError, validDevices, PROVIDER_TABLE } from './backend/onnx';
-export { loadPipeline } from './pipeline/text-to-image';
+export { DeviceError, validDevices, onnxBackend } from './backend/onnx';
+export type { FloatTensor, InferenceBackend, IoInfo, ModelSession, SessionSet, TensorFeed } from './backend/types';
+export { loadPipeline } from './load-pipeline';
+export type { PipelineOptions } from './load-pipeline';
 export type { LoadOptions } from './pipeline/text-to-image';
 export type { Pipeline, PipelineInfo } from './pipeline/types';
-export { InvalidRequestError, AbortError } from './pipeline/errors';
-export { LIMITS as GENERATION_LIMITS } from './pipeline/check-inputs';
+export { AbortError, errorMessage, InvalidRequestError, isAbortError, throwIfAborted } from './errors';
+export { LIMITS as PIPELINE_SIZE_LIMITS } from './pipeline/check-inputs';
+export { REQUEST_FIELDS, REQUEST_LIMITS, validateGenerationRequest } from './request';
+// Image-to-image building blocks (encoders, the tiny decoder); the request-level wiring comes later.
+export { encodeImage } from './pipeline/encode-image';
+export type { ImageEncoder, PixelImage, EncodedLatents, EncodeImageOptions } from './pipeline/encode-image';
+export { openImageEncoder, openTinyDecoder } from './pipeline/autoencoder-sessions';
+export type { HeldImageEncoder, HeldLatentDecoder, EncoderOptions } from './pipeline/autoencoder-sessions';
+export type { AutoencoderPart, AutoencoderParts } from './models/autoencoders';
 // Worker process client (the extension host imports src/inference/worker/client directly, never this file).
 export { WorkerClient, WorkerCrashedError, WorkerError } from './worker/client';
 export type { WorkerClientOptions, WorkerGenerateCallbacks, WorkerProgress } from './worker/client';

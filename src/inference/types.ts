@@ -1,35 +1,26 @@
 // Types shared across the inference core, the worker protocol, the CLI and the extension.
-// Kept free of runtime code so every layer (including the extension host) can import them cheaply.
+// Kept free of runtime code so every layer (including the extension host) can import them cheaply;
+// the names of closed lists (devices, kinds, schedulers, formats) come from the tables in tables.ts.
+import type { GenerationRequest } from './request';
+import type { AssetFormat, AssetKind, ConcreteDevice, DeviceName } from './tables';
 
-/** Execution-provider choice. `auto` tries the platform's GPU providers, then CPU. */
-export type DeviceName = 'auto' | 'cpu' | 'webgpu' | 'cuda' | 'dml' | 'coreml';
+export type { AssetFormat, AssetKind, ConcreteDevice, DeviceName, FitMode, ImageFormat, SchedulerName } from './tables';
+export type { GenerationRequest } from './request';
 
 /** One provider the backend tried while opening sessions; `ok: false` carries why it failed. */
 export interface ProviderAttempt {
-  provider: Exclude<DeviceName, 'auto'>;
+  provider: ConcreteDevice;
   ok: boolean;
   reason?: string;
 }
 
-export type SchedulerName = 'euler' | 'euler-ancestral' | 'lcm' | 'ddim';
-
-/** What the text-to-image pipeline needs for one call (no post-processing here). */
-export interface GenerationRequest {
-  prompt: string;
-  negativePrompt?: string;
-  /** Pixel size the model runs at: multiples of 8, bounded (see pipeline validation). */
-  width: number;
-  height: number;
-  steps: number;
-  /** Classifier-free guidance only when > 1; turbo models use 0. */
-  guidanceScale: number;
-  /** Seed of the first image; image i uses seed + i. */
-  seed: number;
-  /** Number of images (batch). */
-  count: number;
-  /** Overrides the model's scheduler class. */
-  scheduler?: SchedulerName;
-}
+/**
+ * What the text-to-image pipeline runs for one call: a GenerationRequest after planning (image/
+ * generate-asset.ts), with the kind's template in `prompt`, every default resolved, and `width` ×
+ * `height` the size the model runs at (multiples of the VAE factor; see pipeline/check-inputs.ts).
+ */
+export type PipelineRequest = Required<Pick<GenerationRequest, 'prompt' | 'width' | 'height' | 'steps' | 'guidanceScale' | 'seed' | 'count'>>
+  & Pick<GenerationRequest, 'negativePrompt' | 'scheduler'>;
 
 export interface RgbImage {
   width: number;
@@ -49,7 +40,7 @@ export interface StageTimings {
 export interface GenerationResult {
   images: GeneratedImage[];
   /** Provider that actually ran, e.g. 'cpu'. */
-  device: Exclude<DeviceName, 'auto'>;
+  device: ConcreteDevice;
   /** Every provider tried before `device`, with the reason it failed (never a silent fallback). */
   fallbacks: ProviderAttempt[];
   /** Milliseconds per stage: tokenize, textEncoder, unet (sum), unetStep[i] as `unet.i`, decode. */
@@ -74,9 +65,6 @@ export interface GenerateCallbacks {
 
 // ---- Assets (post-processing, see src/inference/image) ----
 
-export type AssetKind = 'icon' | 'placeholder' | 'mockup' | 'illustration' | 'photo';
-export type AssetFormat = 'png' | 'webp' | 'avif' | 'jpeg' | 'ico' | 'svg';
-export type FitMode = 'cover' | 'contain' | 'stretch';
 
 /** Settings stored inside a written asset so it can be regenerated or varied later. */
 export interface AssetMetadata {
@@ -95,16 +83,8 @@ export interface AssetMetadata {
   generator: string;
 }
 
-export interface OutputOptions {
-  width: number;
-  height: number;
-  format: AssetFormat;
-  fit?: FitMode;
-  /** Remove a plain background (icons). */
-  transparent?: boolean;
-  /** JPEG/WebP/AVIF quality 1..100. */
-  quality?: number;
-}
+/** What the renderer makes of one image: a GenerationRequest's output fields, with the format settled. */
+export type OutputOptions = Pick<GenerationRequest, 'width' | 'height' | 'fit' | 'transparent' | 'quality'> & { format: AssetFormat };
 
 export interface EncodedAsset {
   bytes: Uint8Array;

@@ -1,44 +1,53 @@
 // The one message protocol between the generator webview (webview-ui/) and its host
-// (src/extension/panel.ts). Pure TypeScript, no `vscode`, no Node built-ins: the webview bundle
+// (src/extension/panel/). Pure TypeScript, no `vscode`, no Node built-ins: the webview bundle
 // imports it too. Everything the webview sends is untrusted until `validateWebviewMessage` says so.
-import type { AssetKind } from '../inference/types';
+// A generation's fields are the core's GenerationRequest, checked by its validator (request.ts);
+// this file adds only what the form adds (target, "random seed", its narrower size and guidance range).
+import { errorMessage, InvalidRequestError } from '../inference/errors';
+import { REQUEST_LIMITS, validateGenerationRequest, type GenerationRequest } from '../inference/request';
+import type { AssetFormat } from '../inference/tables';
 
 export const PANEL_VIEW_TYPE = 'nanoforge.generator';
 
+/** The core's ranges, narrowed where the form offers less (size, guidance). */
 export const LIMITS = Object.freeze({
-  promptChars: 2000,
+  promptChars: REQUEST_LIMITS.promptChars,
   pathChars: 1024,
   minCount: 1,
-  maxCount: 8,
+  maxCount: REQUEST_LIMITS.maxCount,
   minSteps: 1,
-  maxSteps: 100,
+  maxSteps: REQUEST_LIMITS.maxSteps,
   minSize: 16,
   maxSize: 2048,
   sizeMultiple: 8,
-  maxSeed: 0xffffffff,
+  maxSeed: REQUEST_LIMITS.maxSeed,
   maxGuidance: 30,
   /** Nothing the webview legitimately sends comes near this (JSON characters). */
   maxMessageChars: 16_384,
 });
 
-export const ASSET_KINDS: readonly AssetKind[] = ['icon', 'placeholder', 'mockup', 'illustration', 'photo'];
 export const COPY_FORMATS = ['dataUri', 'markdown', 'img'] as const;
 export type CopyFormat = (typeof COPY_FORMATS)[number];
 
-/** The settings of one generation, as the form holds them. `seed: null` means "pick a random one". */
-export interface PanelRequest {
-  prompt: string;
-  negativePrompt: string;
-  kind: AssetKind;
-  width: number;
-  height: number;
-  count: number;
-  steps: number;
-  seed: number | null;
-  /** Only meaningful when the model uses classifier-free guidance. */
-  guidanceScale?: number;
-  /** Workspace-relative target path (forward slashes); '' = let the host pick one. */
-  target: string;
+/** Optional request fields the form always sends (the panel always has a kind). */
+const FORM_SENDS = ['kind', 'negativePrompt', 'count', 'steps'] as const;
+
+/**
+ * One generation as the form holds it: the core's GenerationRequest (every field it gains is
+ * accepted here too) with `seed: null` for "pick a random one" and the file to save to.
+ */
+export type PanelRequest = Omit<GenerationRequest, 'seed' | (typeof FORM_SENDS)[number]>
+  & Required<Pick<GenerationRequest, (typeof FORM_SENDS)[number]>>
+  & {
+    seed: number | null;
+    /** Workspace-relative target path (forward slashes); '' = let the host pick one. */
+    target: string;
+  };
+
+/** The core request a form request stands for: its seed settled, a blank negative prompt dropped, the target left to the host. */
+export function toGenerationRequest(request: PanelRequest, seed: number, format: AssetFormat): GenerationRequest {
+  const { target: _target, seed: _seed, negativePrompt, ...fields } = request;
+  return { ...fields, ...(negativePrompt.trim() ? { negativePrompt } : {}), seed, format };
 }
 
 /** Identifies one candidate of one generation; ids are host-made random hex. */
@@ -94,13 +103,8 @@ export interface HistoryView {
   savedTo?: string;
 }
 
-export interface PanelInit {
-  prompt?: string;
-  kind?: AssetKind;
-  width?: number;
-  height?: number;
-  target?: string;
-}
+/** Request fields a command pre-fills in the form, and the target as the form writes it. */
+export type PanelInit = Partial<Pick<GenerationRequest, 'prompt' | 'kind' | 'width' | 'height'>> & { target?: string };
 
 export type HostMessage =
   /** `activeGeneration`: the run the host is still working on, so a reloaded webview can tell a live run from a lost one. */
@@ -184,39 +188,28 @@ function targetField(obj: Fields, key: string, where: string): string {
   return target;
 }
 
+/** The core's validator for the generation's fields, then the form's own: seed or null, target, narrower ranges. */
 function readRequest(raw: unknown): PanelRequest {
   const w = 'request';
   if (!isRecord(raw)) fail(`${w} must be an object`);
-  onlyKeys(raw, w, ['prompt', 'negativePrompt', 'kind', 'width', 'height', 'count', 'steps', 'seed', 'guidanceScale', 'target']);
-  const prompt = str(raw, 'prompt', LIMITS.promptChars, w);
-  if (prompt.trim() === '') fail(`${w}.prompt is empty`);
-  const negativePrompt = str(raw, 'negativePrompt', LIMITS.promptChars, w);
-  const kind = raw.kind;
-  if (typeof kind !== 'string' || !(ASSET_KINDS as readonly string[]).includes(kind)) {
-    fail(`${w}.kind must be one of ${ASSET_KINDS.join(', ')}`);
+  const { seed, target: _target, ...fields } = raw;
+  if (seed === undefined) fail(`${w}.seed must be an integer or null`);
+  let request: GenerationRequest;
+  try {
+    request = validateGenerationRequest(seed === null ? fields : { ...fields, seed }, { where: w, require: FORM_SENDS });
+  } catch (error) {
+    if (error instanceof InvalidRequestError) fail(error.message);
+    throw error;
   }
   for (const key of ['width', 'height'] as const) {
-    const v = raw[key];
-    const problem = typeof v === 'number' ? sizeProblem(v) : 'must be a number';
+    const problem = sizeProblem(request[key]);
     if (problem) fail(`${w}.${key} ${problem}`);
   }
-  const seed = raw.seed === null ? null : int(raw, 'seed', 0, LIMITS.maxSeed, w);
-  let guidanceScale: number | undefined;
-  if (raw.guidanceScale !== undefined) {
-    const g = raw.guidanceScale;
-    if (typeof g !== 'number' || !Number.isFinite(g) || g < 0 || g > LIMITS.maxGuidance) {
-      fail(`${w}.guidanceScale must be a number between 0 and ${LIMITS.maxGuidance}`);
-    }
-    guidanceScale = g;
+  if (request.guidanceScale !== undefined && request.guidanceScale > LIMITS.maxGuidance) {
+    fail(`${w}.guidanceScale must be a number between 0 and ${LIMITS.maxGuidance}`);
   }
-  return {
-    prompt, negativePrompt, kind: kind as AssetKind,
-    width: raw.width as number, height: raw.height as number,
-    count: int(raw, 'count', LIMITS.minCount, LIMITS.maxCount, w),
-    steps: int(raw, 'steps', LIMITS.minSteps, LIMITS.maxSteps, w),
-    seed, ...(guidanceScale === undefined ? {} : { guidanceScale }),
-    target: targetField(raw, 'target', w),
-  };
+  const { kind = 'illustration', negativePrompt = '', count = 1, steps = 1 } = request; // present: FORM_SENDS are required above
+  return { ...request, kind, negativePrompt, count, steps, seed: seed === null ? null : (request.seed as number), target: targetField(raw, 'target', w) };
 }
 
 const GENERATION_ID = /^[0-9a-f]{16}$/;
@@ -276,7 +269,7 @@ export function validateWebviewMessage(raw: unknown): Validation<WebviewMessage>
     return { ok: true, message: readMessage(raw) };
   } catch (error) {
     // Invalid = our own rejection; anything else (a cyclic object, a throwing getter) is hostile too.
-    const reason = error instanceof Invalid ? error.message : `unreadable message (${error instanceof Error ? error.message : String(error)})`;
+    const reason = error instanceof Invalid ? error.message : `unreadable message (${errorMessage(error)})`;
     return { ok: false, reason };
   }
 }

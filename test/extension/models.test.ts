@@ -6,8 +6,10 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { MODEL_COMMANDS, modelChoices, modelStore } from '../../src/extension/commands/models';
+import { COMMANDS } from '../../src/extension/command-ids';
+import { modelChoices, modelStore } from '../../src/extension/commands/models';
 import { smallestDownload } from '../../src/extension/models-resolve';
+import { writeDefaultModel } from '../../src/inference/models/default-model';
 import type { Services } from '../../src/extension/services';
 import { FakeHub } from '../fixtures/fake-hub';
 import { services } from './shell-helpers';
@@ -45,7 +47,7 @@ describe('models: commands in VS Code', function () {
   });
 
   it('Download Model pulls a repository into the models folder; Select Model lists and selects it', async () => {
-    const pulled = await vscode.commands.executeCommand<{ model: { id: string; dir: string } } | undefined>(MODEL_COMMANDS.download, 'nanoforge-test/oracle');
+    const pulled = await vscode.commands.executeCommand<{ model: { id: string; dir: string } } | undefined>(COMMANDS.downloadModel, 'nanoforge-test/oracle');
     assert.ok(pulled, 'the download finished');
     assert.equal(pulled.model.id, 'nanoforge-test--oracle');
     assert.equal(path.dirname(pulled.model.dir), root);
@@ -60,7 +62,7 @@ describe('models: commands in VS Code', function () {
     assert.match(item.description ?? '', /\d+(\.\d+)? [KM]B$/);
     assert.deepEqual(choices.slice(-2).map((c) => c.action), ['folder', 'download']);
 
-    await vscode.commands.executeCommand(MODEL_COMMANDS.select, 'nanoforge-test--oracle');
+    await vscode.commands.executeCommand(COMMANDS.selectModel, 'nanoforge-test--oracle');
     assert.equal(config().get('model'), 'nanoforge-test--oracle');
     const resolved = await s.resolveModel();
     assert.equal(resolved?.dir, pulled.model.dir);
@@ -74,7 +76,7 @@ describe('models: commands in VS Code', function () {
     assert.ok(item, choices.map((c) => c.label).join(', '));
     assert.match(item.description ?? '', /^local folder · /);
     assert.equal(item.detail, fixtureModel);
-    await vscode.commands.executeCommand(MODEL_COMMANDS.select, 'fixture-oracle');
+    await vscode.commands.executeCommand(COMMANDS.selectModel, 'fixture-oracle');
     assert.equal(config().get('model'), fixtureModel);
     assert.equal((await s.resolveModel())?.dir, fixtureModel);
     // Forgetting a local model never touches its folder.
@@ -82,10 +84,27 @@ describe('models: commands in VS Code', function () {
     assert.ok((await fs.stat(path.join(fixtureModel, 'unet', 'model.onnx'))).isFile());
   });
 
+  it('nanoforge.model takes the id a folder was added under; empty, it means the default model', async () => {
+    const store = modelStore(s);
+    await store.add(fixtureModel, 'by-id');
+    try {
+      await config().update('model', 'by-id', vscode.ConfigurationTarget.Global);
+      assert.deepEqual(await s.resolveModel(), { dir: fixtureModel, id: 'by-id' });
+      // Empty: the first installed model (the download above sorts first), until a default is chosen.
+      await config().update('model', '', vscode.ConfigurationTarget.Global);
+      assert.equal((await s.resolveModel())?.id, 'nanoforge-test--oracle');
+      await writeDefaultModel(store.root, 'by-id');
+      assert.deepEqual(await s.resolveModel(), { dir: fixtureModel, id: 'by-id' });
+    } finally {
+      await writeDefaultModel(store.root, undefined);
+      await store.remove('by-id');
+    }
+  });
+
   it('every model command is contributed and registered', async () => {
     const registered = await vscode.commands.getCommands(true);
     const contributed = (vscode.extensions.getExtension('nanoforge.nanoforge')?.packageJSON as { contributes: { commands: { command: string }[] } }).contributes.commands.map((c) => c.command);
-    for (const id of Object.values(MODEL_COMMANDS)) {
+    for (const id of [COMMANDS.downloadModel, COMMANDS.selectModel, COMMANDS.manageModels]) {
       assert.ok(registered.includes(id), `${id} registered`);
       assert.ok(contributed.includes(id), `${id} contributed`);
     }

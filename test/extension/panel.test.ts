@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { PanelTestRequest, PanelTestState } from '../../src/extension/panel-probe';
+import type { PanelTestRequest, PanelTestState } from '../../src/extension/panel/probe';
 import type { Services } from '../../src/extension/services';
 import { exists, pngSize, scratch, services, withHooks, workspaceRoot } from './shell-helpers';
 

@@ -1,8 +1,10 @@
 // Starts code-server on a free loopback port with a throw-away profile and stops its whole
-// process group afterwards. Everything it writes goes under the given run folder.
+// process group afterwards. Everything it writes goes under the given run folder, or into a temp folder
+// of its own that stop() deletes.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CodeServerInstall } from './install';
 import { stopGroup, trackGroup } from './processes';
@@ -67,7 +69,8 @@ export async function startCodeServer(install: CodeServerInstall, options: CodeS
 
   const port = await freePort();
   const logFile = path.join(options.runDir, 'server.log');
-  const child = spawnServer(install, port, { configFile, userDataDir, extensionsDir, logFile, env: options.env });
+  const tmp = serverTempDir();
+  const child = spawnServer(install, port, { configFile, userDataDir, extensionsDir, logFile, env: { ...options.env, TMPDIR: tmp } });
   const origin = `http://127.0.0.1:${port}`;
   const server: RunningCodeServer = {
     port,
@@ -76,7 +79,10 @@ export async function startCodeServer(install: CodeServerInstall, options: CodeS
     extensionsDir,
     logFile,
     logTail: (lines = 30) => readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n'),
-    stop: () => stopGroup(child),
+    stop: async () => {
+      await stopGroup(child);
+      rmSync(tmp, { recursive: true, force: true });
+    },
   };
   try {
     await waitForHealth(origin, child, 60_000);
@@ -86,6 +92,16 @@ export async function startCodeServer(install: CodeServerInstall, options: CodeS
   }
   log(`[harness] code-server ${origin} (log: ${logFile})`);
   return server;
+}
+
+/**
+ * The server's own TMPDIR. Killed at the end, VS Code leaves its vscode-ipc-*.sock sockets and the
+ * TypeScript server's vscode-typescript* folder in the temp folder; in a folder of their own they go
+ * with it. Short on purpose: a Unix socket path must stay under ~104 bytes (macOS), and macOS's own
+ * temp folder is already ~50, so there it is /tmp.
+ */
+function serverTempDir(): string {
+  return mkdtempSync(path.join(process.platform === 'darwin' ? '/tmp' : os.tmpdir(), 'nf-cs-'));
 }
 
 interface SpawnPaths {

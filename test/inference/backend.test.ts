@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { copyFixture, ensureFixtures, type Fixtures } from '../fixtures/models';
-import { loadPipeline } from '../../src/inference';
+import { loadPipeline, onnxBackend, type InferenceBackend, type ModelSession } from '../../src/inference';
 import { openSessionSetCount, PROVIDER_TABLE, providersFor, validDevices } from '../../src/inference/backend/onnx';
 import { findVulkanLoader, hasVulkanLoader } from '../../src/inference/backend/vulkan';
 import { float16BitsToFloat32, float32ToFloat16Bits, fromFloat16Array, toFloat16Array } from '../../src/inference/backend/float16';
@@ -122,6 +122,41 @@ describe('onnx backend', function () {
       const p = await loadPipeline(dir, { device: 'cpu' });
       assert.equal((await p.generate(base)).images.length, 1);
       await p.dispose();
+    });
+  });
+
+  describe('backend seam', () => {
+    /** The real onnxruntime backend, wrapped so every session counts its runs (what a second backend would plug into). */
+    function countingBackend(runs: Map<string, number>): InferenceBackend {
+      return {
+        name: 'counting',
+        async acquireSessions(dir, files, device, options) {
+          const held = await onnxBackend.acquireSessions(dir, files, device, options);
+          const sessions = held.set.sessions.map((s): ModelSession => ({
+            file: s.file, inputs: s.inputs, outputs: s.outputs,
+            run: (feeds, names) => {
+              runs.set(s.file, (runs.get(s.file) ?? 0) + 1);
+              return s.run(feeds, names);
+            },
+          }));
+          return { set: { ...held.set, sessions }, release: held.release };
+        },
+      };
+    }
+
+    it('the pipeline runs every session through the backend it is given, with the same pixels', async () => {
+      const runs = new Map<string, number>();
+      const counted = await loadPipeline(fx.path('oracle-fp32'), { device: 'cpu', backend: countingBackend(runs) });
+      const plain = await loadPipeline(fx.path('oracle-fp32'), { device: 'cpu' });
+      try {
+        const a = await counted.generate({ ...base, steps: 3 });
+        const b = await plain.generate({ ...base, steps: 3 });
+        assert.deepEqual(Object.fromEntries(runs), { 'text_encoder/model.onnx': 1, 'unet/model.onnx': 3, 'vae_decoder/model.onnx': 1 });
+        assert.deepEqual(a.images[0]?.data, b.images[0]?.data);
+      } finally {
+        await counted.dispose();
+        await plain.dispose();
+      }
     });
   });
 

@@ -112,12 +112,13 @@ describe('nanoforge generate (CLI)', function () {
 
   const failures: Array<[string, string[], RegExp]> = [
     ['no prompt', ['--out', 'x.png'], /a prompt is required/],
-    ['no --model', ['red', '--out', 'x.png'], /--model is required/],
     ['an unknown option', ['red', '--model', 'm', '--out', 'x.png', '--bogus'], /Unknown option '--bogus'.*Options: --model/],
     ['a bad size', ['red', '--model', 'M', '--out', 'x.png', '--size', 'big'], /size must look like WIDTHxHEIGHT/],
     ['zero steps', ['red', '--model', 'M', '--out', 'x.png', '--steps', '0'], /--steps must be an integer from 1 to 100, got '0'/],
     ['a bad seed', ['red', '--model', 'M', '--out', 'x.png', '--seed', '4294967296'], /--seed must be an integer from 0 to 4294967295, got '4294967296'/],
-    ['a negative seed', ['red', '--model', 'M', '--out', 'x.png', '--seed', '-4'], /Option '--seed' argument is ambiguous/],
+    ['a negative seed', ['red', '--model', 'M', '--out', 'x.png', '--seed', '-4'], /--seed must be an integer from 0 to 4294967295, got '-4' \(leave --seed out for a random seed\)\.$/],
+    ['a fractional seed', ['red', '--model', 'M', '--out', 'x.png', '--seed=1.5'], /--seed must be an integer from 0 to 4294967295, got '1\.5'/],
+    ['a negative size', ['red', '--model', 'M', '--out', 'x.png', '--size', '-5'], /size: width must be a whole number of pixels ≥ 1, got -5/],
     ['an unknown scheduler', ['red', '--model', 'M', '--out', 'x.png', '--scheduler', 'pndm'], /--scheduler must be one of euler, euler-ancestral, lcm, ddim/],
     ['an unknown device', ['red', '--model', 'M', '--out', 'x.png', '--device', 'tpu'], /--device must be one of auto, cpu/],
     ['an unknown image extension', ['red', '--model', 'M', '--out', 'x.bmp'], /unsupported image extension '\.bmp'/],

@@ -48,6 +48,7 @@ describe('image: CLI placeholder / info / icons', function () {
       // Refused before the model is even loaded (the model path here does not exist).
       [['icons', 'a red star', '--model', '/no/such/model', '--out-dir', '../public'], /refusing to write \.\.\/public: it is outside .*--out-dir must lie below the current folder/],
       [['placeholder', '9000x20', '--out', 'z.png'], /above the maximum of 8192/],
+      [['placeholder', '30x20', '--out', 'z.png', '--seed', '-1'], /--seed must be an integer from 0 to 4294967295, got '-1' \(leave --seed out for the default colour\)\.\n$/],
       [['info', 'missing.png'], /^nanoforge info: missing\.png: no such file\n$/],
       [['info', '.'], /^nanoforge info: \.: is a folder, not a file\n$/],
     ] as [string[], RegExp][]) {

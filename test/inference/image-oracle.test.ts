@@ -23,7 +23,7 @@ describe('image: assets from the oracle model', function () {
   });
 
   it('icon PNG: alpha present, corners transparent, green subject centred, metadata stored', async () => {
-    const result = await generateAsset(pipeline, { prompt: 'a green circle on white', kind: 'icon', output: { width: 64, height: 64, format: 'png' }, seed: 5, steps: 2 });
+    const result = await generateAsset(pipeline, { prompt: 'a green circle on white', kind: 'icon', width: 64, height: 64, format: 'png', seed: 5, steps: 2 });
     assert.equal(result.candidates.length, 1);
     const asset = result.candidates[0]!;
     assert.deepEqual(asset.warnings, []);
@@ -40,7 +40,7 @@ describe('image: assets from the oracle model', function () {
   });
 
   it('plans a wide social card at the nearest native aspect and fits it exactly', async () => {
-    const result = await generateAsset(pipeline, { prompt: 'a green circle on white', kind: 'illustration', output: { width: 1200, height: 630, format: 'jpeg' }, seed: 1, steps: 1 });
+    const result = await generateAsset(pipeline, { prompt: 'a green circle on white', kind: 'illustration', width: 1200, height: 630, format: 'jpeg', seed: 1, steps: 1 });
     const asset = result.candidates[0]!;
     const d = await decode(asset.bytes);
     assert.deepEqual([d.width, d.height], [1200, 630]);
@@ -50,7 +50,7 @@ describe('image: assets from the oracle model', function () {
   });
 
   it('the 768×512 illustration default runs at 768×512 on the 512-px model: no upscale warning', async () => {
-    const result = await generateAsset(pipeline, { prompt: 'a green circle on white', kind: 'illustration', output: { width: 768, height: 512, format: 'png' }, seed: 1, steps: 1 });
+    const result = await generateAsset(pipeline, { prompt: 'a green circle on white', kind: 'illustration', width: 768, height: 512, format: 'png', seed: 1, steps: 1 });
     const asset = result.candidates[0]!;
     assert.equal(pipeline.info.nativeSize, 512);
     assert.deepEqual([asset.width, asset.height], [768, 512]);
@@ -61,9 +61,9 @@ describe('image: assets from the oracle model', function () {
   });
 
   it('ICO and SVG icons from the same generation', async () => {
-    const ico = (await generateAsset(pipeline, { prompt: 'a green circle on white', kind: 'icon', output: { width: 48, height: 48, format: 'ico' }, seed: 2, steps: 1 })).candidates[0]!;
+    const ico = (await generateAsset(pipeline, { prompt: 'a green circle on white', kind: 'icon', width: 48, height: 48, format: 'ico', seed: 2, steps: 1 })).candidates[0]!;
     assert.deepEqual(readIco(ico.bytes).map((e) => e.width), [16, 32, 48]);
-    const svg = (await generateAsset(pipeline, { prompt: 'a green circle on white', kind: 'icon', output: { width: 128, height: 128, format: 'svg' }, seed: 2, steps: 1 })).candidates[0]!;
+    const svg = (await generateAsset(pipeline, { prompt: 'a green circle on white', kind: 'icon', width: 128, height: 128, format: 'svg', seed: 2, steps: 1 })).candidates[0]!;
     const text = Buffer.from(svg.bytes).toString('utf8');
     assert.ok((text.match(/<path /g) ?? []).length <= 10, 'flat disc traces to a handful of paths');
     const r = await decode(await sharp(svg.bytes).png().toBuffer());

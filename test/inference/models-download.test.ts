@@ -11,7 +11,7 @@ import { HashMismatchError, type PullProgress } from '../../src/inference/models
 import { HubAuthError, HubNotFoundError } from '../../src/inference/models/hub';
 import { ModelStore, type PullOptions } from '../../src/inference/models/store';
 import { readManifest } from '../../src/inference/models/verify';
-import { AbortError } from '../../src/inference/pipeline/errors';
+import { AbortError } from '../../src/inference/errors';
 import { FakeHub } from '../fixtures/fake-hub';
 import { ensureFixtures } from '../fixtures/models';
 import { COLOURS, maxDiff, meanColour } from './pipeline-helpers';
@@ -19,6 +19,8 @@ import { COLOURS, maxDiff, meanColour } from './pipeline-helpers';
 const REPO = 'nanoforge-test/oracle-ext';
 const VOCAB = 'tokenizer/vocab.json';
 const UNET_DATA = 'unet/model.onnx.data';
+/** Stands in for an image-to-image encoder; the folder validator checks it is there, nothing opens it. */
+const ENCODER = Buffer.alloc(5000, 1);
 
 async function listFilesUnder(dir: string, prefix = ''): Promise<string[]> {
   const out: string[] = [];
@@ -50,8 +52,9 @@ describe('models: pull from a hub', function () {
     hub = await FakeHub.start();
     await hub.addRepo(REPO, {
       dir: fx.path('oracle-ext-data'),
-      // What real repositories also carry, which a pull must skip.
-      files: { 'vae_encoder/model.onnx': Buffer.alloc(5000, 1), 'unet/diffusion_pytorch_model.safetensors': Buffer.alloc(7000, 2), 'README.md': '# card', 'engine/unet.engine': Buffer.alloc(3000, 3) },
+      // What real repositories also carry: a pull skips the weights for other runtimes, the card and
+      // engines, and takes the image-to-image encoder along.
+      files: { 'vae_encoder/model.onnx': ENCODER, 'unet/diffusion_pytorch_model.safetensors': Buffer.alloc(7000, 2), 'README.md': '# card', 'engine/unet.engine': Buffer.alloc(3000, 3) },
     });
   });
   after(async () => {
@@ -67,13 +70,14 @@ describe('models: pull from a hub', function () {
     await fs.rm(tmp, { recursive: true, force: true });
   });
 
-  it('fetches only the pipeline folders, writes a manifest, and the model generates an image', async () => {
+  it('fetches only the pipeline folders (with the optional encoder), writes a manifest, and the model generates an image', async () => {
     const progress: PullProgress[] = [];
     const result = await store.pull(REPO, options({ onProgress: (p) => progress.push(p), progressThrottleMs: 0 }));
     assert.equal(result.status, 'downloaded');
     assert.equal(result.id, 'nanoforge-test--oracle-ext');
     const files = await listFilesUnder(result.dir);
-    assert.ok(!files.some((f) => /vae_encoder|safetensors|README|engine|\.part$/.test(f)), files.join(' '));
+    assert.ok(!files.some((f) => /safetensors|README|engine|\.part$/.test(f)), files.join(' '));
+    assert.deepEqual(await fs.readFile(path.join(result.dir, 'vae_encoder/model.onnx')), ENCODER);
     assert.ok(files.includes(UNET_DATA) && files.includes('nanoforge-model.json'));
     assert.deepEqual(await listFilesUnder(path.join(tmp, '.incoming')), []);
     const manifest = await readManifest(result.dir);
@@ -85,7 +89,7 @@ describe('models: pull from a hub', function () {
     }
     // LFS files went through the CDN redirect; nothing needless was requested.
     assert.equal(hub.served(UNET_DATA, 'cdn').length, 1);
-    assert.equal(hub.requests.filter((r) => /vae_encoder|safetensors|engine/.test(r.file)).length, 0);
+    assert.equal(hub.requests.filter((r) => /safetensors|engine/.test(r.file)).length, 0);
     const last = progress.at(-1);
     assert.equal(last?.doneBytes, result.totalBytes);
     assert.equal(last?.totalBytes, result.totalBytes);

@@ -72,7 +72,14 @@ describe('models: catalog', () => {
       .map((p) => ({ path: p, size: 1 }));
     const chosen = selectModelFiles(listing, { repo: 'a/b', revision: 'main', kind: 'pipeline' }).map((f) => f.path);
     assert.ok(chosen.includes('unet/model.onnx_data'));
-    assert.ok(!chosen.some((p) => /vae_encoder|safetensors|feature_extractor|README/.test(p)));
+    assert.ok(!chosen.some((p) => /safetensors|feature_extractor|README/.test(p)));
+    // The image-to-image encoder (and TAESD-class parts) come along when the repository has them.
+    assert.ok(chosen.includes('vae_encoder/model.onnx'));
+    const withTiny = [...listing, { path: 'vae_encoder_tiny/model.onnx', size: 1 }, { path: 'vae_decoder_tiny/config.json', size: 1 }, { path: 'vae_decoder_tiny/model.onnx', size: 1 }];
+    assert.deepEqual(selectModelFiles(withTiny, { repo: 'a/b', revision: 'main', kind: 'pipeline' }).map((f) => f.path).filter((p) => /^vae_(encoder|encoder_tiny|decoder_tiny)\//.test(p)).sort(),
+      ['vae_decoder_tiny/config.json', 'vae_decoder_tiny/model.onnx', 'vae_encoder/model.onnx', 'vae_encoder_tiny/model.onnx']);
+    assert.deepEqual(selectModelFiles(listing.filter((f) => f.path !== 'vae_encoder/model.onnx'), { repo: 'a/b', revision: 'main', kind: 'pipeline' }).map((f) => f.path),
+      chosen.filter((p) => p !== 'vae_encoder/model.onnx'), 'an encoder stays optional');
     assert.throws(() => selectModelFiles(listing.filter((f) => f.path !== 'unet/model.onnx'), { repo: 'a/b', revision: 'main', kind: 'pipeline' }), /a\/b@main is not an ONNX export .* no unet\/model\.onnx/);
     assert.deepEqual(selectModelFiles(listing, { repo: 't/taesd', revision: 'main', kind: 'preview-decoder' }).map((f) => f.path), ['vae_decoder/model.onnx']);
   });

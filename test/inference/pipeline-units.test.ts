@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import { copyFixture, ensureFixtures } from '../fixtures/models';
 import { loadPipeline } from '../../src/inference';
-import type { IoInfo, ModelSession } from '../../src/inference/backend/onnx';
+import type { IoInfo, ModelSession } from '../../src/inference/backend/types';
 import { combineGuidance } from '../../src/inference/pipeline/denoise';
 import { planarToRgb } from '../../src/inference/pipeline/decode';
 import { prepareLatents, previewFromLatents, toByte } from '../../src/inference/pipeline/latents';

@@ -4,11 +4,11 @@
 import { strict as assert } from 'node:assert';
 import { ensureFixtures, type FixtureName, type Fixtures } from '../fixtures/models';
 import { loadPipeline, type Pipeline } from '../../src/inference';
-import type { GenerationRequest, SchedulerName } from '../../src/inference/types';
+import type { PipelineRequest, SchedulerName } from '../../src/inference/types';
 import { COLOURS, guided, insideDisc, maxDiff, meanColour, outsideDisc, type Rgb } from './pipeline-helpers';
 
 const SCHEDULERS: SchedulerName[] = ['euler', 'euler-ancestral', 'lcm', 'ddim'];
-const base: GenerationRequest = { prompt: 'red', width: 64, height: 64, steps: 2, guidanceScale: 0, seed: 1, count: 1 };
+const base: PipelineRequest = { prompt: 'red', width: 64, height: 64, steps: 2, guidanceScale: 0, seed: 1, count: 1 };
 
 describe('text-to-image pipeline (oracle models)', function () {
   let fx: Fixtures;
@@ -179,7 +179,7 @@ describe('text-to-image pipeline (oracle models)', function () {
   });
 
   describe('request validation', () => {
-    const bad: Array<[Partial<GenerationRequest>, string, RegExp]> = [
+    const bad: Array<[Partial<PipelineRequest>, string, RegExp]> = [
       [{ width: 100 }, 'width', /multiple of 8 from 64 to 2048, got 100/],
       [{ height: 56 }, 'height', /got 56/],
       [{ width: 4096 }, 'width', /got 4096/],

@@ -5,8 +5,9 @@ import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadTokenizer, TokenizerError, type ClipTokenizer } from '../../src/inference';
+import { clipVocabDir } from '../../scripts/lib/clip-vocab';
 
-const VOCAB_DIR = path.resolve(__dirname, '../../../shared/clip-tokenizer');
+const VOCAB_DIR = clipVocabDir();
 const BOS = 49406;
 const EOS = 49407;
 
@@ -17,9 +18,22 @@ function body(tokenizer: ClipTokenizer, text: string): number[] {
   return ids.slice(1, end);
 }
 
+/** Every temp folder this file made, recorded before anything can fail, so `removeScratch` finds it. */
+const scratch: string[] = [];
+
+async function scratchDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'nanoforge-tok-'));
+  scratch.push(dir);
+  return dir;
+}
+
+async function removeScratch(): Promise<void> {
+  for (const dir of scratch.splice(0)) await rm(dir, { recursive: true, force: true });
+}
+
 /** A temp tokenizer folder with the real vocab/merges and the given extra files. */
 async function tokenizerDir(extra: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'nanoforge-tok-'));
+  const dir = await scratchDir();
   await copyFile(path.join(VOCAB_DIR, 'vocab.json'), path.join(dir, 'vocab.json'));
   await copyFile(path.join(VOCAB_DIR, 'merges.txt'), path.join(dir, 'merges.txt'));
   for (const [name, text] of Object.entries(extra)) await writeFile(path.join(dir, name), text);
@@ -28,13 +42,10 @@ async function tokenizerDir(extra: Record<string, string>): Promise<string> {
 
 describe('CLIP tokenizer (real vocabulary)', () => {
   let tok: ClipTokenizer;
-  const temps: string[] = [];
   before(async () => {
     tok = await loadTokenizer(VOCAB_DIR);
   });
-  after(async () => {
-    for (const dir of temps) await rm(dir, { recursive: true, force: true });
-  });
+  after(removeScratch);
 
   it('encodes the published check "a photo of a cat"', () => {
     const { ids, truncatedTokens } = tok.encode('a photo of a cat');
@@ -126,7 +137,6 @@ describe('CLIP tokenizer (real vocabulary)', () => {
 
   it('pads SD 2.x / SD-Turbo style with "!" (id 0) from tokenizer_config.json', async () => {
     const dir = await tokenizerDir({ 'tokenizer_config.json': JSON.stringify({ pad_token: '!', model_max_length: 77 }) });
-    temps.push(dir);
     const turbo = await loadTokenizer(dir);
     const ids = turbo.encode('a cat').ids;
     assert.equal(turbo.padId, 0);
@@ -139,7 +149,6 @@ describe('CLIP tokenizer (real vocabulary)', () => {
       'tokenizer_config.json': JSON.stringify({ model_max_length: 16, pad_token: { __type: 'AddedToken', content: '<|endoftext|>' } }),
       'special_tokens_map.json': JSON.stringify({ pad_token: '!' }),
     });
-    temps.push(dir);
     const short = await loadTokenizer(dir);
     assert.equal(short.padId, EOS); // tokenizer_config.json wins over special_tokens_map.json
     const { ids, truncatedTokens } = short.encode('a '.repeat(20));
@@ -148,22 +157,17 @@ describe('CLIP tokenizer (real vocabulary)', () => {
     assert.equal(truncatedTokens, 6);
 
     const mapOnly = await tokenizerDir({ 'special_tokens_map.json': JSON.stringify({ pad_token: '!' }) });
-    temps.push(mapOnly);
     assert.equal((await loadTokenizer(mapOnly)).padId, 0);
   });
 
   it('ignores the "unset" model_max_length sentinel', async () => {
     const dir = await tokenizerDir({ 'tokenizer_config.json': JSON.stringify({ model_max_length: 1e30 }) });
-    temps.push(dir);
     assert.equal((await loadTokenizer(dir)).maxLength, 77);
   });
 });
 
 describe('CLIP tokenizer errors name the file', () => {
-  const temps: string[] = [];
-  after(async () => {
-    for (const dir of temps) await rm(dir, { recursive: true, force: true });
-  });
+  after(removeScratch);
 
   async function expectError(dir: string, file: string, pattern: RegExp): Promise<void> {
     await assert.rejects(loadTokenizer(dir), (err: unknown) => {
@@ -176,43 +180,36 @@ describe('CLIP tokenizer errors name the file', () => {
   }
 
   it('missing vocab.json', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'nanoforge-tok-'));
-    temps.push(dir);
+    const dir = await scratchDir();
     await copyFile(path.join(VOCAB_DIR, 'merges.txt'), path.join(dir, 'merges.txt'));
     await expectError(dir, 'vocab.json', /is missing/);
   });
 
   it('missing merges.txt', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'nanoforge-tok-'));
-    temps.push(dir);
+    const dir = await scratchDir();
     await copyFile(path.join(VOCAB_DIR, 'vocab.json'), path.join(dir, 'vocab.json'));
     await expectError(dir, 'merges.txt', /is missing/);
   });
 
   it('malformed merges.txt, with the line number', async () => {
     const dir = await tokenizerDir({ 'merges.txt': '#version: 0.2\ni n\nt h e\n' });
-    temps.push(dir);
     await expectError(dir, 'merges.txt', /line 3/);
   });
 
   it('vocab.json that is not JSON, or has bad ids', async () => {
     const broken = await tokenizerDir({ 'vocab.json': '{"a": 1,' });
-    temps.push(broken);
     await expectError(broken, 'vocab.json', /not valid JSON/);
     const badId = await tokenizerDir({ 'vocab.json': '{"a": "one"}' });
-    temps.push(badId);
     await expectError(badId, 'vocab.json', /expected an integer/);
   });
 
   it('a vocabulary without the special tokens', async () => {
     const dir = await tokenizerDir({ 'vocab.json': '{"a</w>": 0}' });
-    temps.push(dir);
     await expectError(dir, 'vocab.json', /start token "<\|startoftext\|>"/);
   });
 
   it('tokenizer_config.json that is not JSON', async () => {
     const dir = await tokenizerDir({ 'tokenizer_config.json': 'pad_token: "!"' });
-    temps.push(dir);
     await expectError(dir, 'tokenizer_config.json', /not valid JSON/);
   });
 });

@@ -35,7 +35,7 @@ describe('worker process', function () {
     fx = await ensureFixtures();
     request = (patch = {}) => ({
       modelDir: fx.path('oracle-fp32'), device: 'cpu', prompt: 'orange', kind: 'illustration',
-      output: { width: 96, height: 64, format: 'png' }, steps: 3, guidanceScale: 0, seed: 5, ...patch,
+      width: 96, height: 64, format: 'png', steps: 3, guidanceScale: 0, seed: 5, ...patch,
     });
   });
 
@@ -103,13 +103,39 @@ describe('worker process', function () {
     }
   });
 
+  it('an observer sees every generation: its steps, then its result or its error', async () => {
+    const seen: string[] = [];
+    const w = new WorkerClient({
+      workerPath: WORKER, execArgv: EXEC_ARGV,
+      observer: {
+        generationStarted: (req) => {
+          seen.push(`start ${req.prompt}`);
+          return {
+            progress: (p) => seen.push(`step ${p.step}/${p.totalSteps}`),
+            succeeded: (r) => seen.push(`done on ${r.device}, ${r.candidates.length} candidate(s)`),
+            failed: (e) => seen.push(`failed ${(e as Error).name}`),
+          };
+        },
+      },
+    });
+    try {
+      const steps: number[] = [];
+      await w.generate(request({ steps: 2 }), { onProgress: (p) => steps.push(p.step) });
+      await assert.rejects(w.generate(request({ steps: 0 })), { name: 'InvalidRequestError' });
+      assert.deepEqual(steps, [1, 2], 'the caller still gets its own progress');
+      assert.deepEqual(seen, ['start orange', 'step 1/2', 'step 2/2', 'done on cpu, 1 candidate(s)', 'start orange', 'failed InvalidRequestError']);
+    } finally {
+      w.dispose();
+    }
+  });
+
   it('cancels through an AbortSignal within a step, and the worker stays usable', async () => {
     const w = client();
     try {
       const controller = new AbortController();
       let last = 0;
       await assert.rejects(
-        w.generate(request({ steps: 60, output: { width: 512, height: 512, format: 'png' }, count: 4 }), {
+        w.generate(request({ steps: 60, width: 512, height: 512, format: 'png', count: 4 }), {
           signal: controller.signal,
           onProgress: (p) => { last = p.step; if (p.step === 1) controller.abort(); },
         }),
@@ -133,7 +159,7 @@ describe('worker process', function () {
       await w.modelInfo(fx.path('oracle-fp32'), 'cpu');
       const first = w.pid;
       assert.ok(first);
-      const crashed = await w.generate(request({ steps: 80, output: { width: 512, height: 512, format: 'png' }, count: 4 }), {
+      const crashed = await w.generate(request({ steps: 80, width: 512, height: 512, format: 'png', count: 4 }), {
         onProgress: (p) => { if (p.step === 1) process.kill(first, 'SIGKILL'); },
       }).then(() => undefined, (e: unknown) => e);
       assert.ok(crashed instanceof WorkerCrashedError, String(crashed));

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { contentSecurityPolicy, makeNonce, renderPanelHtml } from '../../src/extension/panel-html';
+import { contentSecurityPolicy, makeNonce, renderPanelHtml } from '../../src/extension/panel/html';
 import { LIMITS, targetPathProblem, validateWebviewMessage, type PanelRequest } from '../../src/protocol/panel';
 
 const goodRequest: PanelRequest = {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { nodeProbe } from '../../src/extension/references/node-probe';
+import { nodeProbe } from '../fixtures/node-probe';
 import { cleanReference, resolveReference } from '../../src/extension/references/resolvers';
 import { parseJsonc } from '../../src/extension/references/resolvers/tsconfig-paths';
 import type { FileSystemProbe, ResolveContext } from '../../src/extension/references/types';

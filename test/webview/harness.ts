@@ -1,5 +1,5 @@
 // Loads the built panel (dist/webview) in Debian's Chromium exactly as the extension serves it:
-// the HTML and CSP come from src/extension/panel-html.ts, the page is served over a real HTTP server
+// the HTML and CSP come from src/extension/panel/html.ts, the page is served over a real HTTP server
 // on 127.0.0.1 (standing in for webview.cspSource), and `acquireVsCodeApi` is a stub that records
 // posted messages and keeps getState/setState in sessionStorage so a reload behaves like VS Code's.
 import { randomBytes } from 'node:crypto';
@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { HostMessage, WebviewMessage } from '../../src/protocol/panel';
-import { makeNonce, renderPanelHtml } from '../../src/extension/panel-html';
+import { makeNonce, renderPanelHtml } from '../../src/extension/panel/html';
 import { THEMES, type ThemeName } from './themes';
 
 const ROOT = path.resolve(__dirname, '../..');

@@ -6,6 +6,19 @@ import { readMetadata } from '../../inference/image/metadata';
 import type { AssetMetadata } from '../../inference/types';
 import { CliUsageError, flag, parseCommandLine } from '../args';
 import type { CliCommand } from '../command';
+import { errorMessage } from '../../inference/errors';
+import { optionKinds, renderHelp, type CommandHelp, type OptionDocs } from '../help';
+
+export const INFO_OPTIONS = {
+  json: { type: 'boolean', help: 'One JSON object per file on stdout (file, format, width, height, hasAlpha, bytes, entries for ICO, metadata).' },
+} satisfies OptionDocs;
+
+const HELP: CommandHelp = {
+  usage: 'info FILE... [--json]',
+  summary: 'Shows each image\'s format, size and transparency, and the generation settings Nanoforge stored inside it (prompt, negative prompt, kind, seed, steps, guidance, scheduler, model, version), so an image can be made again.',
+  options: INFO_OPTIONS,
+  examples: ['nanoforge info logo.png', 'nanoforge info public/favicon.ico public/*.png --json'],
+};
 
 interface FileInfo {
   file: string;
@@ -26,7 +39,7 @@ async function readAsset(file: string): Promise<Uint8Array> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : code === 'EACCES' ? 'permission denied' : undefined;
-    throw new Error(`${file}: ${why ?? (error instanceof Error ? error.message : String(error))}`);
+    throw new Error(`${file}: ${why ?? errorMessage(error)}`);
   }
 }
 
@@ -63,7 +76,7 @@ function printable(info: FileInfo): string {
 }
 
 async function run(args: string[]): Promise<number> {
-  const parsed = parseCommandLine(args, { json: 'boolean' });
+  const parsed = parseCommandLine(args, optionKinds(INFO_OPTIONS));
   if (parsed.positionals.length === 0) throw new CliUsageError('give a file, e.g. nanoforge info logo.png');
   for (const file of parsed.positionals) {
     const info = await describe(file);
@@ -74,6 +87,7 @@ async function run(args: string[]): Promise<number> {
 
 export const infoCommand: CliCommand = {
   name: 'info',
-  usage: 'info FILE… [--json]        format, size and the stored prompt/seed/model',
+  usage: 'info FILE... [--json]   format, size and the stored prompt/seed/model',
+  help: () => renderHelp(HELP),
   run,
 };

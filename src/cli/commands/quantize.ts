@@ -2,7 +2,8 @@
 // against the original and writes a complete model folder (never a half-written one, never one that
 // failed verification).
 import { DEFAULT_MIN_SIZE, KERNEL_MODES, MANIFEST_FILE, QUANTIZE_TARGETS, quantizeModelFolder, QuantizeVerificationError, THRESHOLDS, type QuantizeManifest, type QuantizeProgress } from '../../inference/models/quantize';
-import type { DeviceName } from '../../inference/types';
+import { formatBytes } from '../../inference/models/disk';
+import { DEVICE_NAMES } from '../../inference/tables';
 import { choiceOption, CliUsageError, flag, numberOption, parseCommandLine } from '../args';
 import type { CliCommand } from '../command';
 import { createProgressBar } from '../progress';
@@ -11,8 +12,6 @@ const OPTIONS = {
   to: 'string', 'min-size': 'string', force: 'boolean', json: 'boolean', 'skip-verify': 'boolean', 'verify-device': 'string',
   'fp16-io': 'boolean', 'progress-jsonl': 'boolean', help: 'boolean', kernels: 'string',
 } as const;
-
-const DEVICES: readonly DeviceName[] = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
 
 /** Exit code when the converted folder was written but failed verification. */
 export const EXIT_VERIFICATION_FAILED = 3;
@@ -50,8 +49,9 @@ const HELP = [
   '  --force          replace a non-empty OUT_DIR',
   '  --fp16-io        fp16: make graph inputs/outputs float16 too (default: they stay float32)',
   '  --skip-verify    do not compare with the original (manifest verdict "unverified")',
-  '  --verify-device  device for the comparison runs (default cpu)',
+  `  --verify-device  device for the comparison runs: ${DEVICE_NAMES.join(', ')} (default cpu)`,
   '  --json           print the manifest as JSON on stdout',
+  '  --progress-jsonl progress as one JSON object per line on stderr (for programs that drive the CLI)',
   '',
   'Verification runs the text encoder, the UNet (2 seeds × 3 timesteps), the VAE decoder and the tiny',
   'decoder (when present) of both models on the same inputs, then one 128×128 image both ways. The',
@@ -61,6 +61,11 @@ const HELP = [
   'int8: a component over the threshold has its integer Convs (then all its integer kernels) made',
   'weight-only and is verified again. A conversion that still fails is not written; the measurements',
   `are printed (--json: the manifest on stdout) and the exit code is ${EXIT_VERIFICATION_FAILED}.`,
+  '',
+  'Examples:',
+  '  nanoforge quantize ~/models/sd-turbo ~/models/sd-turbo-int8 --to int8',
+  '  nanoforge quantize ~/models/sd-turbo ~/models/sd-turbo-int8 --to int8 --kernels integer --json',
+  '  nanoforge quantize ~/models/sd-turbo ~/models/sd-turbo-fp16 --to fp16 --verify-device cuda',
 ].join('\n');
 
 function progressReporter(json: boolean, jsonl: boolean): { update(p: QuantizeProgress): void; finish(): void } {
@@ -73,16 +78,12 @@ function progressReporter(json: boolean, jsonl: boolean): { update(p: QuantizePr
   };
 }
 
-function bytes(n: number): string {
-  return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} kB`;
-}
-
 function summary(m: QuantizeManifest, out: string): string {
-  const lines = [`${out}: ${m.to}, ${bytes(m.bytesBefore)} → ${bytes(m.bytesAfter)}`];
+  const lines = [`${out}: ${m.to}, ${formatBytes(m.bytesBefore)} → ${formatBytes(m.bytesAfter)}`];
   for (const c of m.components) {
     const k = c.kernels;
     const kernels = k ? `; integer MatMul/Gemm ${k.integerMatMul}, integer Conv ${k.integerConv}, weight-only ${k.weightOnly}, float ${k.float}` : '';
-    lines.push(`  ${c.file}: ${bytes(c.bytesBefore)} → ${bytes(c.bytesAfter)}, ${c.tensorsConverted} tensors converted${kernels}`);
+    lines.push(`  ${c.file}: ${formatBytes(c.bytesBefore)} → ${formatBytes(c.bytesAfter)}, ${c.tensorsConverted} tensors converted${kernels}`);
   }
   if (m.int8) {
     const cal = m.int8.calibration;
@@ -129,7 +130,7 @@ async function run(args: string[]): Promise<number> {
       minSize: numberOption(parsed, 'min-size', { min: 0, max: 2 ** 40, integer: true }),
       force: flag(parsed, 'force'),
       keepIoTypes: !flag(parsed, 'fp16-io'),
-      verify: flag(parsed, 'skip-verify') ? false : { device: choiceOption(parsed, 'verify-device', DEVICES) },
+      verify: flag(parsed, 'skip-verify') ? false : { device: choiceOption(parsed, 'verify-device', DEVICE_NAMES) },
       signal: abort.signal,
       onProgress: (p) => progress.update(p),
     });

@@ -3,10 +3,8 @@
 import * as vscode from 'vscode';
 import { generateToFile } from '../generation';
 import type { HistoryEntry } from '../history';
+import { COMMANDS } from '../command-ids';
 import type { Services } from '../services';
-
-export const SHOW_HISTORY_COMMAND = 'nanoforge.showHistory';
-export const CLEAR_HISTORY_COMMAND = 'nanoforge.clearHistory';
 
 type Action = 'open' | 'rerun' | 'vary';
 
@@ -32,12 +30,8 @@ async function chooseAction(entry: HistoryEntry): Promise<Action | undefined> {
 
 /** Re-runs an entry into its original file (the overwrite policy still applies). */
 export function rerun(services: Services, entry: HistoryEntry, newSeed: boolean): Promise<vscode.Uri | undefined> {
-  return generateToFile(services, {
-    prompt: entry.prompt, negativePrompt: entry.negativePrompt, kind: entry.kind,
-    width: entry.width, height: entry.height, target: vscode.Uri.parse(entry.target),
-    seed: newSeed ? undefined : entry.seed, steps: entry.steps, guidanceScale: entry.guidanceScale,
-    scheduler: entry.scheduler,
-  });
+  const { time: _time, target, format: _format, modelId: _modelId, device: _device, ...request } = entry;
+  return generateToFile(services, { ...request, target: vscode.Uri.parse(target), seed: newSeed ? undefined : entry.seed });
 }
 
 async function showHistory(services: Services): Promise<void> {
@@ -57,7 +51,7 @@ async function showHistory(services: Services): Promise<void> {
 
 export function registerHistory(services: Services): vscode.Disposable {
   return vscode.Disposable.from(
-    vscode.commands.registerCommand(SHOW_HISTORY_COMMAND, () => showHistory(services)),
-    vscode.commands.registerCommand(CLEAR_HISTORY_COMMAND, () => services.history.clear()),
+    vscode.commands.registerCommand(COMMANDS.showHistory, () => showHistory(services)),
+    vscode.commands.registerCommand(COMMANDS.clearHistory, () => services.history.clear()),
   );
 }

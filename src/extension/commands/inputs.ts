@@ -1,19 +1,11 @@
 // The small quick inputs the commands share: prompt (with recent prompts), kind, size, target path.
 // Each resolves to undefined when the user presses Escape.
 import * as vscode from 'vscode';
-import type { AssetKind } from '../../inference/types';
+import { ASSET_KIND_TABLE, ASSET_KINDS, type AssetKind } from '../../inference/tables';
 import { activeFolder, resolveTarget } from '../generation';
 import { pathOf } from '../reference-lookup';
-import { ASSET_KINDS, parseSize, type Size } from '../settings';
+import { parseSize, type Size } from '../settings';
 import { validateTargetInput, type TargetInputContext } from './target-input';
-
-const KIND_DESCRIPTIONS: Record<AssetKind, string> = {
-  icon: 'square, transparent background',
-  placeholder: 'neutral stand-in for a real image',
-  mockup: 'UI screen or component',
-  illustration: 'drawn scene or spot art',
-  photo: 'photographic image',
-};
 
 /** Quick pick over recent prompts that also accepts whatever the user types. */
 export function askPrompt(recent: readonly string[], initial = ''): Promise<string | undefined> {
@@ -43,7 +35,7 @@ export function askPrompt(recent: readonly string[], initial = ''): Promise<stri
 }
 
 export async function askKind(initial?: AssetKind): Promise<AssetKind | undefined> {
-  const items = ASSET_KINDS.map((kind) => ({ label: kind, description: KIND_DESCRIPTIONS[kind], picked: kind === initial }));
+  const items = ASSET_KINDS.map((kind) => ({ label: kind, description: ASSET_KIND_TABLE[kind].description, picked: kind === initial }));
   const chosen = await vscode.window.showQuickPick(items, { title: 'Nanoforge: kind of image', placeHolder: 'What is it for?' });
   return chosen?.label;
 }
@@ -53,7 +45,7 @@ export async function askSize(initial: Size): Promise<Size | undefined> {
     title: 'Nanoforge: size',
     prompt: 'Width x height in pixels (e.g. 64x64, or 64 for a square)',
     value: `${initial.width}x${initial.height}`,
-    validateInput: (text) => (parseSize(text) ? undefined : 'Use WIDTHxHEIGHT with whole numbers from 1 to 4096.'),
+    validateInput: (text) => (parseSize(text) ? undefined : 'Use WIDTHxHEIGHT, or one number for a square, with whole numbers from 1 to 4096.'),
   });
   return value === undefined ? undefined : parseSize(value);
 }

@@ -8,11 +8,12 @@ import { DiskSpaceError, formatBytes, formatDuration } from '../../inference/mod
 import type { PullProgress } from '../../inference/models/download';
 import { HubAuthError, HubUnreachableError, type HubOptions } from '../../inference/models/hub';
 import { ModelStore, type InstalledModel, type PullResult } from '../../inference/models/store';
-import { AbortError } from '../../inference/pipeline/errors';
 import { modelsRoot } from '../models-resolve';
+import { COMMANDS } from '../command-ids';
+import { withCancellableProgress } from '../progress';
 import type { Services } from '../services';
+import { AbortError, errorMessage } from '../../inference/errors';
 
-export const MODEL_COMMANDS = { download: 'nanoforge.downloadModel', select: 'nanoforge.selectModel', manage: 'nanoforge.manageModels' } as const;
 const TOKEN_KEY = 'nanoforge.hub.token';
 
 export function modelStore(services: Services): ModelStore {
@@ -73,7 +74,7 @@ async function addFolder(services: Services): Promise<InstalledModel | undefined
     void vscode.window.showInformationMessage(`Nanoforge now uses ${added.id} (${formatBytes(added.sizeBytes)}).`);
     return added;
   } catch (error) {
-    void vscode.window.showErrorMessage(`Nanoforge cannot use that folder: ${message(error)}`);
+    void vscode.window.showErrorMessage(`Nanoforge cannot use that folder: ${errorMessage(error)}`);
     return undefined;
   }
 }
@@ -140,31 +141,20 @@ async function runPull(services: Services, source: PullSource, repair: boolean):
   const store = modelStore(services);
   const hub = await hubOptions(services);
   const title = `${repair ? 'Repairing' : 'Downloading'} ${source.entry?.name ?? source.repo}`;
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-    const controller = new AbortController();
-    const sub = token.onCancellationRequested(() => controller.abort());
-    let percent = 0;
+  return withCancellableProgress(title, async (signal, report) => {
     const opts = {
       hub,
-      signal: controller.signal,
+      signal,
       log: (line: string) => services.log.info(`[models] ${line}`),
-      onProgress: (p: PullProgress) => {
-        const now = p.totalBytes > 0 ? (100 * p.doneBytes) / p.totalBytes : 0;
-        progress.report({ message: progressMessage(p), increment: Math.max(0, now - percent) });
-        percent = Math.max(percent, now);
-      },
+      onProgress: (p: PullProgress) => report(p.totalBytes > 0 ? p.doneBytes / p.totalBytes : 0, progressMessage(p)),
     };
-    try {
-      return repair ? await store.repair(source.id, opts) : await store.pull(source, opts);
-    } finally {
-      sub.dispose();
-    }
+    return repair ? await store.repair(source.id, opts) : await store.pull(source, opts);
   });
 }
 
 /** Reacts to a failed pull in plain words; returns true when the pull should be tried again. */
 async function explainFailure(services: Services, error: unknown): Promise<boolean> {
-  services.log.error(`[models] ${message(error)}`);
+  services.log.error(`[models] ${errorMessage(error)}`);
   if (error instanceof AbortError) {
     void vscode.window.showInformationMessage('Nanoforge: download paused. Run "Download Model" again to resume where it stopped.');
   } else if (error instanceof HubAuthError) {
@@ -172,12 +162,12 @@ async function explainFailure(services: Services, error: unknown): Promise<boole
   } else if (error instanceof HubUnreachableError) {
     const placeholder = 'Insert Placeholder';
     const choice = await vscode.window.showErrorMessage(`Nanoforge is offline: ${error.message}. Placeholder images work without a model.`, placeholder);
-    if (choice === placeholder) await vscode.commands.executeCommand('nanoforge.insertPlaceholder');
+    if (choice === placeholder) await vscode.commands.executeCommand(COMMANDS.insertPlaceholder);
   } else if (error instanceof DiskSpaceError) {
     const folder = 'Choose Models Folder';
     if ((await vscode.window.showErrorMessage(`Nanoforge: ${error.message}`, folder)) === folder) await vscode.commands.executeCommand('workbench.action.openSettings', 'nanoforge.modelsFolder');
   } else {
-    void vscode.window.showErrorMessage(`Nanoforge could not download the model: ${message(error)}`);
+    void vscode.window.showErrorMessage(`Nanoforge could not download the model: ${errorMessage(error)}`);
   }
   return false;
 }
@@ -201,7 +191,7 @@ async function downloadModel(services: Services, spec?: string, opts: { repair?:
     // A repair names an installed id, which need not be a catalog id (e.g. owner--repo).
     source = opts.repair && spec ? { id: spec, repo: spec, revision: '', kind: 'pipeline' } : spec ? resolvePullSource(spec) : await pickSource(services);
   } catch (error) {
-    void vscode.window.showErrorMessage(`Nanoforge: ${message(error)}`);
+    void vscode.window.showErrorMessage(`Nanoforge: ${errorMessage(error)}`);
     return undefined;
   }
   if (!source || (!opts.repair && !(await acceptLicense(source.entry)))) return undefined;
@@ -244,15 +234,13 @@ async function manageModel(services: Services, model: InstalledModel): Promise<v
 }
 
 async function verifyModel(services: Services, model: InstalledModel): Promise<void> {
-  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Verifying ${model.id}`, cancellable: true }, (progress, token) => {
-    const controller = new AbortController();
-    token.onCancellationRequested(() => controller.abort());
+  const report = await withCancellableProgress(`Verifying ${model.id}`, (signal, progress) => {
     let done = 0;
     return modelStore(services).verify(model.id, {
-      signal: controller.signal,
+      signal,
       onBytes: (n) => {
         done += n;
-        progress.report({ message: `${formatBytes(done)} of ${formatBytes(model.sizeBytes)} re-hashed`, increment: model.sizeBytes > 0 ? (100 * n) / model.sizeBytes : 0 });
+        progress(model.sizeBytes > 0 ? done / model.sizeBytes : 0, `${formatBytes(done)} of ${formatBytes(model.sizeBytes)} re-hashed`);
       },
     });
   });
@@ -277,23 +265,19 @@ async function manageModels(services: Services): Promise<void> {
   await picked?.run();
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 export function registerModelCommands(services: Services): vscode.Disposable {
   const guarded = <A extends unknown[]>(name: string, body: (...args: A) => Promise<unknown>) => async (...args: A) => {
     try {
       return await body(...args);
     } catch (error) {
-      services.log.error(`[models] ${name}: ${message(error)}`);
-      void vscode.window.showErrorMessage(`Nanoforge: ${message(error)}`);
+      services.log.error(`[models] ${name}: ${errorMessage(error)}`);
+      void vscode.window.showErrorMessage(`Nanoforge: ${errorMessage(error)}`);
       return undefined;
     }
   };
   return vscode.Disposable.from(
-    vscode.commands.registerCommand(MODEL_COMMANDS.download, guarded('download', (spec?: string) => downloadModel(services, typeof spec === 'string' ? spec : undefined))),
-    vscode.commands.registerCommand(MODEL_COMMANDS.select, guarded('select', (id?: string) => selectModel(services, typeof id === 'string' ? id : undefined))),
-    vscode.commands.registerCommand(MODEL_COMMANDS.manage, guarded('manage', () => manageModels(services))),
+    vscode.commands.registerCommand(COMMANDS.downloadModel, guarded('download', (spec?: string) => downloadModel(services, typeof spec === 'string' ? spec : undefined))),
+    vscode.commands.registerCommand(COMMANDS.selectModel, guarded('select', (id?: string) => selectModel(services, typeof id === 'string' ? id : undefined))),
+    vscode.commands.registerCommand(COMMANDS.manageModels, guarded('manage', () => manageModels(services))),
   );
 }

@@ -8,8 +8,9 @@ import type { QuantizeManifest, QuantizeTarget } from '../../inference/models/qu
 import type { DeviceName } from '../../inference/types';
 import type { Services } from '../services';
 import { describeResult, EXIT_VERIFICATION_FAILED, parseProgressLine, progressPercent, quantizeArgs, recommendVariant, targetFolder } from './optimize-plan';
+import { errorMessage } from '../../inference/errors';
+import { COMMANDS } from '../command-ids';
 
-export const OPTIMIZE_MODEL_COMMAND = 'nanoforge.optimizeModel';
 
 type ConcreteDevice = Exclude<DeviceName, 'auto'>;
 
@@ -143,10 +144,10 @@ async function optimizeModel(services: Services, opts: OptimizeArgs): Promise<Qu
 }
 
 export function registerOptimizeCommand(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand(OPTIMIZE_MODEL_COMMAND, (args?: OptimizeArgs) =>
+  return vscode.commands.registerCommand(COMMANDS.optimizeModel, (args?: OptimizeArgs) =>
     optimizeModel(services, args && typeof args === 'object' && !(args instanceof vscode.Uri) ? args : {}).catch((error: unknown) => {
       services.log.error(`optimize: ${String(error)}`);
-      void vscode.window.showErrorMessage(`Nanoforge could not optimize the model: ${error instanceof Error ? error.message : String(error)}`);
+      void vscode.window.showErrorMessage(`Nanoforge could not optimize the model: ${errorMessage(error)}`);
       return undefined;
     }));
 }

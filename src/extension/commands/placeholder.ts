@@ -5,8 +5,9 @@ import * as vscode from 'vscode';
 import { defaultTargetPath, formatFromPath } from '../naming';
 import type { Services } from '../services';
 import { askSize, chooseTarget } from './inputs';
+import { errorMessage } from '../../inference/errors';
+import { COMMANDS } from '../command-ids';
 
-export const INSERT_PLACEHOLDER_COMMAND = 'nanoforge.insertPlaceholder';
 
 export interface PlaceholderArgs {
   width?: number;
@@ -48,7 +49,7 @@ async function insertPlaceholder(services: Services, args: PlaceholderArgs = {})
     asset = await services.worker().placeholder({ ...size, format: formatFromPath(target.path) ?? settings.format, label: args.label });
   } catch (err) {
     services.log.error(`placeholder failed: ${String(err)}`);
-    void vscode.window.showErrorMessage(`Nanoforge could not draw the placeholder: ${err instanceof Error ? err.message : String(err)}`);
+    void vscode.window.showErrorMessage(`Nanoforge could not draw the placeholder: ${errorMessage(err)}`);
     return undefined;
   }
   const written = await services.writer.writeAsset(target, asset.bytes, { overwrite: settings.overwrite });
@@ -57,7 +58,7 @@ async function insertPlaceholder(services: Services, args: PlaceholderArgs = {})
 }
 
 export function registerInsertPlaceholder(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand(INSERT_PLACEHOLDER_COMMAND, (args?: PlaceholderArgs) =>
+  return vscode.commands.registerCommand(COMMANDS.insertPlaceholder, (args?: PlaceholderArgs) =>
     insertPlaceholder(services, args && typeof args === 'object' && !(args instanceof vscode.Uri) ? args : {}),
   );
 }

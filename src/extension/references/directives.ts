@@ -4,14 +4,12 @@
 // optional; without `-> path` the target is the reference on the same line (before the comment) or
 // on the next code line. Comment styles: //, #, /* */, * (block continuation), <!-- -->, --, ;, %.
 import { MAX_PIXELS, MAX_SIDE } from '../../inference/image/limits';
-import type { AssetKind } from '../../inference/types';
+import { ASSET_KINDS, IMAGE_EXTENSIONS, type AssetKind } from '../../inference/tables';
 import { extensionOf, formatFromPath, unwritableReason, WRITABLE_EXTENSIONS } from '../naming';
 import { recognizeLine } from './recognizers';
-import { IMAGE_EXTENSIONS } from './recognizers/path-token';
 import { cleanReference } from './resolvers';
 
 export const DEFAULT_DIRECTIVE_TAG = '@image';
-export const DIRECTIVE_KINDS: readonly AssetKind[] = ['icon', 'placeholder', 'mockup', 'illustration', 'photo'];
 
 export interface ColumnRange { start: number; end: number }
 
@@ -62,7 +60,7 @@ function targetProblem(target: DirectiveTarget | undefined): string | undefined 
   const file = target && cleanReference(target.path); // `spinner.gif?v=2` names spinner.gif
   if (!target || !file || formatFromPath(file)) return undefined;
   const ext = extensionOf(file).slice(1);
-  if ((IMAGE_EXTENSIONS as readonly string[]).includes(ext)) return `Cannot generate "${target.path}": ${unwritableReason(file) ?? ''}.`;
+  if (IMAGE_EXTENSIONS.includes(ext)) return `Cannot generate "${target.path}": ${unwritableReason(file) ?? ''}.`;
   if (!target.explicit) return undefined;
   return `The target "${target.path}" is not an image file name; end it in ${WRITABLE_EXTENSIONS}.`;
 }
@@ -72,7 +70,7 @@ function readSpec(words: string[]): Spec | undefined {
   const spec: Spec = {};
   for (const word of words) {
     const size = SIZE.exec(word);
-    const kind = DIRECTIVE_KINDS.find((k) => k === word.toLowerCase());
+    const kind = ASSET_KINDS.find((k) => k === word.toLowerCase());
     if (kind && !spec.kind) spec.kind = kind;
     else if (size && spec.width === undefined) {
       spec.width = Number(size[1]);
@@ -106,9 +104,9 @@ function parseBody(head: string): Spec & { prompt: string } {
     const spec = readSpec(words);
     if (spec) return { ...spec, prompt: head.slice(colon + 1).trim() };
     // `icn: cart` or `icn 64x64: cart` is a typo in the kind; longer prose is a prompt with a colon.
-    const unknown = words.filter((w) => !SIZE.test(w) && !DIRECTIVE_KINDS.includes(w.toLowerCase() as AssetKind));
+    const unknown = words.filter((w) => !SIZE.test(w) && !ASSET_KINDS.includes(w.toLowerCase() as AssetKind));
     if (unknown.length === 1 && (words.length === 1 || (words.length === 2 && unknown.length < words.length))) {
-      return { prompt: head.slice(colon + 1).trim(), error: `Unknown kind "${unknown[0]}"; use one of ${DIRECTIVE_KINDS.join(', ')}.` };
+      return { prompt: head.slice(colon + 1).trim(), error: `Unknown kind "${unknown[0]}"; use one of ${ASSET_KINDS.join(', ')}.` };
     }
   }
   // No colon (or prose before it): leading kind/size words, then the prompt.

@@ -1,8 +1,9 @@
 // Reads image dimensions from file headers (PNG, JPEG, GIF, WebP, BMP, ICO, SVG) and Nanoforge's
 // metadata from PNG text chunks, in the extension host without sharp or any native module.
 import { inflateSync } from 'node:zlib';
+import type { ImageFormat } from '../../inference/tables';
 
-export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'webp' | 'bmp' | 'ico' | 'svg' | 'avif';
+export type { ImageFormat } from '../../inference/tables';
 export interface ImageInfo { format: ImageFormat; width: number; height: number }
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];

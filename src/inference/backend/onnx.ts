@@ -1,36 +1,36 @@
-// The only module that imports onnxruntime-node: execution providers, sessions and tensors.
-// Everything else sees plain numbers (`TensorFeed` in, Float32Array out) and `ModelSession`.
+// The onnxruntime-node backend, and the only module that imports it: execution providers,
+// sessions and tensors behind the InferenceBackend seam of types.ts (plain numbers in, Float32Array out).
 import * as ort from 'onnxruntime-node';
 import { existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { DeviceName, ProviderAttempt } from '../types';
+import { CPU_ONLY_ROW, PROVIDER_TABLE, type ConcreteDevice, type DeviceName } from '../tables';
+import type { ProviderAttempt } from '../types';
 import { ModelFolderError } from '../models/errors';
 import { fromFloat16Array, toFloat16Array } from './float16';
 import { SharedLoads } from './session-cache';
+import type { FloatTensor, HeldSessionSet, InferenceBackend, IoInfo, ModelSession, OpenOptions, SessionFile, SessionSet, TensorFeed } from './types';
 import { hasVulkanLoader } from './vulkan';
+import { errorMessage } from '../errors';
 
-export type ConcreteDevice = Exclude<DeviceName, 'auto'>;
+// onnxruntime-node 1.30's Linux library carries Microsoft's 1DS telemetry client (its strings name the
+// collector URL): every process that opens a session writes `.ses` and `mat-debug-<pid>.log` into the
+// temp folder. Nanoforge promises that nothing leaves the machine. The runtime reads this variable when
+// it creates its environment (at the first session, after this module loaded), so setting it here is enough.
+process.env.ORT_DISABLE_TELEMETRY = '1';
 
-type ProviderRow = Readonly<Partial<Record<DeviceName, readonly ConcreteDevice[]>>>;
-
-/** Which execution providers each device setting tries, in order, per platform. */
-export const PROVIDER_TABLE: Readonly<Record<string, ProviderRow>> = Object.freeze({
-  linux: Object.freeze<ProviderRow>({ auto: ['webgpu', 'cuda', 'cpu'], cpu: ['cpu'], webgpu: ['webgpu'], cuda: ['cuda'] }),
-  win32: Object.freeze<ProviderRow>({ auto: ['dml', 'webgpu', 'cpu'], cpu: ['cpu'], dml: ['dml'], webgpu: ['webgpu'], cuda: ['cuda'] }),
-  darwin: Object.freeze<ProviderRow>({ auto: ['coreml', 'webgpu', 'cpu'], cpu: ['cpu'], coreml: ['coreml'], webgpu: ['webgpu'] }),
-});
-
-const CPU_ONLY: ProviderRow = Object.freeze({ auto: ['cpu'], cpu: ['cpu'] });
+export type { ConcreteDevice } from '../tables';
+/** The device → provider table lives with the other closed lists (src/inference/tables.ts). */
+export { PROVIDER_TABLE } from '../tables';
 
 /** The device settings valid on `platform`, `auto` first. */
 export function validDevices(platform: string = process.platform): DeviceName[] {
-  return Object.keys(PROVIDER_TABLE[platform] ?? CPU_ONLY) as DeviceName[];
+  return Object.keys(PROVIDER_TABLE[platform] ?? CPU_ONLY_ROW) as DeviceName[];
 }
 
 /** Providers to try for `device`; an unknown device is an error that lists the valid ones. */
 export function providersFor(device: string, platform: string = process.platform): readonly ConcreteDevice[] {
-  const table = PROVIDER_TABLE[platform] ?? CPU_ONLY;
+  const table = PROVIDER_TABLE[platform] ?? CPU_ONLY_ROW;
   const providers = Object.prototype.hasOwnProperty.call(table, device) ? table[device as DeviceName] : undefined;
   if (!providers) {
     throw new DeviceError(`Unknown device '${device}' on ${platform}. Valid devices: ${validDevices(platform).join(', ')}.`);
@@ -43,51 +43,6 @@ export class DeviceError extends Error {
     super(message);
     this.name = 'DeviceError';
   }
-}
-
-/** One input or output as the session reports it (`shape` entries are sizes or symbolic names). */
-export interface IoInfo {
-  name: string;
-  /** ONNX element type as onnxruntime names it: 'float32', 'float16', 'int64', 'int32', … */
-  type: string;
-  shape: ReadonlyArray<number | string>;
-}
-
-/** Values for one input; the backend casts them to the input's declared element type. */
-export interface TensorFeed {
-  values: ArrayLike<number>;
-  dims: readonly number[];
-}
-
-export interface FloatTensor {
-  data: Float32Array;
-  dims: number[];
-}
-
-export interface ModelSession {
-  /** Path relative to the model folder, used in every error about this session. */
-  readonly file: string;
-  readonly inputs: readonly IoInfo[];
-  readonly outputs: readonly IoInfo[];
-  run(feeds: Record<string, TensorFeed>, outputNames: string[]): Promise<Record<string, FloatTensor>>;
-}
-
-export interface SessionFile {
-  /** Relative to `dir`, e.g. `unet/model.onnx`. Opened by path so an external `.onnx.data` beside it loads. */
-  file: string;
-}
-
-export interface SessionSet {
-  sessions: ModelSession[];
-  device: ConcreteDevice;
-  /** Providers tried before `device`, each with why it failed. */
-  fallbacks: ProviderAttempt[];
-}
-
-export interface OpenOptions {
-  log?: (line: string) => void;
-  /** Intra-op threads; defaults to NANOFORGE_THREADS or the available cores (max 8). */
-  threads?: number;
 }
 
 /** Receives the wall time of every bare `session.run` (benchmarks measure pipeline overhead with it). */
@@ -171,7 +126,7 @@ function toFloat32(tensor: ort.Tensor): Float32Array {
 
 /** onnxruntime messages start with a C++ source location; keep the part a person can act on. */
 export function summariseOrtError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const firstLine = message.split('\n')[0] ?? message;
   const afterCheck = /was false\. (.*)$/.exec(firstLine);
   if (afterCheck?.[1]) return afterCheck[1].trim();
@@ -211,7 +166,10 @@ function unavailableReason(provider: ConcreteDevice): string | undefined {
   if (provider === 'cuda') {
     const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
     if (!existsSync(path.join(bindingDir(), lib))) {
-      return `CUDA provider libraries are not installed (${lib} not found; reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL_CUDA=v12)`;
+      // npm install runs no dependency install scripts here (package.json's allowScripts denies
+      // onnxruntime-node's, which downloads these from NuGet), so the fetch is a step of its own.
+      const script = path.join(path.dirname(require.resolve('onnxruntime-node/package.json')), 'script', 'install');
+      return `CUDA provider libraries are not installed (${lib} not found; fetch them with: ONNXRUNTIME_NODE_INSTALL=cuda12 node ${script})`;
     }
   }
   return undefined;
@@ -291,16 +249,13 @@ async function releaseSet(set: SessionSet): Promise<void> {
 
 const sharedSets = new SharedLoads<SessionSet>(releaseSet);
 
-export interface HeldSessionSet {
-  set: SessionSet;
-  /** Lets go of this hold; the sessions are released when no pipeline holds them. */
-  release(): Promise<void>;
-}
-
-/** Sessions cached per model folder + device; a failed open is not cached, so a retry reopens. */
+/**
+ * Sessions cached per model folder + device + file list (the pipeline's three, an encoder on its own);
+ * a failed open is not cached, so a retry reopens.
+ */
 export async function acquireSessionSet(dir: string, files: SessionFile[], device: DeviceName, options: OpenOptions = {}): Promise<HeldSessionSet> {
   providersFor(device); // unknown device: fail before touching the cache
-  const key = `${path.resolve(dir)}\u0000${device}`;
+  const key = [path.resolve(dir), device, ...files.map((f) => f.file)].join('\u0000');
   const set = await sharedSets.acquire(key, () => openSessionSet(dir, files, device, options));
   let released = false;
   return {
@@ -313,7 +268,10 @@ export async function acquireSessionSet(dir: string, files: SessionFile[], devic
   };
 }
 
-/** Number of model folder + device combinations with open sessions (for tests and diagnostics). */
+/** Number of model folder + device + file list combinations with open sessions (for tests and diagnostics). */
 export function openSessionSetCount(): number {
   return sharedSets.size;
 }
+
+/** The onnxruntime-node implementation of the backend seam (src/inference/backend/types.ts). */
+export const onnxBackend: InferenceBackend = Object.freeze({ name: 'onnxruntime', acquireSessions: acquireSessionSet });

@@ -23,7 +23,8 @@ export interface Encoded {
   warnings: string[];
 }
 
-const DEFAULT_QUALITY = { webp: 90, avif: 60, jpeg: 90 } as const;
+/** Quality when none is asked for (exported for the CLI's help). */
+export const DEFAULT_QUALITY = Object.freeze({ webp: 90, avif: 60, jpeg: 90 } as const);
 const WHITE: Rgb = [255, 255, 255];
 
 function quality(format: keyof typeof DEFAULT_QUALITY, q: number | undefined): number {

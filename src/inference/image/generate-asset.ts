@@ -2,17 +2,17 @@
 // run the pipeline at the model's native size, post-process every candidate into the asset.
 import { randomInt } from 'node:crypto';
 import type {
-  AssetKind,
   AssetMetadata,
   DeviceName,
   EncodedAsset,
   GenerateCallbacks,
   GenerationRequest,
   OutputOptions,
+  PipelineRequest,
   ProviderAttempt,
-  SchedulerName,
   StageTimings,
 } from '../types';
+import { throwIfAborted } from '../errors';
 import type { Pipeline } from '../pipeline/types';
 import { NANOFORGE_VERSION } from '../version';
 import { planGeneration, presetFor } from './presets';
@@ -20,18 +20,6 @@ import { renderAsset } from './render';
 
 /** The part of the pipeline this module needs (tests and the worker pass a full Pipeline). */
 export type AssetPipeline = Pick<Pipeline, 'info' | 'generate'>;
-
-export interface AssetRequest {
-  prompt: string;
-  negativePrompt?: string;
-  kind: AssetKind;
-  output: OutputOptions;
-  seed?: number;
-  count?: number;
-  steps?: number;
-  guidanceScale?: number;
-  scheduler?: SchedulerName;
-}
 
 export interface AssetResult {
   candidates: EncodedAsset[];
@@ -42,21 +30,29 @@ export interface AssetResult {
 }
 
 /** Turbo (guidance-free) models are tuned for very few steps; classic SD needs ~25 with CFG 7.5. */
-function defaultSampling(usesGuidance: boolean): { steps: number; guidanceScale: number } {
+export function defaultSampling(usesGuidance: boolean): { steps: number; guidanceScale: number } {
   return usesGuidance ? { steps: 25, guidanceScale: 7.5 } : { steps: 2, guidanceScale: 0 };
 }
 
-/** The output options with the kind's defaults filled in (fit mode, transparency). */
-export function resolveOutput(kind: AssetKind, output: OutputOptions): OutputOptions {
-  const preset = presetFor(kind);
-  return { ...output, fit: output.fit ?? preset.fit, transparent: output.transparent ?? preset.transparent };
+/**
+ * The request's output fields with the kind's defaults filled in (format, fit mode, transparency).
+ * No kind (`nanoforge generate` without `--kind`): PNG, cover, opaque.
+ */
+export function resolveOutput(req: Pick<GenerationRequest, 'kind' | 'width' | 'height' | 'format' | 'fit' | 'transparent' | 'quality'>): OutputOptions {
+  const preset = req.kind === undefined ? undefined : presetFor(req.kind);
+  return {
+    width: req.width, height: req.height, format: req.format ?? preset?.defaultFormat ?? 'png',
+    fit: req.fit ?? preset?.fit ?? 'cover', transparent: req.transparent ?? preset?.transparent ?? false,
+    ...(req.quality === undefined ? {} : { quality: req.quality }),
+  };
 }
 
-export async function generateAsset(pipeline: AssetPipeline, req: AssetRequest, cb?: GenerateCallbacks): Promise<AssetResult> {
-  const output = resolveOutput(req.kind, req.output);
+/** Plans `req` for the model (template, run size, defaults), runs the pipeline and renders every candidate. */
+export async function generateAsset(pipeline: AssetPipeline, req: GenerationRequest, cb?: GenerateCallbacks): Promise<AssetResult> {
+  const output = resolveOutput(req);
   const plan = planGeneration(req.kind, req.prompt, output, pipeline.info.nativeSize);
   const sampling = defaultSampling(pipeline.info.usesGuidance);
-  const generation: GenerationRequest = {
+  const generation: PipelineRequest = {
     prompt: plan.prompt,
     negativePrompt: req.negativePrompt ?? plan.negativePrompt,
     width: plan.width,
@@ -71,7 +67,7 @@ export async function generateAsset(pipeline: AssetPipeline, req: AssetRequest, 
   const started = performance.now();
   const candidates: EncodedAsset[] = [];
   for (const image of result.images) {
-    cb?.signal?.throwIfAborted();
+    throwIfAborted(cb?.signal);
     // The user's own prompt and the kind are stored, so "vary" re-applies the template once.
     const metadata: AssetMetadata = {
       prompt: req.prompt,
@@ -81,7 +77,7 @@ export async function generateAsset(pipeline: AssetPipeline, req: AssetRequest, 
       guidanceScale: generation.guidanceScale,
       scheduler: req.scheduler ?? pipeline.info.scheduler,
       modelId: pipeline.info.modelId,
-      kind: req.kind,
+      ...(req.kind !== undefined ? { kind: req.kind } : {}),
       generator: `nanoforge ${NANOFORGE_VERSION}`,
     };
     candidates.push({ ...(await renderAsset(image, output, metadata)), seed: image.seed });

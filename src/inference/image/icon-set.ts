@@ -2,6 +2,7 @@
 // an opaque apple-touch-icon, site.webmanifest and the HTML <link> snippet to paste.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { mimeTypeOf } from '../tables';
 import type { AssetMetadata, RgbImage } from '../types';
 import { encodeIco, encodePng } from './encode';
 import { ICO_SIZES } from './ico';
@@ -64,22 +65,43 @@ function href(base: string, name: string): string {
   return `${base.endsWith('/') ? base : `${base}/`}${name}`;
 }
 
+/** Launchers show a web app's short_name under its icon; longer than this it gets cut off. */
+export const SHORT_NAME_MAX = 12;
+
+/**
+ * The manifest's short_name: the name itself when it fits in SHORT_NAME_MAX characters, else its leading
+ * whole words that fit, else its first SHORT_NAME_MAX characters (counted in code points, so an emoji
+ * is never split).
+ */
+export function shortName(name: string): string {
+  const clean = name.trim().replace(/\s+/g, ' ');
+  const length = (text: string): number => Array.from(text).length;
+  if (length(clean) <= SHORT_NAME_MAX) return clean;
+  let words = '';
+  for (const word of clean.split(' ')) {
+    const next = words ? `${words} ${word}` : word;
+    if (length(next) > SHORT_NAME_MAX) break;
+    words = next;
+  }
+  return words || Array.from(clean).slice(0, SHORT_NAME_MAX).join('');
+}
+
 export function iconSetManifest(names: Partial<Record<IconKey, string>>, background: Rgb, options: IconSetOptions = {}): string {
   const base = options.hrefBase ?? '/';
   const name = options.appName ?? 'App';
   const icons = (['png192', 'png512'] as const)
     .filter((k) => names[k])
-    .map((k) => ({ src: href(base, names[k]!), sizes: k === 'png192' ? '192x192' : '512x512', type: 'image/png' }));
+    .map((k) => ({ src: href(base, names[k]!), sizes: k === 'png192' ? '192x192' : '512x512', type: mimeTypeOf('png') }));
   const colour = hexColor(background);
-  return `${JSON.stringify({ name, short_name: name, icons, theme_color: colour, background_color: colour, display: 'standalone' }, null, 2)}\n`;
+  return `${JSON.stringify({ name, short_name: shortName(name), icons, theme_color: colour, background_color: colour, display: 'standalone' }, null, 2)}\n`;
 }
 
 export function iconSetHtml(names: Partial<Record<IconKey, string>>, hrefBase = '/'): string {
   const a = (k: IconKey): string => escapeXml(href(hrefBase, names[k] ?? ''));
   return [
     `<link rel="icon" href="${a('ico')}" sizes="48x48">`,
-    `<link rel="icon" type="image/png" sizes="32x32" href="${a('png32')}">`,
-    `<link rel="icon" type="image/png" sizes="16x16" href="${a('png16')}">`,
+    `<link rel="icon" type="${mimeTypeOf('png')}" sizes="32x32" href="${a('png32')}">`,
+    `<link rel="icon" type="${mimeTypeOf('png')}" sizes="16x16" href="${a('png16')}">`,
     `<link rel="apple-touch-icon" sizes="180x180" href="${a('apple')}">`,
     `<link rel="manifest" href="${a('manifest')}">`,
   ].join('\n');

@@ -1,23 +1,14 @@
 // Size limits and format names shared by every asset path (render, placeholder, CLI).
 import * as path from 'node:path';
-import type { AssetFormat } from '../types';
+import { ASSET_FORMATS, assetFormatOfExtension, extensionOfFormat, IMAGE_FORMATS, type AssetFormat } from '../tables';
 
 /** Largest side we accept; libvips handles more, but nobody ships an 8K+ asset from a prompt. */
 export const MAX_SIDE = 8192;
 /** Largest pixel count (40 MP) — keeps one RGBA buffer under ~160 MB. */
 export const MAX_PIXELS = 40_000_000;
 
-export const SUPPORTED_FORMATS: readonly AssetFormat[] = ['png', 'webp', 'avif', 'jpeg', 'ico', 'svg'];
-
-const EXTENSION_FORMATS: Readonly<Record<string, AssetFormat>> = Object.freeze({
-  '.png': 'png',
-  '.webp': 'webp',
-  '.avif': 'avif',
-  '.jpg': 'jpeg',
-  '.jpeg': 'jpeg',
-  '.ico': 'ico',
-  '.svg': 'svg',
-});
+/** The file extensions an output path may have, with their dots (`.png … .svg`; `.jpg` and `.jpeg` are JPEG). */
+export const WRITABLE_EXTENSIONS: readonly string[] = Object.freeze(ASSET_FORMATS.flatMap((f) => IMAGE_FORMATS[f].extensions));
 
 export class AssetInputError extends Error {
   override readonly name = 'AssetInputError';
@@ -44,19 +35,19 @@ export function validateSize(width: unknown, height: unknown, what = 'size'): { 
   return { width: w, height: h };
 }
 
-/** Parses "300x200" / "300×200" / "300X200" into a validated size. */
+/** Parses "300x200" / "300×200" / "300X200", or one number for a square ("512" is 512×512), into a validated size. */
 export function parseSize(text: string): { width: number; height: number } {
-  const match = /^\s*(-?[0-9.]+)\s*[x×X]\s*(-?[0-9.]+)\s*$/.exec(text);
-  if (!match) throw new AssetInputError(`size must look like WIDTHxHEIGHT (e.g. 300x200), got '${text}'`);
-  return validateSize(Number(match[1]), Number(match[2]));
+  const match = /^\s*(-?[0-9.]+)\s*(?:[x×X]\s*(-?[0-9.]+)\s*)?$/.exec(text);
+  if (!match) throw new AssetInputError(`size must look like WIDTHxHEIGHT, or one number for a square (e.g. 300x200, 512), got '${text}'`);
+  return validateSize(Number(match[1]), Number(match[2] ?? match[1]));
 }
 
 /** The format follows the file extension; an unknown extension is an error naming the supported ones. */
 export function formatFromPath(filePath: string): AssetFormat {
   const ext = path.extname(filePath).toLowerCase();
-  const format = EXTENSION_FORMATS[ext];
+  const format = ext ? assetFormatOfExtension(ext) : undefined;
   if (!format) {
-    const known = Object.keys(EXTENSION_FORMATS).join(', ');
+    const known = WRITABLE_EXTENSIONS.join(', ');
     throw new AssetInputError(
       ext ? `unsupported image extension '${ext}' in ${filePath}; supported: ${known}` : `${filePath} has no file extension; supported: ${known}`,
     );
@@ -66,5 +57,5 @@ export function formatFromPath(filePath: string): AssetFormat {
 
 /** The conventional extension for a format (used when naming files). */
 export function extensionFor(format: AssetFormat): string {
-  return format === 'jpeg' ? '.jpg' : `.${format}`;
+  return extensionOfFormat(format);
 }

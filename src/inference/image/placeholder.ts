@@ -11,7 +11,8 @@ import sharp from 'sharp';
 import type { AssetFormat, AssetMetadata, EncodedAsset } from '../types';
 import { NANOFORGE_VERSION } from '../version';
 import { encodeRaster } from './encode';
-import { AssetInputError, SUPPORTED_FORMATS, validateSize } from './limits';
+import { ASSET_FORMATS } from '../tables';
+import { AssetInputError, validateSize } from './limits';
 import { escapeXml, svgMetadataElement } from './metadata';
 import { hexColor, parseHexColor, toRaster, type Rgb } from './raster';
 
@@ -102,7 +103,7 @@ export function placeholderSvg(o: PlaceholderOptions, metadata?: AssetMetadata):
 }
 
 export async function makePlaceholder(o: PlaceholderOptions): Promise<EncodedAsset> {
-  if (!SUPPORTED_FORMATS.includes(o.format)) throw new AssetInputError(`unsupported format '${String(o.format)}'; supported: ${SUPPORTED_FORMATS.join(', ')}`);
+  if (!ASSET_FORMATS.includes(o.format)) throw new AssetInputError(`unsupported format '${String(o.format)}'; supported: ${ASSET_FORMATS.join(', ')}`);
   const { width, height } = validateSize(o.width, o.height, 'placeholder size');
   const metadata: AssetMetadata = {
     prompt: o.prompt ?? '',

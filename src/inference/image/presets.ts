@@ -1,7 +1,8 @@
 // Asset kinds: prompt templates, default sizes and post-processing, read from presets.json.
 import type { AssetFormat, AssetKind, FitMode } from '../types';
 import presetData from './presets.json';
-import { AssetInputError, SUPPORTED_FORMATS } from './limits';
+import { ASSET_FORMATS, ASSET_KINDS, FIT_MODES } from '../tables';
+import { AssetInputError } from './limits';
 
 export interface KindPreset {
   /** Contains `{prompt}` exactly once; the user's prompt goes there verbatim. */
@@ -18,8 +19,6 @@ export interface KindPreset {
   svgColors: number;
 }
 
-export const ASSET_KINDS: readonly AssetKind[] = ['icon', 'placeholder', 'mockup', 'illustration', 'photo'];
-const FIT_MODES: readonly FitMode[] = ['cover', 'contain', 'stretch'];
 
 function checkPreset(kind: AssetKind, raw: unknown): KindPreset {
   const p = raw as Partial<KindPreset> | undefined;
@@ -31,7 +30,7 @@ function checkPreset(kind: AssetKind, raw: unknown): KindPreset {
   if (typeof p.negativePrompt !== 'string') bad('negativePrompt');
   const size = p.defaultSize;
   if (!Array.isArray(size) || size.length !== 2 || !size.every((n) => Number.isInteger(n) && n > 0)) bad('defaultSize');
-  if (!p.defaultFormat || !SUPPORTED_FORMATS.includes(p.defaultFormat)) bad('defaultFormat');
+  if (!p.defaultFormat || !ASSET_FORMATS.includes(p.defaultFormat)) bad('defaultFormat');
   if (!p.fit || !FIT_MODES.includes(p.fit)) bad('fit');
   if (typeof p.transparent !== 'boolean') bad('transparent');
   if (typeof p.trim !== 'boolean') bad('trim');
@@ -118,15 +117,18 @@ export interface GenerationPlan {
   height: number;
 }
 
-/** What to ask the model for, given the kind, the user's prompt and the output the user wants. */
+/**
+ * What to ask the model for, given the kind, the user's prompt and the output the user wants. No kind
+ * (`nanoforge generate` without `--kind`): the prompt goes to the model as written, with no negative prompt.
+ */
 export function planGeneration(
-  kind: AssetKind,
+  kind: AssetKind | undefined,
   prompt: string,
   output: { width: number; height: number },
   nativeSize: number,
 ): GenerationPlan {
-  const preset = presetFor(kind);
+  const preset = kind === undefined ? undefined : presetFor(kind);
   if (prompt.trim() === '') throw new AssetInputError('the prompt is empty; describe the image you want');
   const size = nativeSizeFor(output.width, output.height, nativeSize);
-  return { prompt: applyTemplate(kind, prompt), negativePrompt: preset.negativePrompt, ...size };
+  return { prompt: kind === undefined ? prompt.trim() : applyTemplate(kind, prompt), negativePrompt: preset?.negativePrompt ?? '', ...size };
 }

@@ -4,7 +4,8 @@ import type { AssetMetadata, EncodedAsset, OutputOptions, RgbImage } from '../ty
 import { removeBackground, trimTransparent } from './alpha';
 import { encodeRaster, icoSizesFor } from './encode';
 import { fitRaster, placeCentred, type FitResult } from './fit';
-import { AssetInputError, SUPPORTED_FORMATS, validateSize } from './limits';
+import { ASSET_FORMATS } from '../tables';
+import { AssetInputError, validateSize } from './limits';
 import { presetFor } from './presets';
 import { rasterFromRgb, type Raster, type Rgb } from './raster';
 
@@ -40,8 +41,8 @@ export async function prepare(src: Raster, output: OutputOptions, padding: numbe
  */
 export async function renderAsset(img: RgbImage, output: OutputOptions, metadata?: AssetMetadata): Promise<EncodedAsset> {
   validateSize(output.width, output.height, 'output size');
-  if (!SUPPORTED_FORMATS.includes(output.format)) {
-    throw new AssetInputError(`unsupported format '${String(output.format)}'; supported: ${SUPPORTED_FORMATS.join(', ')}`);
+  if (!ASSET_FORMATS.includes(output.format)) {
+    throw new AssetInputError(`unsupported format '${String(output.format)}'; supported: ${ASSET_FORMATS.join(', ')}`);
   }
   // Fail before the (slower) cut-out when the ICO request cannot work at all.
   if (output.format === 'ico') icoSizesFor(output.width, output.height);

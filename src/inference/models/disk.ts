@@ -37,6 +37,16 @@ export async function ensureFreeSpace(dir: string, neededBytes: number, free: Fr
   if (available < neededBytes + headroom) throw new DiskSpaceError(dir, neededBytes + headroom, available);
 }
 
+/** Size of `file` in bytes, or undefined when there is no such file; any other failure is thrown. */
+export async function fileSize(file: string): Promise<number | undefined> {
+  try {
+    return (await fs.stat(file)).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
 /** Bytes the files under `dir` occupy (apparent sizes; symlinks are not followed). */
 export async function sizeOnDisk(dir: string): Promise<number> {
   let total = 0;

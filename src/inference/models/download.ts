@@ -6,9 +6,9 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import * as path from 'node:path';
-import { AbortError } from '../pipeline/errors';
-import { renameWithRetry } from './disk';
+import { fileSize, renameWithRetry } from './disk';
 import { errorForStatus, HubAuthError, HubError, HubHttpError, HubNotFoundError, hubRequest, HubUnreachableError, type HubOptions } from './hub';
+import { AbortError, errorMessage } from '../errors';
 
 export interface RetryPolicy {
   /** Failed attempts in a row (without new bytes) before giving up. */
@@ -40,7 +40,7 @@ export class TransferError extends Error {
 
 export class DownloadFailedError extends Error {
   constructor(readonly file: string, attempts: number, readonly lastError: unknown) {
-    super(`${file}: gave up after ${attempts} attempts (${lastError instanceof Error ? lastError.message : String(lastError)}). Run the same pull again to resume.`);
+    super(`${file}: gave up after ${attempts} attempts (${errorMessage(lastError)}). Run the same pull again to resume.`);
     this.name = 'DownloadFailedError';
   }
 }
@@ -86,13 +86,9 @@ class Digests {
   }
 }
 
-async function fileSize(file: string): Promise<number> {
-  try {
-    return (await fs.stat(file)).size;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw error;
-  }
+/** Bytes already in a `.part` file (0 before the first byte arrives). */
+async function partBytes(part: string): Promise<number> {
+  return (await fileSize(part)) ?? 0;
 }
 
 async function hashPrefix(file: string, digests: Digests, signal?: AbortSignal): Promise<void> {
@@ -197,7 +193,7 @@ async function openBody(job: FileJob, offset: number, ctx: FetchContext, signal:
 /** One attempt: resume or start the part, stream, and check size and digest. Returns the SHA-256. */
 async function attempt(job: FileJob, ctx: FetchContext): Promise<string> {
   const part = partPath(job.dest);
-  let offset = await fileSize(part);
+  let offset = await partBytes(part);
   if (offset > job.size) offset = 0;
   const controller = new AbortController();
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, controller.signal]) : controller.signal;
@@ -230,7 +226,7 @@ async function attempt(job: FileJob, ctx: FetchContext): Promise<string> {
         await out.close();
       }
     }
-    const size = await fileSize(part);
+    const size = await partBytes(part);
     if (size < job.size) throw new TransferError(`${job.path}: the connection ended at byte ${size} of ${job.size}`);
     const actual = digests.digest();
     if (expected && actual.sha256 !== expected) throw new HashMismatchError(job.path, expected, actual.sha256);
@@ -238,10 +234,10 @@ async function attempt(job: FileJob, ctx: FetchContext): Promise<string> {
     return actual.sha256;
   } catch (error) {
     if (ctx.signal?.aborted) throw new AbortError('Download cancelled; the next pull resumes from the .part files.');
-    if (stalled) throw new TransferError(`${job.path}: no data for ${ctx.retry.stallTimeoutMs / 1000}s (have ${await fileSize(part)} of ${job.size} bytes)`);
+    if (stalled) throw new TransferError(`${job.path}: no data for ${ctx.retry.stallTimeoutMs / 1000}s (have ${await partBytes(part)} of ${job.size} bytes)`);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ECONNRESET' || code === 'EPIPE' || (error instanceof Error && error.message === 'aborted')) {
-      throw new TransferError(`${job.path}: the connection dropped at byte ${await fileSize(part)} of ${job.size}`);
+      throw new TransferError(`${job.path}: the connection dropped at byte ${await partBytes(part)} of ${job.size}`);
     }
     throw error;
   } finally {
@@ -284,27 +280,27 @@ export async function fetchFile(job: FileJob, ctx: FetchContext): Promise<string
   let hashFailures = 0;
   let total = 0;
   for (;;) {
-    const before = await fileSize(part);
+    const before = await partBytes(part);
     try {
       const sha256 = await attempt(job, ctx);
       await renameWithRetry(part, job.dest);
       return sha256;
     } catch (error) {
       if (error instanceof HashMismatchError) {
-        const had = await fileSize(part);
+        const had = await partBytes(part);
         await fs.rm(part, { force: true });
         ctx.onBytes?.(-had, job.path);
         if (++hashFailures >= 2) throw error;
         ctx.log?.(`${job.path}: SHA-256 mismatch (${error.actual}); deleted the part and fetching it again`);
         continue;
       }
-      const progressed = (await fileSize(part)) > before;
+      const progressed = (await partBytes(part)) > before;
       failures = progressed ? 1 : failures + 1;
       total++;
       const wait = retryDelay(error, failures, ctx.retry, ctx.random);
       if (wait === undefined) throw error;
       if (failures >= ctx.retry.maxAttempts || total >= ctx.retry.maxAttempts * 20) throw new DownloadFailedError(job.path, total, error);
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       ctx.log?.(`${message.startsWith(job.path) ? message : `${job.path}: ${message}`}; retrying in ${(wait / 1000).toFixed(1)}s`);
       await sleep(wait, ctx.signal);
     }

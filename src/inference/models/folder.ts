@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import { schedulerNameOf, SchedulerConfigError, type SchedulerConfig } from '../schedulers';
 import type { SchedulerName } from '../types';
+import { AUTOENCODER_FILES, readAutoencoderParts, type AutoencoderParts } from './autoencoders';
 import { ModelFolderError } from './errors';
 import { readJsonFile, requireFile, requireFolder, numberField, type JsonObject } from './json';
 
@@ -17,6 +18,8 @@ export const MODEL_FILES = Object.freeze({
   textEncoderConfig: 'text_encoder/config.json',
   unetConfig: 'unet/config.json',
   vaeConfig: 'vae_decoder/config.json',
+  // Optional: image-to-image encoders and the tiny decoder (autoencoders.ts).
+  ...AUTOENCODER_FILES,
 });
 
 /** SD 1.x/2.x value, used only when vae_decoder/config.json does not say (reported in `notes`). */
@@ -30,6 +33,8 @@ export interface ModelFolderInfo {
   scheduler: { className: string; name: SchedulerName; config: SchedulerConfig };
   vae: { scalingFactor: number; scalingFactorFromConfig: boolean; latentToPixel: number; latentChannels: number };
   unet: { sampleSize?: number; inChannels?: number; timeCondProjDim?: number };
+  /** Optional vae_encoder/, vae_encoder_tiny/, vae_decoder_tiny/ with their scaling factors. */
+  autoencoders: AutoencoderParts;
   /** Pixel size the model was trained at (unet sample_size × VAE down-scaling), e.g. 512. */
   nativeSize: number;
   /** Whether classifier-free guidance is the model's normal mode (false for turbo / LCM models). */
@@ -51,6 +56,7 @@ export async function validateModelFolder(dir: string): Promise<ModelFolderInfo>
   const unetConfig = await readJsonFile(dir, MODEL_FILES.unetConfig, { optional: true });
   const vaeConfig = await readJsonFile(dir, MODEL_FILES.vaeConfig, { optional: true });
   const vae = readVae(dir, vaeConfig, notes);
+  const autoencoders = await readAutoencoderParts(dir, vae, notes);
   const unet = {
     sampleSize: numberField(dir, MODEL_FILES.unetConfig, unetConfig, 'sample_size'),
     inChannels: numberField(dir, MODEL_FILES.unetConfig, unetConfig, 'in_channels'),
@@ -69,6 +75,7 @@ export async function validateModelFolder(dir: string): Promise<ModelFolderInfo>
     scheduler,
     vae,
     unet,
+    autoencoders,
     nativeSize,
     usesGuidance: guessUsesGuidance(`${sourceName} ${modelId}`, scheduler.name, unet.timeCondProjDim),
     notes,

@@ -7,6 +7,7 @@ import * as https from 'node:https';
 import * as tls from 'node:tls';
 import { Readable } from 'node:stream';
 import { listFiles } from '@huggingface/hub';
+import { errorMessage } from '../errors';
 
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
 
@@ -199,7 +200,7 @@ export async function hubRequest(url: string, opts: HubOptions, req: RequestOpti
       res = await sendOnce(current, req.method ?? 'GET', headers, opts, req.signal);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? '';
-      if (UNREACHABLE.has(code)) throw new HubUnreachableError(current.origin, code, error instanceof Error ? error.message : String(error));
+      if (UNREACHABLE.has(code)) throw new HubUnreachableError(current.origin, code, errorMessage(error));
       throw error;
     }
     firstHeaders ??= res.headers;

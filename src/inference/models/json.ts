@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ModelFolderError } from './errors';
+import { errorMessage } from '../errors';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -27,7 +28,7 @@ export async function requireFolder(dir: string): Promise<void> {
 function missingOrUnreadable(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT') return 'is missing';
-  return `cannot be read (${error instanceof Error ? error.message : String(error)})`;
+  return `cannot be read (${errorMessage(error)})`;
 }
 
 export async function readJsonFile(dir: string, file: string): Promise<JsonObject>;
@@ -44,7 +45,7 @@ export async function readJsonFile(dir: string, file: string, options?: { option
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new ModelFolderError(dir, file, `is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new ModelFolderError(dir, file, `is not valid JSON (${errorMessage(error)})`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ModelFolderError(dir, file, 'must contain a JSON object');

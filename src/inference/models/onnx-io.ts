@@ -5,6 +5,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
+import { errorMessage, throwIfAborted } from '../errors';
 
 export const DataType = onnx.TensorProto.DataType;
 
@@ -74,7 +75,7 @@ export class OnnxSource {
       // Decoding a Buffer keeps raw_data as views into it (no copy of the weights).
       return new OnnxSource(file, onnx.ModelProto.decode(bytes));
     } catch (error) {
-      throw new OnnxFileError(file, `is not a valid ONNX model (${error instanceof Error ? error.message : String(error)})`);
+      throw new OnnxFileError(file, `is not a valid ONNX model (${errorMessage(error)})`);
     }
   }
 
@@ -265,7 +266,7 @@ export async function writeOnnx(file: string, model: onnx.IModelProto, tensors: 
   const handle = external ? await fs.open(path.join(path.dirname(file), location), 'w') : undefined;
   try {
     for (const t of tensors) {
-      opts.signal?.throwIfAborted();
+      throwIfAborted(opts.signal, `Writing ${file} cancelled.`);
       const bytes = await t.bytes();
       if (bytes.byteLength !== t.byteLength) throw new OnnxFileError(file, `tensor '${t.header.name ?? ''}' produced ${bytes.byteLength} bytes, expected ${t.byteLength}`);
       const header = { name: t.header.name, dims: t.header.dims, dataType: t.header.dataType, docString: t.header.docString };

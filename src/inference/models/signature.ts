@@ -1,6 +1,6 @@
 // What the pipeline needs from each session's inputs and outputs, checked once at load time so a
 // wrong export fails with the file, the name and what was found instead of deep inside a run.
-import type { IoInfo } from '../backend/onnx';
+import type { IoInfo } from '../backend/types';
 import { ModelFolderError } from './errors';
 import { MODEL_FILES } from './folder';
 
@@ -77,3 +77,31 @@ function checkSide(dir: string, file: string, side: 'input' | 'output', specs: r
     }
   }
 }
+
+/**
+ * What a VAE encoder export returns: optimum's current exports give `latent_parameters` (the
+ * posterior's mean and log-variance stacked on the channel axis, 2 × latent channels); older optimum
+ * exports and TAESD-class encoders give `latent_sample`. An older full-VAE export samples the posterior
+ * inside the graph (a RandomNormalLike node we cannot seed), so its latents vary slightly from run to
+ * run; with `latent_parameters` we take the mean and a seed gives the same pixels every time.
+ */
+export type EncoderOutput = 'latent_parameters' | 'latent_sample';
+const ENCODER_OUTPUTS: readonly EncoderOutput[] = ['latent_parameters', 'latent_sample'];
+
+/** Checks a VAE encoder session (`sample` in, one of ENCODER_OUTPUTS out) and says which output it has. */
+export function checkEncoderSignature(dir: string, file: string, inputs: readonly IoInfo[], outputs: readonly IoInfo[]): EncoderOutput {
+  const output = ENCODER_OUTPUTS.find((name) => outputs.some((o) => o.name === name));
+  if (!output) {
+    const names = outputs.map((o) => `'${o.name}'`).join(', ') || 'none';
+    throw new ModelFolderError(dir, file, `has no output named 'latent_parameters' or 'latent_sample' (what diffusers/optimum VAE encoders return); its outputs are: ${names}`);
+  }
+  checkSignature(dir, {
+    file,
+    inputs: [{ name: 'sample', ranks: [4], types: FLOATS }],
+    outputs: [{ name: output, ranks: [4], types: FLOATS }],
+  }, inputs, outputs);
+  return output;
+}
+
+/** A TAESD-class decoder has the full decoder's signature, in its own folder. */
+export const TINY_DECODER_SPEC: SessionSpec = { ...VAE_DECODER_SPEC, file: MODEL_FILES.vaeDecoderTiny };

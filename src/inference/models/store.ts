@@ -5,16 +5,18 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AbortError } from '../pipeline/errors';
 import { isPinned, resolvePullSource, type PullSource } from './catalog';
-import { ensureFreeSpace, freeSpace as statfsFreeSpace, renameWithRetry, sizeOnDisk, type FreeSpaceFn } from './disk';
+import { ensureFreeSpace, fileSize, freeSpace as statfsFreeSpace, renameWithRetry, sizeOnDisk, type FreeSpaceFn } from './disk';
 import { DEFAULT_RETRY, fetchFile, partPath, ProgressTracker, retryDelay, sleep, type FetchContext, type PullProgress, type RetryPolicy } from './download';
 import { validateModelFolder, MODEL_FILES } from './folder';
 import { HubHttpError, hubEndpoint, listRepoFiles, resolveRevision, resolveUrl, type HubOptions, type RepoFile } from './hub';
 import { MANIFEST_FILE, ManifestError, readManifest, sha256File, verifyAgainstManifest, writeManifest, type ManifestFile, type ModelManifest, type VerifyReport } from './verify';
+import { AbortError, errorMessage } from '../errors';
 
-/** Folders of the diffusers ONNX layout a text-to-image pipeline loads (vae_encoder is img2img only). */
+/** Folders of the diffusers ONNX layout a text-to-image pipeline loads. */
 export const PIPELINE_FOLDERS = ['scheduler', 'tokenizer', 'text_encoder', 'unet', 'vae_decoder'];
+/** Fetched too when the repository has them: image-to-image encoders and the tiny decoder (optional). */
+export const OPTIONAL_PIPELINE_FOLDERS = ['vae_encoder', 'vae_encoder_tiny', 'vae_decoder_tiny'];
 /** Weights in formats we never load, and TensorRT engines built for someone else's GPU. */
 const SKIPPED_FILES = /\.(safetensors|bin|ckpt|pt|pth|msgpack|h5|engine|plan|trt)$/i;
 const REGISTRY_FILE = 'local-models.json';
@@ -72,7 +74,7 @@ interface RegistryEntry { id: string; path: string; addedAt: string }
 
 /** Keeps the files a pipeline (or a preview decoder) needs; throws when a required one is absent. */
 export function selectModelFiles(files: RepoFile[], source: Pick<PullSource, 'repo' | 'revision' | 'kind' | 'fetchFolders'>): RepoFile[] {
-  const folders = source.fetchFolders ?? (source.kind === 'pipeline' ? PIPELINE_FOLDERS : ['vae_decoder']);
+  const folders = source.fetchFolders ?? (source.kind === 'pipeline' ? [...PIPELINE_FOLDERS, ...OPTIONAL_PIPELINE_FOLDERS] : ['vae_decoder']);
   const chosen = files.filter((f) => {
     const top = f.path.split('/')[0] ?? '';
     if (SKIPPED_FILES.test(f.path)) return false;
@@ -154,7 +156,7 @@ export class ModelStore {
   /** Checks space, then fetches every file into `dir` (skipping complete ones); returns the manifest list. */
   private async fetchAll(repo: string, commit: string, files: RepoFile[], dir: string, policy: RetryPolicy, opts: PullOptions): Promise<ManifestFile[]> {
     const onDisk = await Promise.all(files.map((f) => Promise.all([fileSize(path.join(dir, f.path)), fileSize(partPath(path.join(dir, f.path)))])));
-    const have = onDisk.reduce((total, [done, part], i) => total + (done === files[i]?.size ? done : Math.max(0, Math.min(part, files[i]?.size ?? 0))), 0);
+    const have = onDisk.reduce((total, [done, part], i) => total + (done !== undefined && done === files[i]?.size ? done : Math.max(0, Math.min(part ?? 0, files[i]?.size ?? 0))), 0);
     const total = sum(files);
     await fs.mkdir(this.root, { recursive: true });
     await ensureFreeSpace(this.root, total - have, opts.freeSpace ?? statfsFreeSpace);
@@ -309,7 +311,7 @@ export class ModelStore {
       return (data.models ?? []).filter((m) => typeof m.id === 'string' && typeof m.path === 'string');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw new StoreError(`${path.join(this.root, REGISTRY_FILE)} is unreadable (${error instanceof Error ? error.message : String(error)})`);
+      throw new StoreError(`${path.join(this.root, REGISTRY_FILE)} is unreadable (${errorMessage(error)})`);
     }
   }
 
@@ -342,14 +344,7 @@ function sum(files: { size: number }[]): number {
   return files.reduce((total, f) => total + f.size, 0);
 }
 
-async function fileSize(file: string): Promise<number> {
-  return fs.stat(file).then((s) => s.size, (error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return -1;
-    throw error;
-  });
-}
-
 async function exists(file: string): Promise<boolean> {
-  return (await fileSize(file)) >= 0;
+  return (await fileSize(file)) !== undefined;
 }
 

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { AbortError } from '../pipeline/errors';
+import { AbortError, errorMessage } from '../errors';
 
 export const MANIFEST_FILE = 'nanoforge-model.json';
 
@@ -51,7 +51,7 @@ export async function readManifest(dir: string): Promise<ModelManifest | undefin
   try {
     data = JSON.parse(text) as Partial<ModelManifest>;
   } catch (error) {
-    throw new ManifestError(dir, `is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new ManifestError(dir, `is not valid JSON (${errorMessage(error)})`);
   }
   if (data.format !== 1 || typeof data.id !== 'string' || !data.source || !Array.isArray(data.files)) throw new ManifestError(dir, 'is not a Nanoforge model manifest (format 1)');
   for (const f of data.files) {

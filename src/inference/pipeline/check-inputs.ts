@@ -1,13 +1,18 @@
 // Stage 1: reject a request the model cannot run, with the field and the allowed range in the message.
 import { isValidSeed } from './rng';
-import { SCHEDULER_NAMES } from '../schedulers';
-import type { GenerationRequest } from '../types';
-import { InvalidRequestError } from './errors';
+import { REQUEST_LIMITS } from '../request';
+import { SCHEDULER_NAMES } from '../tables';
+import type { PipelineRequest } from '../types';
+import { InvalidRequestError } from '../errors';
 
-export const LIMITS = Object.freeze({ minSize: 64, maxSize: 2048, maxSteps: 100, maxCount: 8 });
+/**
+ * Sizes the model may run at. The request itself was checked by validateGenerationRequest (request.ts)
+ * where it entered; this stage guards the planned run, which callers of the pipeline API build directly.
+ */
+export const LIMITS = Object.freeze({ minSize: 64, maxSize: 2048 });
 
 /** Throws InvalidRequestError for the first bad field; `multiple` is the VAE's down-scaling (8). */
-export function checkInputs(req: GenerationRequest, multiple = 8): void {
+export function checkInputs(req: PipelineRequest, multiple = 8): void {
   if (typeof req.prompt !== 'string') throw new InvalidRequestError('prompt', 'The prompt must be text.');
   if (req.negativePrompt !== undefined && typeof req.negativePrompt !== 'string') {
     throw new InvalidRequestError('negativePrompt', 'The negative prompt must be text.');
@@ -19,8 +24,8 @@ export function checkInputs(req: GenerationRequest, multiple = 8): void {
         `${field} must be a multiple of ${multiple} from ${LIMITS.minSize} to ${LIMITS.maxSize}, got ${String(value)}.`);
     }
   }
-  checkInteger(req.steps, 'steps', 1, LIMITS.maxSteps);
-  checkInteger(req.count, 'count', 1, LIMITS.maxCount);
+  checkInteger(req.steps, 'steps', 1, REQUEST_LIMITS.maxSteps);
+  checkInteger(req.count, 'count', 1, REQUEST_LIMITS.maxCount);
   if (typeof req.guidanceScale !== 'number' || !Number.isFinite(req.guidanceScale) || req.guidanceScale < 0) {
     throw new InvalidRequestError('guidanceScale', `guidance scale must be a number ≥ 0, got ${String(req.guidanceScale)}.`);
   }

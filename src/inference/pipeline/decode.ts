@@ -1,19 +1,31 @@
 // Stage 6: latents / scaling_factor → VAE decoder → interleaved RGB bytes, one image at a time
 // (the decoder is the most memory-hungry stage at full size).
+import type { ModelSession } from '../backend/types';
 import type { GeneratedImage } from '../types';
 import type { LatentShape } from './latents';
 import { toByte } from './latents';
 import type { LoadedModel } from './model';
 
+/** A decoder session and the factor its input latents are divided by (vae_decoder/ or vae_decoder_tiny/). */
+export interface LatentDecoder {
+  session: ModelSession;
+  scalingFactor: number;
+}
+
 export async function decodeLatents(model: LoadedModel, latents: Float32Array, shape: LatentShape, seed: number): Promise<GeneratedImage> {
-  const scale = 1 / model.info.vae.scalingFactor;
+  return decodeWith({ session: model.vae, scalingFactor: model.info.vae.scalingFactor }, latents, shape, seed);
+}
+
+/** Decodes with any decoder of the diffusers layout (`latent_sample` → `sample` in [-1, 1]). */
+export async function decodeWith(decoder: LatentDecoder, latents: Float32Array, shape: LatentShape, seed: number): Promise<GeneratedImage> {
+  const scale = 1 / decoder.scalingFactor;
   const scaled = new Float32Array(latents.length);
   for (let i = 0; i < latents.length; i++) scaled[i] = (latents[i] as number) * scale;
-  const out = await model.vae.run({ latent_sample: { values: scaled, dims: [1, shape.channels, shape.height, shape.width] } }, ['sample']);
+  const out = await decoder.session.run({ latent_sample: { values: scaled, dims: [1, shape.channels, shape.height, shape.width] } }, ['sample']);
   const sample = out.sample;
   const [batch, channels, height, width] = sample?.dims ?? [];
   if (!sample || batch !== 1 || channels !== 3 || !height || !width) {
-    throw new Error(`${model.vae.file}: expected output 'sample' of shape [1, 3, H, W], got [${sample?.dims.join(', ') ?? ''}]`);
+    throw new Error(`${decoder.session.file}: expected output 'sample' of shape [1, 3, H, W], got [${sample?.dims.join(', ') ?? ''}]`);
   }
   return { width, height, seed, data: planarToRgb(sample.data, width, height) };
 }

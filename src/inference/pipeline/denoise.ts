@@ -3,7 +3,7 @@
 import type { Scheduler } from '../schedulers';
 import type { GenerateCallbacks, StageTimings } from '../types';
 import type { PromptEmbeddings } from './encode-prompt';
-import { throwIfAborted } from './errors';
+import { throwIfAborted } from '../errors';
 import { previewFromLatents, type ImageLatents, type LatentShape } from './latents';
 import type { LoadedModel } from './model';
 import { guidanceEmbedding, timestepFeed, unetBatchLimit } from './unet-feeds';
@@ -18,6 +18,11 @@ export interface DenoiseJob {
   shape: LatentShape;
   callbacks: GenerateCallbacks;
   timings: StageTimings;
+  /**
+   * Image-to-image: the first step to run (strengthSchedule's beginIndex; the latents were noised to
+   * its level with the scheduler's addNoise). 0, text-to-image, runs the whole schedule.
+   */
+  beginIndex?: number;
 }
 
 interface UnetRow {
@@ -29,14 +34,20 @@ export async function denoise(job: DenoiseJob): Promise<void> {
   const { schedulers, images, callbacks } = job;
   const first = schedulers[0];
   if (!first) return;
-  const totalSteps = first.timesteps.length;
+  const begin = job.beginIndex ?? 0;
+  const scheduleSteps = first.timesteps.length;
+  if (!Number.isInteger(begin) || begin < 0 || begin >= scheduleSteps) {
+    throw new RangeError(`begin index ${begin} is outside the schedule of ${scheduleSteps} steps`);
+  }
+  // Progress counts the steps this run takes: step 1 of 2 for strength 0.5 with 4 steps.
+  const totalSteps = scheduleSteps - begin;
   let unetMs = 0;
-  for (let step = 0; step < totalSteps; step++) {
+  for (let step = begin; step < scheduleSteps; step++) {
     throwIfAborted(callbacks.signal);
     const started = performance.now();
     const noise = await predictNoise(job, step);
     const unetStepMs = performance.now() - started;
-    job.timings[`unet.${step}`] = unetStepMs;
+    job.timings[`unet.${step - begin}`] = unetStepMs;
     unetMs += unetStepMs;
     let previewSource: Float32Array | undefined;
     images.forEach((image, i) => {
@@ -45,7 +56,7 @@ export async function denoise(job: DenoiseJob): Promise<void> {
       if (i === 0) previewSource = result.predOriginal;
     });
     const preview = callbacks.previews && previewSource ? previewFromLatents(previewSource, job.shape) : undefined;
-    callbacks.onProgress?.({ step: step + 1, totalSteps, ...(preview ? { preview } : {}) });
+    callbacks.onProgress?.({ step: step - begin + 1, totalSteps, ...(preview ? { preview } : {}) });
   }
   job.timings.unet = unetMs;
 }

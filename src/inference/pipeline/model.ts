@@ -1,12 +1,13 @@
-// Opens a model folder for the pipeline: configs, tokenizer, the three sessions and their signatures.
+// Opens a model folder for the pipeline: configs, tokenizer, the three sessions (through the backend
+// the caller passes in) and their signatures.
 import * as path from 'node:path';
-import { acquireSessionSet, type ConcreteDevice, type HeldSessionSet, type IoInfo, type ModelSession } from '../backend/onnx';
+import type { HeldSessionSet, InferenceBackend, IoInfo, ModelSession } from '../backend/types';
 import { ModelFolderError } from '../models/errors';
 import { MODEL_FILES, validateModelFolder, type ModelFolderInfo } from '../models/folder';
 import { checkSignature, TEXT_ENCODER_SPEC, UNET_SPEC, VAE_DECODER_SPEC } from '../models/signature';
 import { createScheduler, SchedulerConfigError } from '../schedulers';
 import { loadTokenizer, TokenizerError, type ClipTokenizer } from '../tokenizer';
-import type { DeviceName, ProviderAttempt } from '../types';
+import type { ConcreteDevice, DeviceName, ProviderAttempt } from '../types';
 
 export interface LoadOptions {
   device?: DeviceName;
@@ -26,14 +27,14 @@ export interface LoadedModel {
   release(): Promise<void>;
 }
 
-export async function loadModel(dir: string, options: LoadOptions = {}): Promise<LoadedModel> {
+export async function loadModel(dir: string, backend: InferenceBackend, options: LoadOptions = {}): Promise<LoadedModel> {
   const log = options.log ?? (() => undefined);
   const info = await validateModelFolder(dir);
   for (const note of info.notes) log(note);
   checkSchedulerOptions(info);
   const tokenizer = await openTokenizer(info);
   const files = [MODEL_FILES.textEncoder, MODEL_FILES.unet, MODEL_FILES.vaeDecoder].map((file) => ({ file }));
-  const held: HeldSessionSet = await acquireSessionSet(dir, files, options.device ?? 'auto', { log, threads: options.threads });
+  const held: HeldSessionSet = await backend.acquireSessions(dir, files, options.device ?? 'auto', { log, threads: options.threads });
   const [textEncoder, unet, vae] = held.set.sessions as [ModelSession, ModelSession, ModelSession];
   try {
     checkSignature(dir, TEXT_ENCODER_SPEC, textEncoder.inputs, textEncoder.outputs);

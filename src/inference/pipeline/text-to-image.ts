@@ -1,12 +1,13 @@
 // Text-to-image as numbered stages: 1 checkInputs, 2 encodePrompt, 3 prepareTimesteps,
 // 4 prepareLatents, 5 denoise, 6 decode. Same seed + settings + device = same pixels.
+import type { InferenceBackend } from '../backend/types';
 import { createScheduler, type Scheduler } from '../schedulers';
-import type { GenerateCallbacks, GenerationRequest, GenerationResult, GeneratedImage, StageTimings } from '../types';
+import type { GenerateCallbacks, PipelineRequest, GenerationResult, GeneratedImage, StageTimings } from '../types';
 import { checkInputs } from './check-inputs';
 import { decodeLatents } from './decode';
 import { denoise } from './denoise';
 import { encodePrompt } from './encode-prompt';
-import { throwIfAborted } from './errors';
+import { throwIfAborted } from '../errors';
 import { prepareLatents, type LatentShape } from './latents';
 import { loadModel, type LoadedModel, type LoadOptions } from './model';
 import type { Pipeline, PipelineInfo } from './types';
@@ -33,13 +34,13 @@ class TextToImagePipeline implements Pipeline {
     };
   }
 
-  generate(req: GenerationRequest, cb: GenerateCallbacks = {}): Promise<GenerationResult> {
+  generate(req: PipelineRequest, cb: GenerateCallbacks = {}): Promise<GenerationResult> {
     const run = this.queue.then(() => this.run(req, cb));
     this.queue = run.catch(() => undefined); // a failed run must not block the next one
     return run;
   }
 
-  private async run(req: GenerationRequest, cb: GenerateCallbacks): Promise<GenerationResult> {
+  private async run(req: PipelineRequest, cb: GenerateCallbacks): Promise<GenerationResult> {
     if (this.disposed) throw new Error('This pipeline was disposed; load the model again.');
     const startedAt = performance.now();
     const timings: StageTimings = {};
@@ -78,7 +79,7 @@ class TextToImagePipeline implements Pipeline {
     return { images: decoded, device: model.device, fallbacks: model.fallbacks, timings, warnings: embeddings.warnings };
   }
 
-  private prepareTimesteps(req: GenerationRequest): Scheduler[] {
+  private prepareTimesteps(req: PipelineRequest): Scheduler[] {
     const config = this.model.info.scheduler.config;
     return Array.from({ length: req.count }, () => {
       const scheduler = createScheduler(config, req.scheduler);
@@ -95,7 +96,7 @@ class TextToImagePipeline implements Pipeline {
   }
 }
 
-/** Validates the folder, opens the sessions (cached per folder + device) and returns a ready pipeline. */
-export async function loadPipeline(dir: string, options: LoadOptions = {}): Promise<Pipeline> {
-  return new TextToImagePipeline(await loadModel(dir, options));
+/** Validates the folder, opens the sessions through `backend` and returns a ready pipeline. */
+export async function loadTextToImage(dir: string, backend: InferenceBackend, options: LoadOptions = {}): Promise<Pipeline> {
+  return new TextToImagePipeline(await loadModel(dir, backend, options));
 }

@@ -1,5 +1,5 @@
 // The pipeline's public shape (types only, so the extension host can import it without native code).
-import type { DeviceName, GenerateCallbacks, GenerationRequest, GenerationResult, ProviderAttempt, SchedulerName } from '../types';
+import type { DeviceName, GenerateCallbacks, PipelineRequest, GenerationResult, ProviderAttempt, SchedulerName } from '../types';
 
 export interface PipelineInfo {
   modelDir: string;
@@ -18,7 +18,7 @@ export interface PipelineInfo {
 
 export interface Pipeline {
   readonly info: PipelineInfo;
-  generate(req: GenerationRequest, cb?: GenerateCallbacks): Promise<GenerationResult>;
+  generate(req: PipelineRequest, cb?: GenerateCallbacks): Promise<GenerationResult>;
   /** Releases this pipeline's hold on the sessions; later `generate` calls reject. */
   dispose(): Promise<void>;
 }

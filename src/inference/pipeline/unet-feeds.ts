@@ -1,6 +1,6 @@
 // How this export wants its UNet inputs: timestep shape from the session metadata, batch limits of
 // fixed-shape exports, and an LCM UNet's guidance embedding.
-import type { IoInfo, TensorFeed } from '../backend/onnx';
+import type { IoInfo, TensorFeed } from '../backend/types';
 import type { LoadedModel } from './model';
 
 /** The timestep as the export declares it: [] (rank 0), [1] (fixed), or one per batch row. */

@@ -1,5 +1,5 @@
 // Pieces shared by DDIM and LCM, which work in alpha space (x_t = sqrt(a) x0 + sqrt(1 - a) eps).
-import { checkSameLength, readBool, readEnum, readNumber, requireOff } from './options';
+import { checkSameLength, checkSameNoiseLength, readBool, readEnum, readNumber, requireOff } from './options';
 import type { SchedulerConfig } from './types';
 
 export type AlphaPrediction = 'epsilon' | 'v_prediction' | 'sample';
@@ -56,4 +56,18 @@ export function predictFromAlpha(opts: AlphaOptions, alphaProd: number, modelOut
     }
   }
   return { x0, eps };
+}
+
+/**
+ * √ᾱ·x + √(1 − ᾱ)·noise (DDPM's forward process), with ᾱ = alphas_cumprod at the step's integer
+ * timestep; torch takes both square roots and both products in float32.
+ */
+export function addNoiseByAlpha(original: Float32Array, noise: Float32Array, alphaProd: number): Float32Array {
+  checkSameNoiseLength(original, noise);
+  const f32 = Math.fround;
+  const a = f32(Math.sqrt(alphaProd));
+  const b = f32(Math.sqrt(f32(1 - alphaProd)));
+  const out = new Float32Array(original.length);
+  for (let i = 0; i < out.length; i++) out[i] = f32(a * (original[i] as number)) + f32(b * (noise[i] as number));
+  return out;
 }

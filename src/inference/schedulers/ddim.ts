@@ -1,6 +1,6 @@
 // DDIMScheduler with eta = 0 (deterministic): x_prev = sqrt(a_prev) x0 + sqrt(1 - a_prev) eps.
 import type { Rng } from '../pipeline/rng';
-import { predictFromAlpha, readAlphaOptions, type AlphaOptions } from './alpha-common';
+import { addNoiseByAlpha, predictFromAlpha, readAlphaOptions, type AlphaOptions } from './alpha-common';
 import { buildNoiseSchedule } from './noise-schedule';
 import { checkStepCount, checkStepIndex } from './options';
 import { readSpacing, spacedTimesteps, type SpacingOptions } from './spacing';
@@ -39,6 +39,11 @@ export class DDIMScheduler implements Scheduler {
   scaleModelInput(sample: Float32Array, stepIndex: number): Float32Array {
     checkStepIndex(stepIndex, this.timesteps.length);
     return sample;
+  }
+
+  addNoise(original: Float32Array, noise: Float32Array, stepIndex: number): Float32Array {
+    checkStepIndex(stepIndex, this.timesteps.length);
+    return addNoiseByAlpha(original, noise, this.alphasCumprod[this.timesteps[stepIndex] as number] as number);
   }
 
   /** alphas_cumprod at t, or the final value for t < 0 (the step after the last). */

@@ -1,6 +1,6 @@
 // EulerAncestralDiscreteScheduler: an Euler step down to sigma_down, then fresh noise of size sigma_up.
 import type { Rng } from '../pipeline/rng';
-import { discreteSchedule, eulerInitNoiseSigma, predictOriginal, scaleBySigma } from './euler-common';
+import { addNoiseBySigma, discreteSchedule, eulerInitNoiseSigma, predictOriginal, scaleBySigma } from './euler-common';
 import { buildNoiseSchedule } from './noise-schedule';
 import { checkStepCount, checkStepIndex, readEnum } from './options';
 import { sigmaTable } from './sigmas';
@@ -42,6 +42,10 @@ export class EulerAncestralDiscreteScheduler implements SigmaScheduler {
 
   scaleModelInput(sample: Float32Array, stepIndex: number): Float32Array {
     return scaleBySigma(sample, this.sigmas, stepIndex, this.timesteps.length);
+  }
+
+  addNoise(original: Float32Array, noise: Float32Array, stepIndex: number): Float32Array {
+    return addNoiseBySigma(original, noise, this.sigmas, stepIndex, this.timesteps.length);
   }
 
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, rng: Rng): StepResult {

@@ -1,5 +1,5 @@
 // Pieces shared by EulerDiscrete and EulerAncestralDiscrete: discrete sigma schedule, input scaling, x0 estimate.
-import { checkSameLength, checkStepIndex } from './options';
+import { checkSameLength, checkSameNoiseLength, checkStepIndex } from './options';
 import { interpolateSigma } from './sigmas';
 import { spacedTimesteps, type SpacingOptions } from './spacing';
 
@@ -44,5 +44,15 @@ export function predictOriginal(prediction: EulerPrediction, sigma: number, mode
     const cSkip = 1 / (sigma * sigma + 1);
     for (let i = 0; i < out.length; i++) out[i] = (modelOutput[i] as number) * cOut + (sample[i] as number) * cSkip;
   }
+  return out;
+}
+
+/** x + σ·noise at `stepIndex`, rounded like torch's float32 ops (product first, then the sum). */
+export function addNoiseBySigma(original: Float32Array, noise: Float32Array, sigmas: Float64Array, stepIndex: number, steps: number): Float32Array {
+  checkStepIndex(stepIndex, steps);
+  checkSameNoiseLength(original, noise);
+  const sigma = sigmas[stepIndex] as number;
+  const out = new Float32Array(original.length);
+  for (let i = 0; i < out.length; i++) out[i] = (original[i] as number) + Math.fround((noise[i] as number) * sigma);
   return out;
 }

@@ -1,6 +1,6 @@
 // EulerDiscreteScheduler (Karras et al. 2022, Algorithm 2 without churn): what SD-Turbo ships.
 import type { Rng } from '../pipeline/rng';
-import { discreteSchedule, eulerInitNoiseSigma, predictOriginal, scaleBySigma, type EulerPrediction } from './euler-common';
+import { addNoiseBySigma, discreteSchedule, eulerInitNoiseSigma, predictOriginal, scaleBySigma, type EulerPrediction } from './euler-common';
 import { buildNoiseSchedule } from './noise-schedule';
 import { checkStepCount, checkStepIndex, readEnum, readBool, readNumber, requireOff } from './options';
 import { exponentialSigmas, karrasSigmas, sigmaTable, sigmaToTimestep } from './sigmas';
@@ -102,6 +102,10 @@ export class EulerDiscreteScheduler implements SigmaScheduler {
 
   scaleModelInput(sample: Float32Array, stepIndex: number): Float32Array {
     return scaleBySigma(sample, this.sigmas, stepIndex, this.timesteps.length);
+  }
+
+  addNoise(original: Float32Array, noise: Float32Array, stepIndex: number): Float32Array {
+    return addNoiseBySigma(original, noise, this.sigmas, stepIndex, this.timesteps.length);
   }
 
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, _rng: Rng): StepResult {

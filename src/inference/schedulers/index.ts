@@ -1,5 +1,5 @@
 // Picks the scheduler class named by scheduler_config.json (or the user's override).
-import type { SchedulerName } from '../types';
+import { SCHEDULER_CLASSES, SCHEDULER_NAMES, type SchedulerName } from '../tables';
 import { DDIMScheduler } from './ddim';
 import { EulerDiscreteScheduler } from './euler';
 import { EulerAncestralDiscreteScheduler } from './euler-ancestral';
@@ -10,17 +10,18 @@ export { DDIMScheduler } from './ddim';
 export { EulerDiscreteScheduler } from './euler';
 export { EulerAncestralDiscreteScheduler } from './euler-ancestral';
 export { LCMScheduler } from './lcm';
+export { strengthSchedule, StrengthError, type StrengthSchedule } from './strength';
 export { SchedulerConfigError, type Scheduler, type SchedulerConfig, type SigmaScheduler, type StepResult } from './types';
 
-/** diffusers class name → our scheduler name. */
-export const SCHEDULER_CLASSES: Readonly<Record<string, SchedulerName>> = Object.freeze({
-  EulerDiscreteScheduler: 'euler',
-  EulerAncestralDiscreteScheduler: 'euler-ancestral',
-  LCMScheduler: 'lcm',
-  DDIMScheduler: 'ddim',
-});
+export { SCHEDULER_CLASSES, SCHEDULER_NAMES } from '../tables';
 
-export const SCHEDULER_NAMES: readonly SchedulerName[] = Object.freeze(['euler', 'euler-ancestral', 'lcm', 'ddim']);
+/** The class behind each name of the table in src/inference/tables.ts (the compiler checks every name has one). */
+const CONSTRUCTORS: Readonly<Record<SchedulerName, new (config: SchedulerConfig) => Scheduler>> = Object.freeze({
+  euler: EulerDiscreteScheduler,
+  'euler-ancestral': EulerAncestralDiscreteScheduler,
+  lcm: LCMScheduler,
+  ddim: DDIMScheduler,
+});
 
 /** The scheduler the config names, or `override` built from the same config (betas, spacing, prediction type). */
 export function createScheduler(config: SchedulerConfig, override?: SchedulerName): Scheduler {
@@ -28,16 +29,7 @@ export function createScheduler(config: SchedulerConfig, override?: SchedulerNam
     throw new SchedulerConfigError('scheduler', override,
       `scheduler override ${JSON.stringify(override)} is not supported; valid: ${SCHEDULER_NAMES.join(', ')}.`);
   }
-  switch (override ?? schedulerNameOf(config)) {
-    case 'euler':
-      return new EulerDiscreteScheduler(config);
-    case 'euler-ancestral':
-      return new EulerAncestralDiscreteScheduler(config);
-    case 'lcm':
-      return new LCMScheduler(config);
-    case 'ddim':
-      return new DDIMScheduler(config);
-  }
+  return new CONSTRUCTORS[override ?? schedulerNameOf(config)](config);
 }
 
 /** Our name for the config's `_class_name`; an unknown class is an error listing the supported ones. */

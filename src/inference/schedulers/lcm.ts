@@ -1,7 +1,7 @@
 // LCMScheduler (Latent Consistency Models): consistency-function output with boundary conditions,
 // then re-noising to the next timestep of the distillation schedule (no noise after the last step).
 import type { Rng } from '../pipeline/rng';
-import { predictFromAlpha, readAlphaOptions, type AlphaOptions } from './alpha-common';
+import { addNoiseByAlpha, predictFromAlpha, readAlphaOptions, type AlphaOptions } from './alpha-common';
 import { buildNoiseSchedule } from './noise-schedule';
 import { checkStepCount, checkStepIndex, readNumber } from './options';
 import { SchedulerConfigError, type Scheduler, type SchedulerConfig, type StepResult } from './types';
@@ -50,6 +50,11 @@ export class LCMScheduler implements Scheduler {
   scaleModelInput(sample: Float32Array, stepIndex: number): Float32Array {
     checkStepIndex(stepIndex, this.timesteps.length);
     return sample;
+  }
+
+  addNoise(original: Float32Array, noise: Float32Array, stepIndex: number): Float32Array {
+    checkStepIndex(stepIndex, this.timesteps.length);
+    return addNoiseByAlpha(original, noise, this.alphasCumprod[this.timesteps[stepIndex] as number] as number);
   }
 
   /** c_skip, c_out: make the consistency function the identity at t = 0 and x0-prediction elsewhere. */

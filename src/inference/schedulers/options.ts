@@ -72,3 +72,7 @@ export function checkStepIndex(stepIndex: number, steps: number): void {
 export function checkSameLength(a: Float32Array, b: Float32Array): void {
   if (a.length !== b.length) throw new RangeError(`Model output has ${a.length} values but the sample has ${b.length}.`);
 }
+
+export function checkSameNoiseLength(original: Float32Array, noise: Float32Array): void {
+  if (original.length !== noise.length) throw new RangeError(`Noise has ${noise.length} values but the sample has ${original.length}.`);
+}

@@ -59,6 +59,12 @@ export interface Scheduler {
   scaleModelInput(sample: Float32Array, stepIndex: number): Float32Array;
   /** One denoising step; noise (ancestral, LCM) is drawn from `rng`. */
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, rng: Rng): StepResult;
+  /**
+   * A clean sample noised to the level of `stepIndex` (diffusers' `add_noise` at `timesteps[stepIndex]`):
+   * image-to-image starts denoising there (see strength.ts for which index). Euler family:
+   * `x + σ·noise`; DDIM and LCM: `√ᾱ_t·x + √(1 − ᾱ_t)·noise`. Float32 arithmetic, as torch does it.
+   */
+  addNoise(original: Float32Array, noise: Float32Array, stepIndex: number): Float32Array;
 }
 
 /** Euler-family schedulers also expose their noise levels: length steps + 1, the last one final (0). */

@@ -6,6 +6,7 @@ import type { PlaceholderOptions } from '../image/placeholder';
 import type { PipelineInfo } from '../pipeline/types';
 import type { DeviceName, EncodedAsset, RgbImage } from '../types';
 import { parseWorkerEvent, type WireError, type WorkerEvent, type WorkerGenerateRequest, type WorkerRequest, type WorkerResult } from './protocol';
+import { AbortError, errorMessage } from '../errors';
 
 export interface WorkerClientOptions {
   /** dist/worker.js, or src/inference/worker/main.ts with execArgv ['--require', 'tsx/cjs']. */
@@ -14,6 +15,19 @@ export interface WorkerClientOptions {
   idleTimeoutMs?: number;
   log?: (line: string) => void;
   execArgv?: string[];
+  /** Sees every generation of this client (the editor's status bar), whoever started it. */
+  observer?: GenerationObserver;
+}
+
+/** Watches one generation: its progress, then exactly one of succeeded / failed. */
+export interface GenerationWatch {
+  progress(p: WorkerProgress): void;
+  succeeded(result: AssetResult): void;
+  failed(error: unknown): void;
+}
+
+export interface GenerationObserver {
+  generationStarted(request: WorkerGenerateRequest): GenerationWatch;
 }
 
 export interface WorkerProgress {
@@ -87,8 +101,16 @@ export class WorkerClient {
   }
 
   async generate(req: WorkerGenerateRequest, cb: WorkerGenerateCallbacks = {}): Promise<AssetResult> {
-    const result = await this.call({ type: 'generate', request: req, previews: cb.previews === true }, cb.signal, cb.onProgress);
-    return expectKind(result, 'generate');
+    const watch = this.opts.observer?.generationStarted(req);
+    const onProgress = watch ? (p: WorkerProgress): void => { watch.progress(p); cb.onProgress?.(p); } : cb.onProgress;
+    try {
+      const result = expectKind(await this.call({ type: 'generate', request: req, previews: cb.previews === true }, cb.signal, onProgress), 'generate');
+      watch?.succeeded(result);
+      return result;
+    } catch (error) {
+      watch?.failed(error);
+      throw error;
+    }
   }
 
   async placeholder(options: PlaceholderOptions): Promise<EncodedAsset> {
@@ -138,7 +160,7 @@ export class WorkerClient {
 
   private call(request: DistributiveOmit<WorkRequest, 'id'>, signal?: AbortSignal, onProgress?: (p: WorkerProgress) => void): Promise<WorkerResult> {
     if (this.disposed) return Promise.reject(new Error('The image worker client was disposed.'));
-    if (signal?.aborted) return Promise.reject(abortError());
+    if (signal?.aborted) return Promise.reject(new AbortError());
     const id = this.nextId++;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
@@ -201,7 +223,7 @@ export class WorkerClient {
     try {
       event = parseWorkerEvent(raw);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       this.opts.log?.(`Invalid message from the image worker: ${reason}`);
       // A malformed reply must not leave its caller waiting forever.
       const id = (raw as { id?: unknown } | null)?.id;
@@ -241,12 +263,6 @@ export class WorkerClient {
     this.pending.clear();
     for (const p of all) p.reject(error);
   }
-}
-
-function abortError(): Error {
-  const error = new Error('Generation cancelled.');
-  error.name = 'AbortError';
-  return error;
 }
 
 type ResultValue<K extends WorkerResult['kind']> = Extract<WorkerResult, { kind: K }>['value'];

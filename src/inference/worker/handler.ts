@@ -1,10 +1,11 @@
 // Serves worker requests: keeps the most recent model loaded, runs generations, honours cancel.
 import { generateAsset } from '../image/generate-asset';
 import { makePlaceholder } from '../image/placeholder';
-import { loadPipeline } from '../pipeline/text-to-image';
+import { loadPipeline } from '../load-pipeline';
 import type { Pipeline } from '../pipeline/types';
 import type { DeviceName } from '../types';
 import { toWireError, type WorkerEvent, type WorkerRequest, type WorkerResult } from './protocol';
+import { errorMessage } from '../errors';
 
 export interface HandlerHooks {
   send(event: WorkerEvent): void;
@@ -85,7 +86,7 @@ export class WorkerHandler {
     pipeline.catch((error: unknown) => {
       // A failed load is forgotten so the next request retries (the caller gets the error).
       if (this.current === entry) this.current = undefined;
-      this.hooks.log(`Loading ${modelDir} failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.hooks.log(`Loading ${modelDir} failed: ${errorMessage(error)}`);
     });
     previous?.pipeline.then((p) => p.dispose()).catch((error: unknown) => this.hooks.log(`Disposing the previous model failed: ${String(error)}`));
     return pipeline;

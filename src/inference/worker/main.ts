@@ -1,7 +1,7 @@
 // Worker process entry (bundled to dist/worker.js; forked by WorkerClient with an IPC channel).
 // Native code (onnxruntime and sharp) lives only here, so a crash or OOM never takes the host down.
 import { WorkerHandler } from './handler';
-import { parseWorkerRequest, ProtocolError, type WorkerEvent } from './protocol';
+import { parseWorkerRequest, ProtocolError, toWireError, type WorkerEvent } from './protocol';
 
 function send(event: WorkerEvent): void {
   process.send?.(event);
@@ -30,9 +30,10 @@ process.on('message', (raw: unknown) => {
   } catch (error) {
     // An invalid message cannot be answered by id unless it carries one; say what was wrong either way.
     const id = typeof (raw as { id?: unknown } | null)?.id === 'number' ? (raw as { id: number }).id : -1;
-    const message = error instanceof ProtocolError ? `Invalid request: ${error.message}` : String(error);
-    log(message);
-    if (id >= 0) send({ type: 'error', id, error: { name: 'ProtocolError', message } });
+    // A bad field of a generate request keeps its InvalidRequestError name and field for the host.
+    const wire = error instanceof ProtocolError ? { name: 'ProtocolError', message: `Invalid request: ${error.message}` } : toWireError(error);
+    log(wire.message);
+    if (id >= 0) send({ type: 'error', id, error: wire });
   }
 });
 

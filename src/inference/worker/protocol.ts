@@ -1,12 +1,15 @@
 // Host ↔ worker messages: discriminated unions on `type`, validated on arrival in both directions.
 // The channel uses Node's 'advanced' (structured clone) serialization, so image bytes cross as
 // Uint8Array without base64's extra third and its encode/decode passes.
-import type { AssetRequest, AssetResult } from '../image/generate-asset';
+import type { AssetResult } from '../image/generate-asset';
 import type { PlaceholderOptions } from '../image/placeholder';
 import type { PipelineInfo } from '../pipeline/types';
-import type { DeviceName, EncodedAsset, RgbImage } from '../types';
+import { validateGenerationRequest, type GenerationRequest } from '../request';
+import { DEVICE_NAMES, type DeviceName } from '../tables';
+import type { EncodedAsset, RgbImage } from '../types';
 
-export type WorkerGenerateRequest = { modelDir: string; device: DeviceName } & AssetRequest;
+/** The core's request plus where to run it; its fields are checked by the core's one validator. */
+export type WorkerGenerateRequest = { modelDir: string; device: DeviceName } & GenerationRequest;
 
 export type WorkerRequest =
   | { type: 'generate'; id: number; request: WorkerGenerateRequest; previews: boolean }
@@ -61,26 +64,25 @@ function str(o: Obj, key: string, what: string): string {
   return v;
 }
 
-const DEVICES: readonly string[] = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
-
 function device(o: Obj, what: string): DeviceName {
   const v = str(o, 'device', what);
-  if (!DEVICES.includes(v)) throw new ProtocolError(`${what}.device '${v}' is not one of ${DEVICES.join(', ')}`);
+  if (!(DEVICE_NAMES as readonly string[]).includes(v)) throw new ProtocolError(`${what}.device '${v}' is not one of ${DEVICE_NAMES.join(', ')}`);
   return v as DeviceName;
 }
 
-/** Validates a message from the host; field-level checks of the request happen in the pipeline. */
+/**
+ * Validates a message from the host. A generate request's fields go through the core's
+ * validateGenerationRequest and fail with its InvalidRequestError (field and name reach the host).
+ */
 export function parseWorkerRequest(raw: unknown): WorkerRequest {
   const msg = object(raw, 'request');
   switch (msg.type) {
     case 'generate': {
-      const request = object(msg.request, 'generate.request');
-      str(request, 'modelDir', 'generate.request');
-      str(request, 'prompt', 'generate.request');
-      str(request, 'kind', 'generate.request');
-      device(request, 'generate.request');
-      object(request.output, 'generate.request.output');
-      return { type: 'generate', id: int(msg, 'id', 'generate'), request: request as unknown as WorkerGenerateRequest, previews: msg.previews === true };
+      const id = int(msg, 'id', 'generate');
+      const raw = object(msg.request, 'generate.request');
+      const { modelDir: _dir, device: _device, ...fields } = raw;
+      const where = { modelDir: str(raw, 'modelDir', 'generate.request'), device: device(raw, 'generate.request') };
+      return { type: 'generate', id, request: { ...where, ...validateGenerationRequest(fields, { where: 'generate.request' }) }, previews: msg.previews === true };
     }
     case 'placeholder': {
       const options = object(msg.options, 'placeholder.options');

@@ -4,7 +4,7 @@ import type { AssetMatch, Recognizer } from '../types';
 import { cssUrlRecognizer } from './css-url';
 import { htmlAttributeRecognizer } from './html-attribute';
 import { importRequireRecognizer } from './import-require';
-import { IMAGE_EXTENSIONS } from './path-token';
+import { IMAGE_EXTENSIONS } from '../../../inference/tables';
 import { manifestIconRecognizer } from './manifest-icon';
 import { markdownImageRecognizer } from './markdown-image';
 import { quotedStringRecognizer } from './quoted-string';

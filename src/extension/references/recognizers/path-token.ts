@@ -1,8 +1,7 @@
 // Shared scanning for recognizers: find path-like tokens that end in an image extension, and
 // decide which of them are references we can act on (no URLs, data URIs or template strings).
+import { IMAGE_EXTENSIONS } from '../../../inference/tables';
 import type { AssetAttributes, AssetMatch } from '../types';
-
-export const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'gif', 'webp', 'avif', 'svg', 'ico', 'bmp'] as const;
 
 const EXT = IMAGE_EXTENSIONS.join('|');
 // A token: path characters, a non-empty stem, an image extension, an optional ?query/#hash.

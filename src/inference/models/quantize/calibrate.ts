@@ -8,7 +8,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
-import { acquireSessionSet, type HeldSessionSet, type IoInfo, type ModelSession, type TensorFeed } from '../../backend/onnx';
+import { onnxBackend } from '../../backend/onnx';
+import type { HeldSessionSet, IoInfo, ModelSession, TensorFeed } from '../../backend/types';
 import { createRng } from '../../pipeline/rng';
 import { timestepFeed } from '../../pipeline/unet-feeds';
 import { createScheduler } from '../../schedulers';
@@ -16,11 +17,12 @@ import { loadTokenizer } from '../../tokenizer';
 import { MODEL_FILES, validateModelFolder, type ModelFolderInfo } from '../folder';
 import { readJsonFile, numberField } from '../json';
 import { DataType, OnnxSource } from '../onnx-io';
+import { throwIfCancelled } from './cancel';
 import { inferElementTypes, INT_ATTR, NameSource } from './graph';
 import type { ActivationRange } from './int8-sites';
 
 /** The tiny (TAESD-class) decoder inside a model folder, when it has one. */
-export const TINY_DECODER_FILE = 'vae_decoder_tiny/model.onnx';
+export const TINY_DECODER_FILE = MODEL_FILES.vaeDecoderTiny;
 /** Components calibration runs (and verification checks): only these may get calibrated integer Convs. */
 export const CALIBRATED_FILES: readonly string[] = [MODEL_FILES.textEncoder, MODEL_FILES.unet, MODEL_FILES.vaeDecoder, TINY_DECODER_FILE];
 
@@ -115,7 +117,7 @@ class Instrumented {
   private constructor(readonly file: string, private readonly held: HeldSessionSet, private readonly taps: Tap[], private readonly ranges: Map<string, ActivationRange>) {}
 
   static async open(work: string, file: string, taps: Tap[], ranges: Map<string, ActivationRange>, threads?: number): Promise<Instrumented> {
-    return new Instrumented(file, await acquireSessionSet(work, [{ file }], 'cpu', { threads }), taps, ranges);
+    return new Instrumented(file, await onnxBackend.acquireSessions(work, [{ file }], 'cpu', { threads }), taps, ranges);
   }
 
   get session(): ModelSession {
@@ -205,7 +207,7 @@ export async function calibrate(input: string, work: string, taps: ReadonlyMap<s
     }
     return out;
   });
-  opts.signal?.throwIfAborted();
+  throwIfCancelled(opts.signal);
   const channels = info.unet.inChannels ?? info.vae.latentChannels;
   const [h, w] = [size / info.vae.latentToPixel, size / info.vae.latentToPixel];
   const shape = [1, channels, h, w];
@@ -219,7 +221,7 @@ export async function calibrate(input: string, work: string, taps: ReadonlyMap<s
       const rng = createRng((opts.seed ?? 7) + i);
       let sample: Float32Array = rng.normal(channels * h * w).map((v) => v * scheduler.initNoiseSigma);
       for (let step = 0; step < scheduler.timesteps.length; step++) {
-        opts.signal?.throwIfAborted();
+        throwIfCancelled(opts.signal);
         const t = scheduler.timesteps[step] ?? 0;
         const feeds: Record<string, TensorFeed> = {
           sample: { values: scheduler.scaleModelInput(sample, step), dims: shape },
@@ -246,7 +248,7 @@ async function decode(ctx: Context, file: string, latents: Float32Array[], shape
   stage(`calibrating: ${path.dirname(file)} on ${latents.length} latents and a unit-normal probe`);
   await withComponent(ctx, file, async (decoder) => {
     for (const latent of latents) {
-      opts.signal?.throwIfAborted();
+      throwIfCancelled(opts.signal);
       await decoder.run({ latent_sample: { values: latent.map((v) => v * scale), dims: shape } }, 'sample');
     }
     // Plus one unit-normal latent (what verification feeds a decoder): a model whose denoised

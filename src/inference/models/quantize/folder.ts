@@ -5,8 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { fileSize, sizeOnDisk } from '../disk';
 import { MODEL_FILES, validateModelFolder } from '../folder';
 import { OnnxSource, writeOnnx } from '../onnx-io';
+import { throwIfCancelled } from './cancel';
 import { NANOFORGE_VERSION } from '../../version';
 import { TINY_DECODER_FILE, type CalibrationOptions } from './calibrate';
 import { convertToFloat16, type ConvertedGraph } from './fp16';
@@ -117,10 +119,6 @@ async function listOnnxFiles(dir: string, rel = ''): Promise<string[]> {
   return out.sort();
 }
 
-async function fileSize(file: string): Promise<number> {
-  return (await fs.stat(file)).size;
-}
-
 /** Refuses targets we must not touch, before anything is written. */
 async function checkTarget(input: string, output: string, force: boolean): Promise<void> {
   const rel = path.relative(input, output);
@@ -153,7 +151,7 @@ async function convertComponent(input: string, temp: string, file: string, opts:
   const source = await OnnxSource.open(path.join(input, file));
   try {
     const external = source.externalFiles();
-    const before = (await fileSize(source.file)) + (await sumSizes(external.map((e) => path.join(path.dirname(source.file), e))));
+    const before = ((await fileSize(source.file)) ?? 0) + (await sumSizes(external.map((e) => path.join(path.dirname(source.file), e))));
     const converted = await convertGraph(source, file, opts, state.plan);
     const outFile = path.join(temp, file);
     await fs.mkdir(path.dirname(outFile), { recursive: true });
@@ -187,19 +185,10 @@ async function convertComponent(input: string, temp: string, file: string, opts:
   }
 }
 
-async function folderBytes(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
-    const child = path.join(dir, entry.name);
-    if (entry.isDirectory()) total += await folderBytes(child);
-    else if (entry.isFile()) total += await fileSize(child);
-  }
-  return total;
-}
-
+/** Bytes of `files`; a listed file that is missing counts 0 (reading it fails later, with its name). */
 async function sumSizes(files: string[]): Promise<number> {
   let total = 0;
-  for (const f of files) total += await fileSize(f);
+  for (const f of files) total += (await fileSize(f)) ?? 0;
   return total;
 }
 
@@ -247,7 +236,7 @@ export async function quantizeModelFolder(inputDir: string, outputDir: string, o
     // A conversion outside the thresholds is not written: the error carries the measurements.
     if (manifest.verdict === 'failed') throw new QuantizeVerificationError(output, manifest);
     await fs.writeFile(path.join(temp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-    opts.signal?.throwIfAborted();
+    throwIfCancelled(opts.signal);
     await install(temp, output);
     opts.onProgress?.({ phase: 'done', done: manifest.bytesBefore, total: manifest.bytesBefore, message: `verdict: ${manifest.verdict}` });
     return manifest;
@@ -334,12 +323,12 @@ async function verify(input: string, temp: string, opts: QuantizeOptions, state:
 async function convertInto(input: string, temp: string, opts: QuantizeOptions): Promise<QuantizeManifest> {
   const files = await listOnnxFiles(input);
   // Progress counts bytes of the whole folder (configs are tiny next to the weights).
-  const state: ConvertState = { done: 0, total: await folderBytes(input) };
+  const state: ConvertState = { done: 0, total: await sizeOnDisk(input) };
   const planning = await planFolder(input, temp, files, opts, state);
   const components: ComponentReport[] = [];
   const consumed = new Set<string>();
   for (const f of files) {
-    opts.signal?.throwIfAborted();
+    throwIfCancelled(opts.signal);
     const { report, consumed: used } = await convertComponent(input, temp, f, opts, state);
     components.push(report);
     for (const u of used) consumed.add(u);

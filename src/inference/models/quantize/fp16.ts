@@ -6,6 +6,7 @@ import { onnx } from 'onnx-proto';
 import { toFloat16Array } from '../../backend/float16';
 import { asFloat32, bytesOfView, DataType, passThrough, tensorByteLength, type OnnxSource, type PendingTensor } from '../onnx-io';
 import { checkNoSubgraphs, intAttribute, inferElementTypes, INT_ATTR, NameSource, nodeLabel, UnsupportedModelError } from './graph';
+import { errorMessage } from '../../errors';
 
 /** Ops that stay in float32: their statistics or ranges overflow or lose too much in float16. */
 export const KEEP_FP32_OPS: readonly string[] = Object.freeze([
@@ -205,7 +206,7 @@ export async function convertToFloat16(source: OnnxSource, options: Fp16Options 
       await conv.convertNode(node, outputs);
     } catch (error) {
       if (error instanceof UnsupportedModelError) throw error;
-      throw new UnsupportedModelError(source.file, `${nodeLabel(node)}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new UnsupportedModelError(source.file, `${nodeLabel(node)}: ${errorMessage(error)}`);
     }
   }
   for (const name of outputs) conv.finishOutput(name);

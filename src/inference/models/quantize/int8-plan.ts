@@ -7,6 +7,7 @@
 import * as path from 'node:path';
 import type { onnx } from 'onnx-proto';
 import { OnnxSource } from '../onnx-io';
+import { throwIfCancelled } from './cancel';
 import { defaultOpset, UnsupportedModelError } from './graph';
 import { calibrate, CALIBRATED_FILES, type CalibrationOptions, type CalibrationRanges, type CalibrationSummary } from './calibrate';
 import type { Int8Plan } from './int8';
@@ -223,7 +224,7 @@ export async function planInt8(input: string, work: string, files: readonly stri
     choices.set(file, chosen);
     inputs.set(file, new Map(list.map((site) => [site.key, { input: site.input, output: site.output }])));
     for (const site of list) {
-      opts.signal?.throwIfAborted();
+      throwIfCancelled(opts.signal);
       const signature = siteSignature(site, ranges.get(file)?.get(site.input)?.dims);
       const d = await planner.decide(file, site, signature, opset);
       chosen.set(site.key, d.chosen);

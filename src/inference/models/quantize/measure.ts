@@ -5,9 +5,11 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { onnx } from 'onnx-proto';
-import { acquireSessionSet, type ModelSession } from '../../backend/onnx';
+import { onnxBackend } from '../../backend/onnx';
+import type { ModelSession } from '../../backend/types';
 import { createRng } from '../../pipeline/rng';
 import { bytesOfView, DataType, dimsOf, OnnxSource, writeOnnx } from '../onnx-io';
+import { throwIfCancelled } from './cancel';
 import { quantizeInt8Kernels } from './int8';
 import type { ActivationRange, Int8Site, KernelChoice } from './int8-sites';
 
@@ -103,7 +105,7 @@ async function writeVariants(dir: string, site: Int8Site, inputDims: number[], r
 export async function measureSite(dir: string, site: Int8Site, inputDims: number[], ranges: { x?: ActivationRange; y?: ActivationRange }, opset: onnx.IOperatorSetIdProto[], opts: MeasureOptions = {}): Promise<Measurement> {
   try {
     const choices = await writeVariants(dir, site, inputDims, ranges, opset);
-    const held = await acquireSessionSet(dir, choices.map((c) => ({ file: `${c}.onnx` })), 'cpu', { threads: opts.threads });
+    const held = await onnxBackend.acquireSessions(dir, choices.map((c) => ({ file: `${c}.onnx` })), 'cpu', { threads: opts.threads });
     try {
       const count = inputDims.reduce((a, b) => a * b, 1);
       const x = randomFloats(count, 13, ranges.x?.min ?? -1, ranges.x?.max ?? 1);
@@ -115,7 +117,7 @@ export async function measureSite(dir: string, site: Int8Site, inputDims: number
       const started = performance.now();
       let done = 0;
       while (done < rounds && !(done >= 3 && performance.now() - started > (opts.budgetMs ?? 10_000))) {
-        opts.signal?.throwIfAborted();
+        throwIfCancelled(opts.signal);
         for (const [i, s] of sessions.entries()) {
           const t0 = performance.now();
           await s.run(feeds, ['y']);

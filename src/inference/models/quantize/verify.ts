@@ -2,16 +2,16 @@
 // UNet (a few calls at fixed seeds and timesteps) and VAE decoder run on the same inputs, then the
 // whole pipeline makes one small image both ways. The conversion is "good" only when every error
 // is within THRESHOLDS (documented in README.md beside this file and in `nanoforge quantize --help`).
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import { acquireSessionSet, type IoInfo, type ModelSession, type TensorFeed } from '../../backend/onnx';
+import { onnxBackend } from '../../backend/onnx';
+import type { IoInfo, TensorFeed } from '../../backend/types';
+import { throwIfAborted } from '../../errors';
 import { loadModel, type LoadedModel } from '../../pipeline/model';
 import { createRng } from '../../pipeline/rng';
-import { loadPipeline } from '../../pipeline/text-to-image';
+import { loadTextToImage } from '../../pipeline/text-to-image';
 import { timestepFeed } from '../../pipeline/unet-feeds';
 import { createScheduler } from '../../schedulers';
 import type { DeviceName, RgbImage } from '../../types';
-import { TINY_DECODER_FILE } from './calibrate';
+import { openTinyDecoder } from '../../pipeline/autoencoder-sessions';
 
 export type VerifyTarget = 'fp16' | 'int8' | 'int4';
 
@@ -116,7 +116,7 @@ async function checkUnet(a: LoadedModel, b: LoadedModel, inp: Inputs, signal?: A
   const all: ErrorStats[] = [];
   for (const seed of [1, 2]) {
     for (const timestep of picks) {
-      signal?.throwIfAborted();
+      throwIfAborted(signal, 'Verification of the converted model cancelled.');
       const sample = createRng(seed).normal(inp.channels * inp.latentH * inp.latentW);
       const feeds: Record<string, TensorFeed> = {};
       for (const io of a.unet.inputs) {
@@ -146,22 +146,21 @@ async function checkVae(a: LoadedModel, b: LoadedModel, inp: Inputs): Promise<Er
 }
 
 /** Both tiny decoders on the same seeded latent; undefined when the folder has none. */
-async function checkTinyDecoder(original: string, converted: string, device: DeviceName, inp: Inputs, latentChannels: number, stage: (m: string) => void): Promise<ErrorStats | undefined> {
-  const present = await fs.stat(path.join(original, TINY_DECODER_FILE)).then((s) => s.isFile(), () => false);
-  if (!present) return undefined;
+async function checkTinyDecoder(a: LoadedModel, b: LoadedModel, device: DeviceName, inp: Inputs, stage: (m: string) => void): Promise<ErrorStats | undefined> {
+  if (!a.info.autoencoders.tinyDecoder) return undefined;
   stage('comparing tiny decoders');
+  const latentChannels = a.info.vae.latentChannels;
   const latent = createRng(4).normal(latentChannels * inp.latentH * inp.latentW);
   const feeds = { latent_sample: { values: latent, dims: [1, latentChannels, inp.latentH, inp.latentW] } };
   const outputs: Float32Array[] = [];
-  for (const dir of [original, converted]) {
-    // Its own folder as the cache key, so it never shares an entry with the pipeline's sessions.
-    const held = await acquireSessionSet(path.join(dir, path.dirname(TINY_DECODER_FILE)), [{ file: path.basename(TINY_DECODER_FILE) }], device);
+  for (const model of [a, b]) {
+    const decoder = await openTinyDecoder(model.info, onnxBackend, { device });
     try {
-      const sample = (await (held.set.sessions[0] as ModelSession).run(feeds, ['sample'])).sample;
-      if (!sample) throw new Error(`${TINY_DECODER_FILE}: no output 'sample'`);
+      const sample = (await decoder.session.run(feeds, ['sample'])).sample;
+      if (!sample) throw new Error(`${decoder.session.file}: no output 'sample'`);
       outputs.push(sample.data);
     } finally {
-      await held.release();
+      await decoder.release();
     }
   }
   return errorStats(outputs[0] as Float32Array, outputs[1] as Float32Array);
@@ -170,7 +169,7 @@ async function checkTinyDecoder(original: string, converted: string, device: Dev
 async function compareImages(original: string, converted: string, device: DeviceName, req: VerificationReport['image'], signal?: AbortSignal): Promise<{ psnr: number; maxPixelDiff: number }> {
   const images: RgbImage[] = [];
   for (const dir of [original, converted]) {
-    const pipeline = await loadPipeline(dir, { device });
+    const pipeline = await loadTextToImage(dir, onnxBackend, { device });
     try {
       const guidanceScale = 0; // one deterministic path for every model kind; guidance is linear on top
       const result = await pipeline.generate({ prompt: req.prompt, width: req.width, height: req.height, steps: req.steps, guidanceScale, seed: req.seed, count: 1 }, { signal });
@@ -193,10 +192,10 @@ export async function verifyConversion(original: string, converted: string, targ
   const stage = opts.onStage ?? (() => undefined);
   const thresholds = THRESHOLDS[target];
   stage('loading both models');
-  const a = await loadModel(original, { device });
+  const a = await loadModel(original, onnxBackend, { device });
   let b: LoadedModel | undefined;
   try {
-    b = await loadModel(converted, { device });
+    b = await loadModel(converted, onnxBackend, { device });
     stage('comparing text encoders');
     const te = await checkTextEncoder(a, b, prompt);
     const inputs = { ...te.inputs, latentH: size / a.info.vae.latentToPixel, latentW: size / a.info.vae.latentToPixel };
@@ -204,7 +203,7 @@ export async function verifyConversion(original: string, converted: string, targ
     const unet = await checkUnet(a, b, inputs, opts.signal);
     stage('comparing VAE decoders');
     const vaeDecoder = await checkVae(a, b, inputs);
-    const tinyDecoder = await checkTinyDecoder(original, converted, device, inputs, a.info.vae.latentChannels, stage);
+    const tinyDecoder = await checkTinyDecoder(a, b, device, inputs, stage);
     stage(`generating a ${size}×${size} image with both models`);
     const image = { prompt, width: size, height: size, steps: opts.steps ?? 2, seed, psnr: 0, maxPixelDiff: 0 };
     Object.assign(image, await compareImages(original, converted, device, image, opts.signal));

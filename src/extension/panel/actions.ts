@@ -2,15 +2,15 @@
 // Save as… (native dialog), Copy (data URI / Markdown / <img>) and picking the target path.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CandidateRef, CopyFormat, HistoryView, HostMessage } from '../protocol/panel';
-import type { EncodedAsset } from '../inference/types';
-import { containingFolder } from './assets';
-import { resolveTarget } from './generation';
-import type { HistoryEntry } from './history';
-import { defaultTargetPath, extensionFor, formatFromPath } from './naming';
-import type { CandidateStore, StoredGeneration } from './panel-candidates';
-import { dataUri } from './panel-run';
-import type { Services } from './services';
+import type { CandidateRef, CopyFormat, HistoryView, HostMessage } from '../../protocol/panel';
+import type { EncodedAsset } from '../../inference/types';
+import { containingFolder } from '../assets';
+import { resolveTarget } from '../generation';
+import type { HistoryEntry } from '../history';
+import { defaultTargetPath, extensionFor, formatFromPath, WRITABLE_EXTENSION_NAMES } from '../naming';
+import type { CandidateStore, StoredGeneration } from './candidates';
+import { dataUri } from './run';
+import type { Services } from '../services';
 
 export interface ActionContext {
   services: Services;
@@ -51,13 +51,10 @@ async function targetUri(ctx: ActionContext, rel: string, asset: EncodedAsset): 
 }
 
 async function record(ctx: ActionContext, written: vscode.Uri, { generation, asset }: Found): Promise<void> {
-  const r = generation.request;
+  const { target: _target, seed: _seed, count: _count, negativePrompt, ...fields } = generation.request;
   await ctx.services.history.add({
-    time: Date.now(), target: written.toString(), prompt: r.prompt,
-    ...(r.negativePrompt ? { negativePrompt: r.negativePrompt } : {}),
-    kind: r.kind, width: asset.width, height: asset.height, format: asset.format,
-    ...(asset.seed === undefined ? {} : { seed: asset.seed }), steps: r.steps,
-    ...(r.guidanceScale === undefined ? {} : { guidanceScale: r.guidanceScale }),
+    ...fields, ...(negativePrompt ? { negativePrompt } : {}), time: Date.now(), target: written.toString(),
+    width: asset.width, height: asset.height, format: asset.format, ...(asset.seed === undefined ? {} : { seed: asset.seed }),
     modelId: generation.modelId, device: generation.device as HistoryEntry['device'],
   });
   ctx.post({ type: 'notice', level: 'info', text: `Saved ${vscode.workspace.asRelativePath(written)}` });
@@ -121,7 +118,7 @@ export async function browseTarget(ctx: ActionContext, current: string): Promise
   const settings = ctx.services.settings();
   const uri = await vscode.window.showSaveDialog({
     defaultUri: vscode.Uri.joinPath(folder.uri, current || `${settings.outputFolder}/image.${extensionFor(settings.format)}`),
-    filters: { Images: ['png', 'webp', 'jpg', 'jpeg', 'avif', 'ico', 'svg'] },
+    filters: { Images: WRITABLE_EXTENSION_NAMES },
     title: 'Target for generated images', saveLabel: 'Use as target',
   });
   if (!uri) return;
@@ -138,14 +135,11 @@ export function historyViews(services: Services, limit = 30): HistoryView[] {
   return services.history.list().slice(0, limit).map((h): HistoryView => {
     const uri = vscode.Uri.parse(h.target);
     const rel = vscode.workspace.asRelativePath(uri, false);
+    // The form's request: the entry's request fields; the format follows the target as in any run.
+    const { time, target, format: _format, modelId: _modelId, device: _device, seed, negativePrompt, steps, kind, ...fields } = h;
     return {
-      id: `${h.time}-${h.target}`, at: h.time, seeds: h.seed === undefined ? [] : [h.seed], savedTo: rel,
-      request: {
-        prompt: h.prompt, negativePrompt: h.negativePrompt ?? '', kind: h.kind, width: h.width, height: h.height,
-        count: 1, steps: h.steps ?? 4, seed: h.seed ?? null,
-        ...(h.guidanceScale === undefined ? {} : { guidanceScale: h.guidanceScale }),
-        target: path.isAbsolute(rel) ? '' : rel,
-      },
+      id: `${time}-${target}`, at: time, seeds: seed === undefined ? [] : [seed], savedTo: rel,
+      request: { ...fields, kind: kind ?? 'illustration', negativePrompt: negativePrompt ?? '', count: 1, steps: steps ?? 4, seed: seed ?? null, target: path.isAbsolute(rel) ? '' : rel },
     };
   });
 }

@@ -1,8 +1,8 @@
 // What the integration tests (test/extension/panel.test.ts) can see of the panel: a bounded record
 // of the traffic, and a command that drives it. The command exists only outside Production mode.
 import * as vscode from 'vscode';
-import { PANEL_VIEW_TYPE, type HostMessage, type WebviewMessage } from '../protocol/panel';
-import type { Services } from './services';
+import { PANEL_VIEW_TYPE, type HostMessage, type WebviewMessage } from '../../protocol/panel';
+import { PANEL_TEST_COMMAND } from '../command-ids';
 
 const KEPT = 1000;
 
@@ -44,8 +44,6 @@ export interface ProbedPanel {
   dispose(): void;
 }
 
-export const PANEL_TEST_COMMAND = 'nanoforge.test.generatorPanel';
-
 export type PanelTestRequest =
   | { op: 'open'; init?: { prompt?: string; kind?: 'icon'; width?: number; height?: number; target?: string } }
   | { op: 'state' }
@@ -62,11 +60,15 @@ export interface PanelTestState {
   toWebview: PanelProbe['toWebview'];
 }
 
-export function registerPanelTestHook(
-  services: Services,
-  current: () => ProbedPanel | undefined,
-  open: (init: { prompt?: string; kind?: 'icon'; width?: number; height?: number; target?: vscode.Uri }) => ProbedPanel,
-): vscode.Disposable {
+/** How the hook reaches the panel class without importing it (generator-panel.ts imports this file). */
+export interface PanelHookTarget {
+  current(): ProbedPanel | undefined;
+  open(init: { prompt?: string; kind?: 'icon'; width?: number; height?: number; target?: vscode.Uri }): ProbedPanel;
+  /** What the serializer does after a window reload. */
+  revive(panel: vscode.WebviewPanel): void;
+}
+
+export function registerPanelTestHook({ current, open, revive }: PanelHookTarget): vscode.Disposable {
   return vscode.commands.registerCommand(PANEL_TEST_COMMAND, async (req: PanelTestRequest): Promise<PanelTestState | undefined> => {
     switch (req.op) {
       case 'open': {
@@ -84,8 +86,7 @@ export function registerPanelTestHook(
       case 'reviveFresh': {
         // What VS Code does after a reload: a bare panel of our view type handed to the serializer.
         const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Nanoforge: Generate Image', vscode.ViewColumn.One, {});
-        const { GeneratorPanel } = await import('./panel');
-        GeneratorPanel.revive(services, panel);
+        revive(panel);
         break;
       }
       case 'state':

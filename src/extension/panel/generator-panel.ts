@@ -6,24 +6,18 @@ import * as vscode from 'vscode';
 import {
   PANEL_VIEW_TYPE, sizeProblem, validateWebviewMessage,
   type HostMessage, type ModelSummary, type PanelInit, type PanelRequest, type WebviewMessage,
-} from '../protocol/panel';
-import type { AssetKind } from '../inference/types';
-import { activeFolder } from './generation';
-import { browseTarget, copyCandidate, historyViews, saveCandidate, saveCandidateAs, type ActionContext } from './panel-actions';
-import { CandidateStore } from './panel-candidates';
-import { makeNonce, renderPanelHtml } from './panel-html';
-import { runPanelGeneration } from './panel-run';
-import { PanelProbe, registerPanelTestHook } from './panel-probe';
-import type { Services } from './services';
+} from '../../protocol/panel';
+import { activeFolder } from '../generation';
+import { browseTarget, copyCandidate, historyViews, saveCandidate, saveCandidateAs, type ActionContext } from './actions';
+import { CandidateStore } from './candidates';
+import { makeNonce, renderPanelHtml } from './html';
+import { runPanelGeneration } from './run';
+import { PanelProbe, registerPanelTestHook } from './probe';
+import type { Services } from '../services';
+import { errorMessage } from '../../inference/errors';
 
-/** What a command may pre-fill (contracts.md: `GeneratorPanel.show(services, init)`). */
-export interface GeneratorPanelInit {
-  prompt?: string;
-  kind?: AssetKind;
-  width?: number;
-  height?: number;
-  target?: vscode.Uri;
-}
+/** What a command may pre-fill: request fields the form shows, and the target file. */
+export type GeneratorPanelInit = Omit<PanelInit, 'target'> & { target?: vscode.Uri };
 
 const COMMON_SIZES = ['16x16', '32x32', '64x64', '128x128', '256x256', '512x512', '768x512', '1024x1024'];
 
@@ -143,7 +137,7 @@ export class GeneratorPanel implements vscode.Disposable {
     }
     this.probe.received(checked.message);
     this.handle(checked.message).catch((error: unknown) => {
-      const text = error instanceof Error ? error.message : String(error);
+      const text = errorMessage(error);
       this.services.log.error(`panel: ${checked.message.type} failed: ${text}`);
       this.post({ type: 'notice', level: 'error', text: `${checked.message.type} failed: ${text}` });
     });
@@ -197,7 +191,7 @@ export class GeneratorPanel implements vscode.Disposable {
         this.modelError = undefined;
       } catch (error) {
         this.model = null;
-        this.modelError = `${model.id} could not be loaded: ${error instanceof Error ? error.message : String(error)}`;
+        this.modelError = `${model.id} could not be loaded: ${errorMessage(error)}`;
       }
     }
     this.post({ type: 'modelInfo', model: this.model, ...(this.modelError ? { error: this.modelError } : {}) });
@@ -242,7 +236,11 @@ export function registerGeneratorPanel(services: Services): vscode.Disposable {
   });
   const disposables = [serializer, { dispose: () => GeneratorPanel.current?.dispose() }];
   if (services.context.extensionMode !== vscode.ExtensionMode.Production) {
-    disposables.push(registerPanelTestHook(services, () => GeneratorPanel.current, (init) => GeneratorPanel.show(services, init)));
+    disposables.push(registerPanelTestHook({
+      current: () => GeneratorPanel.current,
+      open: (init) => GeneratorPanel.show(services, init),
+      revive: (panel) => GeneratorPanel.revive(services, panel),
+    }));
   }
   return vscode.Disposable.from(...disposables);
 }

@@ -2,26 +2,19 @@
 // layer parses directives and its CodeLens calls this command with the parsed fields; from the palette
 // the directive on the cursor's line is used. This file only turns them into a generation.
 import * as vscode from 'vscode';
-import type { AssetKind } from '../../inference/types';
-import { directiveCommandArgs } from '../codelens';
+import { ASSET_KINDS, type AssetKind } from '../../inference/tables';
 import { generateToFile } from '../generation';
-import { directivesIn, resolveDirectiveTarget } from '../reference-lookup';
+import { directiveCommandArgs, directivesIn, resolveDirectiveTarget } from '../reference-lookup';
+import { COMMANDS, type DirectiveCommandArgs } from '../command-ids';
 import type { Services } from '../services';
-import { ASSET_KINDS } from '../settings';
 
-export const GENERATE_FROM_DIRECTIVE_COMMAND = 'nanoforge.generateFromDirective';
-
-export interface DirectiveArgs {
-  prompt: string;
-  kind?: AssetKind;
-  width?: number;
-  height?: number;
+/** What the CodeLens sends, and what tests and other callers may send instead (URIs, relative targets, no line). */
+export type DirectiveArgs = Omit<DirectiveCommandArgs, 'target' | 'documentUri' | 'line'> & {
   /** Absolute URI, or a path relative to the document (`./a.png`) or to its workspace folder (`/a.png`). */
   target: string | vscode.Uri;
-  /** The document containing the directive. */
   documentUri?: string | vscode.Uri;
-  seed?: number;
-}
+  line?: number;
+};
 
 function toUri(value: string | vscode.Uri): vscode.Uri {
   return typeof value === 'string' ? vscode.Uri.parse(value) : value;
@@ -83,5 +76,5 @@ async function generateFromDirective(services: Services, input: unknown): Promis
 }
 
 export function registerGenerateFromDirective(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand(GENERATE_FROM_DIRECTIVE_COMMAND, (args?: unknown) => generateFromDirective(services, args));
+  return vscode.commands.registerCommand(COMMANDS.generateFromDirective, (args?: unknown) => generateFromDirective(services, args));
 }

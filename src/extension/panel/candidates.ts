@@ -2,8 +2,9 @@
 // bytes the user saw. The newest generation is also written to the extension's storage folder, so
 // after a window reload (the webview comes back with its thumbnails) Save still has full bytes.
 import * as vscode from 'vscode';
-import type { PanelRequest } from '../protocol/panel';
-import type { EncodedAsset } from '../inference/types';
+import type { PanelRequest } from '../../protocol/panel';
+import type { EncodedAsset } from '../../inference/types';
+import { errorMessage } from '../../inference/errors';
 
 export interface StoredGeneration {
   id: string;
@@ -40,7 +41,7 @@ export class CandidateStore {
       await Promise.all(generation.candidates.map((c, i) => vscode.workspace.fs.writeFile(vscode.Uri.joinPath(this.folder, `${i}.bin`), c.bytes)));
     } catch (error) {
       // Only the after-reload Save depends on this copy; say so in the log and carry on.
-      this.log.warn(`could not keep candidates on disk for after a reload: ${error instanceof Error ? error.message : String(error)}`);
+      this.log.warn(`could not keep candidates on disk for after a reload: ${errorMessage(error)}`);
     }
   }
 
@@ -58,7 +59,7 @@ export class CandidateStore {
       this.recent.push(restored);
       return restored;
     } catch (error) {
-      this.log.info(`no stored candidates for generation ${generationId}: ${error instanceof Error ? error.message : String(error)}`);
+      this.log.info(`no stored candidates for generation ${generationId}: ${errorMessage(error)}`);
       return undefined;
     }
   }

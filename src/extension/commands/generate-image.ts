@@ -1,26 +1,24 @@
 // "Nanoforge: Generate Image": prompt → kind → size → target, then the generator panel, or in quick
 // mode (`nanoforge.usePanel: false`) a cancellable progress notification that saves the first candidate.
 import * as vscode from 'vscode';
+import { requestFieldsOf, type GenerationRequest } from '../../inference/request';
 import type { AssetKind } from '../../inference/types';
 import { generateToFile } from '../generation';
 import { defaultTargetPath } from '../naming';
-import { GeneratorPanel } from '../panel';
+import { GeneratorPanel } from '../panel/generator-panel';
+import { COMMANDS } from '../command-ids';
 import type { Services } from '../services';
 import { askKind, askPrompt, askSize, chooseTarget } from './inputs';
 
-export const GENERATE_IMAGE_COMMAND = 'nanoforge.generateImage';
-
-/** Optional arguments (History re-run, links, tests); anything missing is asked for. */
-export interface GenerateImageArgs {
-  prompt?: string;
-  kind?: AssetKind;
-  width?: number;
-  height?: number;
+/**
+ * Optional arguments (History re-run, links, tests): any GenerationRequest field; prompt, kind,
+ * size and target are asked for when missing, the others pass through to the generation.
+ */
+export type GenerateImageArgs = Partial<Omit<GenerationRequest, 'count' | 'format'>> & {
   /** Workspace-relative path or URI. */
   target?: string | vscode.Uri;
-  seed?: number;
   mode?: 'panel' | 'quick';
-}
+};
 
 interface Plan {
   prompt: string;
@@ -56,11 +54,11 @@ async function generateImage(services: Services, args: GenerateImageArgs = {}): 
     GeneratorPanel.show(services, { prompt: p.prompt, kind: p.kind, width: p.width, height: p.height, target: p.target });
     return undefined;
   }
-  return generateToFile(services, { ...p, seed: args.seed });
+  return generateToFile(services, { ...requestFieldsOf(args), ...p });
 }
 
 export function registerGenerateImage(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand(GENERATE_IMAGE_COMMAND, (args?: GenerateImageArgs) =>
+  return vscode.commands.registerCommand(COMMANDS.generateImage, (args?: GenerateImageArgs) =>
     generateImage(services, args && typeof args === 'object' && !(args instanceof vscode.Uri) ? args : {}),
   );
 }

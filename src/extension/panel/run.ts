@@ -1,20 +1,19 @@
 // One panel generation: validated form request → worker request → progress and previews streamed
 // to the webview → candidates kept for Save/Copy and shown as data: URIs.
-import type { CandidateView, HostMessage, PanelRequest, PreviewView } from '../protocol/panel';
-import type { AssetFormat, EncodedAsset } from '../inference/types';
-import type { WorkerProgress } from '../inference/worker/client';
-import type { ResolvedModel } from './models-resolve';
-import { randomSeed } from './generation';
-import { formatFromPath } from './naming';
-import type { CandidateStore } from './panel-candidates';
-import type { Services } from './services';
+import { toGenerationRequest, type CandidateView, type HostMessage, type PanelRequest, type PreviewView } from '../../protocol/panel';
+import { mimeTypeOf } from '../../inference/tables';
+import type { EncodedAsset } from '../../inference/types';
+import type { WorkerProgress } from '../../inference/worker/client';
+import type { ResolvedModel } from '../models-resolve';
+import { randomSeed } from '../generation';
+import { formatFromPath } from '../naming';
+import type { CandidateStore } from './candidates';
+import type { Services } from '../services';
+import { errorMessage, isAbortError } from '../../inference/errors';
 
-const MIME: Record<AssetFormat, string> = {
-  png: 'image/png', webp: 'image/webp', avif: 'image/avif', jpeg: 'image/jpeg', ico: 'image/x-icon', svg: 'image/svg+xml',
-};
 
 export function dataUri(asset: Pick<EncodedAsset, 'bytes' | 'format'>): string {
-  return `data:${MIME[asset.format]};base64,${Buffer.from(asset.bytes).toString('base64')}`;
+  return `data:${mimeTypeOf(asset.format)};base64,${Buffer.from(asset.bytes).toString('base64')}`;
 }
 
 export function candidateView(asset: EncodedAsset, index: number): CandidateView {
@@ -27,10 +26,6 @@ export function candidateView(asset: EncodedAsset, index: number): CandidateView
 function previewView(p: WorkerProgress): PreviewView | undefined {
   if (!p.preview) return undefined;
   return { width: p.preview.width, height: p.preview.height, rgb: Buffer.from(p.preview.data).toString('base64') };
-}
-
-export function isAbort(error: unknown, signal: AbortSignal): boolean {
-  return signal.aborted || (error instanceof Error && error.name === 'AbortError');
 }
 
 export interface RunContext {
@@ -46,18 +41,12 @@ export async function runPanelGeneration(
   const { services } = ctx;
   const settings = services.settings();
   const seed = request.seed ?? randomSeed();
-  const format = formatFromPath(request.target) ?? settings.format;
+  const format = formatFromPath(request.target) ?? request.format ?? settings.format;
   ctx.post({ type: 'started', generationId: id, request, seed });
   services.log.info(`panel: generating ${request.count}× "${request.prompt}" (${request.kind} ${request.width}x${request.height}, ${request.steps} steps, seed ${seed}) with ${model.id}`);
   const started = Date.now();
   try {
-    const result = await services.worker().generate({
-      modelDir: model.dir, device: settings.device, prompt: request.prompt,
-      ...(request.negativePrompt.trim() ? { negativePrompt: request.negativePrompt } : {}),
-      kind: request.kind, output: { width: request.width, height: request.height, format },
-      seed, count: request.count, steps: request.steps,
-      ...(request.guidanceScale === undefined ? {} : { guidanceScale: request.guidanceScale }),
-    }, {
+    const result = await services.worker().generate({ modelDir: model.dir, device: settings.device, ...toGenerationRequest(request, seed, format) }, {
       signal, previews: true,
       onProgress: (p) => {
         const preview = previewView(p);
@@ -71,8 +60,8 @@ export async function runPanelGeneration(
       device: result.device, warnings: result.warnings, elapsedMs: Date.now() - started,
     });
   } catch (error) {
-    const cancelled = isAbort(error, signal);
-    const message = cancelled ? 'Cancelled' : error instanceof Error ? error.message : String(error);
+    const cancelled = isAbortError(error, signal);
+    const message = cancelled ? 'Cancelled' : errorMessage(error);
     if (cancelled) services.log.info(`panel: generation ${id} cancelled`);
     else services.log.error(`panel: generation ${id} failed: ${message}`);
     ctx.post({ type: 'failed', generationId: id, message, cancelled });

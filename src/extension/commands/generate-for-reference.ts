@@ -6,26 +6,19 @@ import type { AssetKind } from '../../inference/types';
 import { readMetadata } from '../../inference/image/metadata';
 import { generateToFile } from '../generation';
 import { unwritableReason } from '../naming';
-import { GeneratorPanel } from '../panel';
+import { GeneratorPanel } from '../panel/generator-panel';
 import { lookupReferenceAt, type ResolvedReference } from '../reference-lookup';
 import { inferDefaults } from '../references/infer';
 import { readImageInfo } from '../references/image-header';
+import { COMMANDS, type ReferenceCommandArgs } from '../command-ids';
 import type { Services } from '../services';
 import type { Size } from '../settings';
 import { askPrompt } from './inputs';
 
-export const GENERATE_FOR_REFERENCE_COMMAND = 'nanoforge.generateForReference';
-export const REGENERATE_REFERENCE_COMMAND = 'nanoforge.regenerateReference';
 const MAX_LINES = 20_000;
 
-/** From hovers, quick fixes and tests: the reference position, and optionally the prompt to use. */
-export interface ReferenceArgs {
-  uri: string | vscode.Uri;
-  line: number;
-  character: number;
-  prompt?: string;
-  mode?: 'panel' | 'quick';
-}
+/** From hovers, quick fixes and tests: the reference position, and optionally the prompt to use (a Uri is fine too). */
+export type ReferenceArgs = Omit<ReferenceCommandArgs, 'uri'> & { uri: string | vscode.Uri };
 
 interface Defaults {
   prompt: string;
@@ -95,7 +88,7 @@ export function registerGenerateForReference(services: Services): vscode.Disposa
   const handler = (args?: unknown) =>
     generateForReference(services, args && typeof args === 'object' && 'line' in args ? (args as ReferenceArgs) : undefined);
   return vscode.Disposable.from(
-    vscode.commands.registerCommand(GENERATE_FOR_REFERENCE_COMMAND, handler),
-    vscode.commands.registerCommand(REGENERATE_REFERENCE_COMMAND, handler),
+    vscode.commands.registerCommand(COMMANDS.generateForReference, handler),
+    vscode.commands.registerCommand(COMMANDS.regenerateReference, handler),
   );
 }
