@@ -14,8 +14,13 @@ import { quantizeInt8Kernels } from './int8';
 import type { ActivationRange, Int8Site, KernelChoice } from './int8-sites';
 
 export interface MeasureOptions {
-  /** Timed rounds per variant (after one warm-up run each). */
+  /** Timed rounds per variant (after the warm-up runs). */
   rounds?: number;
+  /**
+   * Untimed runs per variant first (default 1). onnxruntime plans its memory on the first run and
+   * allocates the planned blocks on the second, so a benchmark that wants steady-state times uses 2.
+   */
+  warmups?: number;
   /** Stop after this many ms of timing once at least 3 rounds are in. */
   budgetMs?: number;
   threads?: number;
@@ -112,7 +117,7 @@ export async function measureSite(dir: string, site: Int8Site, inputDims: number
       const feeds = { x: { values: x, dims: inputDims } };
       const sessions = held.set.sessions as ModelSession[];
       const times = choices.map(() => [] as number[]);
-      for (const s of sessions) await s.run(feeds, ['y']); // warm-up: first-run allocations
+      for (let w = 0; w < (opts.warmups ?? 1); w++) for (const s of sessions) await s.run(feeds, ['y']); // first-run allocations
       const rounds = opts.rounds ?? DEFAULT_MEASURE_ROUNDS;
       const started = performance.now();
       let done = 0;
