@@ -14,7 +14,7 @@ import { copyFixture, ensureFixtures, type Fixtures } from '../fixtures/models';
 import { runCli } from './cli-helpers';
 import { DataType, OnnxSource, writeOnnx } from '../../src/inference/models/onnx-io';
 import {
-  activationParams, chooseKernel, findInt8Sites, instrument, MANIFEST_FILE, quantizeInt8Kernels, quantizeModelFolder, QuantizeVerificationError,
+  activationParams, chooseKernel, findInt8Sites, instrument, MANIFEST_FILE, measureSite, quantizeInt8Kernels, quantizeModelFolder, QuantizeVerificationError,
   type ActivationRange, type KernelChoice, type OpChoice, type QuantizeManifest,
 } from '../../src/inference/models/quantize';
 import { FolderPlan } from '../../src/inference/models/quantize/int8-plan';
@@ -155,6 +155,26 @@ describe('quantize int8: integer kernels on a random MatMul/Gemm/Conv model', fu
     assert.equal(float.kernels.float, 4);
     assert.deepEqual(await opTypes(float.file), await opTypes(original));
     assert.deepEqual((await run(float.file)).y, reference);
+  });
+
+  it('measureSite times every kernel of a site the given number of rounds, reports medians and fastest runs, and removes its scratch folder', async () => {
+    const source = await OnnxSource.open(original);
+    try {
+      const sites = findInt8Sites(source.graph, 1024);
+      const conv = sites.find((s) => s.op === 'Conv' && s.available.includes('integer'));
+      assert.ok(conv, sites.map((s) => `${s.op} ${s.available.join('/')}`).join(', '));
+      const scratch = path.join(tmp, 'measure');
+      const m = await measureSite(scratch, conv, [1, 16, 8, 8], { x: ranges.get(conv.input), y: ranges.get(conv.output) }, [{ domain: '', version: 17 }], { rounds: 3, warmups: 2 });
+      assert.equal(m.rounds, 3);
+      assert.deepEqual(Object.keys(m.ms).sort(), [...conv.available].sort());
+      for (const k of conv.available) {
+        const median = m.ms[k] ?? NaN, fastest = m.fastestMs[k] ?? NaN;
+        assert.ok(fastest > 0 && fastest <= median, `${k}: fastest ${fastest} ms, median ${median} ms`);
+      }
+      await assert.rejects(fs.stat(scratch), { code: 'ENOENT' });
+    } finally {
+      await source.close();
+    }
   });
 
   it('activation parameters cover zero and the calibrated range; the kernel rule prefers weight-only within 5 %', () => {
