@@ -44,6 +44,6 @@ export { DownloadFailedError, HashMismatchError } from './models/download';
 export type { PullProgress } from './models/download';
 export { DiskSpaceError } from './models/disk';
 export type { VerifyReport } from './models/verify';
-// Local converter: fp16 / weight-only int8 / int4 copies of a model folder, verified against the original.
+// Local converter: fp16 / int8 (integer kernels, or weight-only) / int4 copies of a model folder, verified against the original.
 export { quantizeModelFolder, QuantizeTargetError, UnsupportedModelError, QUANTIZE_TARGETS, THRESHOLDS as QUANTIZE_THRESHOLDS } from './models/quantize';
 export type { QuantizeTarget, QuantizeOptions, QuantizeProgress, QuantizeManifest, VerificationReport } from './models/quantize';

@@ -162,6 +162,28 @@ export class OnnxSource {
     return out;
   }
 
+  /** Fails like a read would when an external tensor lies outside its data file (checks sizes only). */
+  async checkExternalData(): Promise<void> {
+    const sizes = new Map<string, number>();
+    for (const t of this.graph.initializer.filter(isExternal)) {
+      const location = externalEntry(t, 'location') ?? '';
+      if (!location || path.isAbsolute(location) || location.split(/[\\/]/).includes('..')) {
+        throw new OnnxFileError(this.file, `tensor '${t.name ?? ''}' has an invalid external data location '${location}'`);
+      }
+      const dataFile = path.join(path.dirname(this.file), location);
+      let size = sizes.get(location);
+      if (size === undefined) {
+        size = await fs.stat(dataFile).then((st) => st.size, (error: NodeJS.ErrnoException) => {
+          throw new OnnxFileError(dataFile, `cannot read external data for '${t.name ?? ''}' (${error.code ?? String(error)})`);
+        });
+        sizes.set(location, size);
+      }
+      const offset = Number(externalEntry(t, 'offset') ?? 0);
+      const length = Number(externalEntry(t, 'length') ?? tensorByteLength(t, this.file));
+      if (offset + length > size) throw new OnnxFileError(dataFile, `ends before the ${length} bytes of '${t.name ?? ''}' at offset ${offset}`);
+    }
+  }
+
   async close(): Promise<void> {
     const handles = [...this.handles.values()];
     this.handles.clear();
