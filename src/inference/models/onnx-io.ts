@@ -166,11 +166,9 @@ export class OnnxSource {
   async checkExternalData(): Promise<void> {
     const sizes = new Map<string, number>();
     for (const t of this.graph.initializer.filter(isExternal)) {
-      const location = externalEntry(t, 'location') ?? '';
-      if (!location || path.isAbsolute(location) || location.split(/[\\/]/).includes('..')) {
-        throw new OnnxFileError(this.file, `tensor '${t.name ?? ''}' has an invalid external data location '${location}'`);
-      }
-      const dataFile = path.join(path.dirname(this.file), location);
+      // The same rules as a read: the location passes the path rule, offset and length are whole numbers.
+      const location = externalLocation(t, this.file);
+      const dataFile = resolveInside(path.dirname(this.file), location, this.file);
       let size = sizes.get(location);
       if (size === undefined) {
         size = await fs.stat(dataFile).then((st) => st.size, (error: NodeJS.ErrnoException) => {
@@ -178,8 +176,8 @@ export class OnnxSource {
         });
         sizes.set(location, size);
       }
-      const offset = Number(externalEntry(t, 'offset') ?? 0);
-      const length = Number(externalEntry(t, 'length') ?? tensorByteLength(t, this.file));
+      const offset = externalNumber(t, 'offset', 0, this.file);
+      const length = externalNumber(t, 'length', tensorByteLength(t, this.file), this.file);
       if (offset + length > size) throw new OnnxFileError(dataFile, `ends before the ${length} bytes of '${t.name ?? ''}' at offset ${offset}`);
     }
   }
