@@ -13,24 +13,21 @@ import { DataType, OnnxSource, isExternal, writeOnnx } from '../../src/inference
 import { convertToFloat16, MANIFEST_FILE, quantizeModelFolder, quantizeWeights, type QuantizeManifest, type QuantizeTarget } from '../../src/inference/models/quantize';
 import type { WeightStats } from '../../src/inference/models/quantize/weights';
 import { COLOURS, insideDisc, maxDiff, meanColour, outsideDisc, type Rgb } from './pipeline-helpers';
+import { createRng } from '../../src/inference/pipeline/rng';
 
 /** Worst colour error (0..255) each target may show on the oracle, measured + margin. */
 // int4 has 15 levels per block: the oracle's 16×4 projection moves white by up to 17 levels.
 const COLOUR_TOLERANCE: Record<QuantizeTarget, number> = { fp16: 4, int8: 2, int4: 20 };
 
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
+/** Uniform numbers in [-0.5, 0.5) from the pipeline's own seeded stream (the same on every platform). */
+function uniformCentred(seed: number): () => number {
+  const rng = createRng(seed);
+  return () => rng.uniform() - 0.5;
 }
 
 /** x [1,16,8,8] → Conv 3×3 (32 out) → Flatten → MatMul [2048, 256] → Gemm (transB) [64, 256] → y. */
 function randomModel(): GraphBuilder {
-  const rnd = mulberry(7);
+  const rnd = uniformCentred(7);
   const rand = (n: number, s: number) => Float32Array.from({ length: n }, () => rnd() * s);
   const b = new GraphBuilder('random_weights', 17);
   const x = b.input('x', 'float32', [1, 16, 8, 8]);
