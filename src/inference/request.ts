@@ -5,7 +5,7 @@
 // with an `option` the CLI parses it and lists it in its usage. No imports beyond the tables and the
 // error module: the webview bundle validates with this file too.
 import { InvalidRequestError } from './errors';
-import { ASSET_FORMATS, ASSET_KINDS, FIT_MODES, SCHEDULER_NAMES, type AssetFormat, type AssetKind, type FitMode, type SchedulerName } from './tables';
+import { ASSET_FORMATS, ASSET_KINDS, DECODER_CHOICES, FIT_MODES, SCHEDULER_NAMES, type AssetFormat, type AssetKind, type DecoderChoice, type FitMode, type SchedulerName } from './tables';
 
 /** One generation as a person or a script asks for it, before the kind's template and the model's sizes apply. */
 export interface GenerationRequest {
@@ -35,6 +35,8 @@ export interface GenerationRequest {
   guidanceScale?: number;
   /** Overrides the model's own scheduler. */
   scheduler?: SchedulerName;
+  /** Which decoder makes the pixels (default 'auto': the tiny one on the CPU, the full VAE on a GPU). */
+  decoder?: DecoderChoice;
 }
 
 /** Ranges every caller shares (the panel's form may narrow them; see src/protocol/panel.ts). */
@@ -82,6 +84,7 @@ export const REQUEST_FIELDS = Object.freeze({
   steps: { rule: { type: 'integer', min: 1, max: REQUEST_LIMITS.maxSteps }, option: { flag: 'steps', value: 'N' } },
   guidanceScale: { rule: { type: 'number', min: 0, max: REQUEST_LIMITS.maxGuidance }, option: { flag: 'guidance', value: 'G' } },
   scheduler: { rule: { type: 'choice', choices: SCHEDULER_NAMES }, option: { flag: 'scheduler', value: 'NAME' } },
+  decoder: { rule: { type: 'choice', choices: DECODER_CHOICES }, option: { flag: 'decoder', value: 'NAME' } },
 } as const satisfies { [K in keyof Required<GenerationRequest>]: FieldSpec });
 
 export type RequestField = keyof GenerationRequest;

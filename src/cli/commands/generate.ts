@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import {
-  ASSET_KINDS, formatFromPath, generateAsset, loadPipeline, MAX_PIXELS, MAX_SIDE, parseSize, presetFor,
+  ASSET_KINDS, DECODER_CHOICES, DECODERS, formatFromPath, generateAsset, loadPipeline, MAX_PIXELS, MAX_SIDE, parseSize, presetFor,
   PROVIDER_TABLE, REQUEST_LIMITS, SCHEDULER_NAMES, validateGenerationRequest, validDevices, writeFileSafely,
   type AssetResult, type DeviceName, type GenerationRequest, type Pipeline,
 } from '../../inference';
@@ -33,6 +33,7 @@ export const REQUEST_OPTION_HELP: Record<OptionField, RequestOptionHelp> = {
   steps: { help: `Denoising steps, 1-${REQUEST_LIMITS.maxSteps}. More steps: slower, usually finer (turbo models are made for 1-4).`, default: `${TURBO.steps} for guidance-free models (SD-Turbo, LCM), else ${CLASSIC.steps}` },
   guidanceScale: { help: `Classifier-free guidance scale, 0-${REQUEST_LIMITS.maxGuidance}; applied only above 1 (turbo and LCM models are made for 0).`, default: `${TURBO.guidanceScale} for guidance-free models, else ${CLASSIC.guidanceScale}` },
   scheduler: { help: `Sampler: ${SCHEDULER_NAMES.join(', ')}.`, default: "the model's own (scheduler/scheduler_config.json)" },
+  decoder: { help: `Which decoder turns the result into pixels: ${DECODER_CHOICES.map((d) => `${d}: ${DECODERS[d].description}`).join(' ')} The tiny decoder is the model's vae_decoder_tiny/ or, for SD 1.x/2.x models, the installed taesd model (nanoforge models pull taesd).`, default: 'auto' },
 };
 
 /** The parser's table and the help's, in one. */

@@ -151,7 +151,10 @@ async function openPlanned(file: string, modelPath: string, base: Record<string,
   try {
     const { session, loadMs } = await openInThread(file, start);
     await plan?.opened();
-    const load: SessionLoad = { file, ms: loadMs, graphCache: plan?.status ?? 'off', ...(plan?.reason ? { graphCacheReason: plan.reason } : {}) };
+    const load: SessionLoad = {
+      file, ms: loadMs, graphCache: plan?.status ?? 'off',
+      ...(plan?.reason ? { graphCacheReason: plan.reason } : {}), ...(plan?.entry ? { graphCacheEntry: plan.entry } : {}),
+    };
     return { session, load };
   } catch (error) {
     await plan?.abandon();

@@ -48,6 +48,8 @@ export interface SessionLoad {
   graphCache: GraphCacheStatus;
   /** Why the cache was off or rebuilt. */
   graphCacheReason?: string;
+  /** The cache entry's folder the session came from (hit) or was saved to (miss, rebuilt). */
+  graphCacheEntry?: string;
 }
 
 export interface SessionSet {
