@@ -3,6 +3,8 @@
 import { randomInt } from 'node:crypto';
 import type {
   AssetMetadata,
+  DecoderChoice,
+  DecoderUsed,
   DeviceName,
   EncodedAsset,
   GenerateCallbacks,
@@ -10,11 +12,13 @@ import type {
   OutputOptions,
   PipelineRequest,
   ProviderAttempt,
+  RunCounters,
   StageTimings,
 } from '../types';
 import { throwIfAborted } from '../errors';
 import type { Pipeline } from '../pipeline/types';
 import { NANOFORGE_VERSION } from '../version';
+import type { KeptLatentsStore } from './kept-latents';
 import { planGeneration, presetFor } from './presets';
 import { renderAsset } from './render';
 
@@ -27,6 +31,13 @@ export interface AssetResult {
   fallbacks: ProviderAttempt[];
   timings: StageTimings;
   warnings: string[];
+  decoder: DecoderUsed;
+  counters: RunCounters;
+}
+
+export interface AssetOptions {
+  /** Keep every candidate's latents here; each candidate then carries its `latentsId`. */
+  keep?: KeptLatentsStore;
 }
 
 /** Turbo (guidance-free) models are tuned for very few steps; classic SD needs ~25 with CFG 7.5. */
@@ -48,7 +59,7 @@ export function resolveOutput(req: Pick<GenerationRequest, 'kind' | 'width' | 'h
 }
 
 /** Plans `req` for the model (template, run size, defaults), runs the pipeline and renders every candidate. */
-export async function generateAsset(pipeline: AssetPipeline, req: GenerationRequest, cb?: GenerateCallbacks): Promise<AssetResult> {
+export async function generateAsset(pipeline: AssetPipeline, req: GenerationRequest, cb?: GenerateCallbacks, opts: AssetOptions = {}): Promise<AssetResult> {
   const output = resolveOutput(req);
   const plan = planGeneration(req.kind, req.prompt, output, pipeline.info.nativeSize);
   const sampling = defaultSampling(pipeline.info.usesGuidance);
@@ -62,6 +73,8 @@ export async function generateAsset(pipeline: AssetPipeline, req: GenerationRequ
     seed: req.seed ?? randomInt(0, 2 ** 31),
     count: req.count ?? 1,
     ...(req.scheduler ? { scheduler: req.scheduler } : {}),
+    ...(req.decoder ? { decoder: req.decoder } : {}),
+    ...(opts.keep ? { keepLatents: true } : {}),
   };
   const result = await pipeline.generate(generation, cb);
   const started = performance.now();
@@ -80,9 +93,34 @@ export async function generateAsset(pipeline: AssetPipeline, req: GenerationRequ
       ...(req.kind !== undefined ? { kind: req.kind } : {}),
       generator: `nanoforge ${NANOFORGE_VERSION}`,
     };
-    candidates.push({ ...(await renderAsset(image, output, metadata)), seed: image.seed });
+    const kept = opts.keep && image.latents
+      ? opts.keep.keep({ latents: image.latents, seed: image.seed, modelDir: pipeline.info.modelDir, output, metadata })
+      : undefined;
+    candidates.push({ ...(await renderAsset(image, output, metadata)), seed: image.seed, ...(kept ? { latentsId: kept } : {}) });
   }
   const timings = { ...result.timings, postprocess: performance.now() - started };
   const warnings = [...new Set([...result.warnings, ...candidates.flatMap((c) => c.warnings)])];
-  return { candidates, device: result.device, fallbacks: result.fallbacks, timings, warnings };
+  return { candidates, device: result.device, fallbacks: result.fallbacks, timings, warnings, decoder: result.decoder, counters: result.counters };
+}
+
+export interface KeptAssetResult {
+  asset: EncodedAsset;
+  decoder: DecoderUsed;
+  timings: StageTimings;
+}
+
+/**
+ * A kept candidate decoded again (default: with the full VAE) and rendered exactly as it was the
+ * first time (size, fit, transparency, format, metadata).
+ */
+export async function decodeKeptAsset(pipeline: Pick<Pipeline, 'info' | 'decode'>, store: KeptLatentsStore, latentsId: string, decoder: DecoderChoice = 'full', cb: Pick<GenerateCallbacks, 'signal'> = {}): Promise<KeptAssetResult> {
+  const kept = store.get(latentsId);
+  if (kept.modelDir !== pipeline.info.modelDir) {
+    throw new Error(`The latents '${latentsId}' were made by ${kept.modelDir}, not by the loaded ${pipeline.info.modelDir}; generate the image again.`);
+  }
+  const decoded = await pipeline.decode(kept.latents, kept.seed, { decoder, ...(cb.signal ? { signal: cb.signal } : {}) });
+  throwIfAborted(cb.signal);
+  const started = performance.now();
+  const asset = { ...(await renderAsset(decoded.image, kept.output, kept.metadata)), seed: kept.seed, latentsId };
+  return { asset, decoder: decoded.decoder, timings: { decode: decoded.decoder.ms, postprocess: performance.now() - started } };
 }
