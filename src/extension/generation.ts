@@ -80,7 +80,7 @@ export async function generateToFile(
   const settings = services.settings();
   const seed = spec.seed ?? randomSeed();
   const { target, ...fields } = spec;
-  const request: WorkerRequest = { modelDir: model.dir, device: settings.device, ...fields, format, seed, count: 1 };
+  const request: WorkerRequest = { modelDir: model.dir, device: settings.device, storeDir: services.storeDir(), decoder: settings.decoder, ...fields, format, seed, count: 1 };
   const name = vscode.workspace.asRelativePath(target);
   services.log.info(`generating ${name} with ${model.id}: "${spec.prompt}" (${spec.kind} ${spec.width}x${spec.height}, seed ${seed})`);
   let result: WorkerResult | undefined;

@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
-  ASSET_FORMATS, ASSET_KIND_TABLE, ASSET_KINDS, DEVICE_NAMES, DEVICES, IMAGE_EXTENSIONS, IMAGE_FORMATS, PROVIDER_TABLE,
+  ASSET_FORMATS, ASSET_KIND_TABLE, ASSET_KINDS, DECODER_CHOICES, DECODERS, DEVICE_NAMES, DEVICES, IMAGE_EXTENSIONS, IMAGE_FORMATS, PROVIDER_TABLE,
   SCHEDULER_CLASSES, SCHEDULER_NAMES, SCHEDULERS, assetFormatOfExtension, formatOfExtension, mimeTypeOf,
 } from '../../src/inference/tables';
 import { REQUEST_FIELD_NAMES, REQUEST_FIELDS, type FieldSpec } from '../../src/inference/request';
@@ -88,6 +88,11 @@ describe('package.json settings follow the tables and the settings reader', () =
   it('nanoforge.device lists the device table, with its descriptions', () => {
     assert.deepEqual(settings['nanoforge.device']?.enum, DEVICE_NAMES);
     assert.deepEqual(settings['nanoforge.device']?.enumDescriptions, DEVICE_NAMES.map((d) => DEVICES[d].description));
+  });
+
+  it('nanoforge.decoder lists the decoder table, with its descriptions', () => {
+    assert.deepEqual(settings['nanoforge.decoder']?.enum, DECODER_CHOICES);
+    assert.deepEqual(settings['nanoforge.decoder']?.enumDescriptions, DECODER_CHOICES.map((d) => DECODERS[d].description));
   });
 
   it('nanoforge.format lists the writable formats, with their descriptions', () => {

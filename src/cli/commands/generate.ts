@@ -16,7 +16,8 @@ import { choiceOption, CliUsageError, flag, MAX_SEED, parseCommandLine, required
 import type { CliCommand } from '../command';
 import { deviceLines } from '../device-report';
 import { optionKinds, renderHelp, type CommandHelp, type OptionDocs } from '../help';
-import { modelFromArgs } from '../model-arg';
+import { modelFromArgs, storeArgs, storeFromArgs } from '../model-arg';
+import { firstTime, tinyDecoderTip } from '../tiny-decoder-tip';
 import { createProgressBar } from '../progress';
 import { readRequestOptions, requestOptionDocs, type OptionField, type RequestOptionHelp } from '../request-options';
 
@@ -45,7 +46,7 @@ export const GENERATE_OPTIONS = {
   device: { type: 'string', value: 'NAME', help: `Where the model runs, on this platform one of ${validDevices().join(', ')}; auto tries ${autoOrder()} in that order and says which ran.`, default: 'auto' },
   store: { type: 'string', value: 'DIR', help: 'The models folder in which --model ids and the default model are looked up.', default: '$NANOFORGE_MODELS, else ~/.cache/nanoforge/models' },
   force: { type: 'boolean', help: 'Overwrite existing files; without it, generate refuses before loading the model and writes nothing.' },
-  json: { type: 'boolean', help: 'Print one JSON object on stdout: device, skipped GPU providers with their reasons, seeds, model, size, milliseconds per stage, files.' },
+  json: { type: 'boolean', help: 'Print one JSON object on stdout: device, skipped GPU providers with their reasons, seeds, model, size, the decoder that ran and its milliseconds, milliseconds per stage, how each session loaded (optimized-graph cache hit or miss), run counts, files.' },
   verbose: { type: 'boolean', help: "Also print why each skipped GPU provider failed, and the model loader's log, on stderr." },
 } satisfies OptionDocs;
 
@@ -125,8 +126,10 @@ async function run(args: string[]): Promise<number> {
     throw new CliUsageError(`${existing.join(', ')} already exists; pass --force to overwrite.`);
   }
   const model = await modelFromArgs(parsed);
+  const storeDir = storeFromArgs(parsed).root;
   const started = performance.now();
-  const pipeline = await loadPipeline(model.dir, { device: opts.device, log: opts.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined });
+  // The store pairs its installed taesd with the model and keeps optimized graphs in its .cache.
+  const pipeline = await loadPipeline(model.dir, { device: opts.device, storeDir, log: opts.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined });
   const loadMs = performance.now() - started;
   try {
     const request = early || requestAt(opts, { width: pipeline.info.nativeSize, height: pipeline.info.nativeSize });
@@ -156,6 +159,10 @@ async function run(args: string[]): Promise<number> {
     }
     const timings = { load: loadMs, ...result.timings, write: performance.now() - writeStarted, total: performance.now() - started };
     report(opts, model, pipeline, result, files, timings, { width, height });
+    const offer = pipeline.info.tinyDecoderOffer;
+    if (offer && !opts.json && result.device === 'cpu' && result.decoder.kind === 'full' && (await firstTime(storeDir, `tiny-decoder-${pipeline.info.modelId}`))) {
+      process.stderr.write(`${tinyDecoderTip(offer, storeArgs(parsed))}\n`);
+    }
     return 0;
   } finally {
     await pipeline.dispose();
@@ -168,13 +175,18 @@ function report(opts: GenerateOptions, model: ModelChoice, pipeline: Pipeline, r
     const summary = {
       device: result.device, fallbacks: result.fallbacks, seed: opts.request.seed, seeds: result.candidates.map((c) => c.seed),
       model: pipeline.info.modelId, modelDir: model.dir, kind: opts.request.kind, width: size.width, height: size.height,
-      scheduler: opts.request.scheduler ?? pipeline.info.scheduler, timings: ms, files, warnings: result.warnings,
+      scheduler: opts.request.scheduler ?? pipeline.info.scheduler,
+      decoder: { ...result.decoder, ms: Math.round(result.decoder.ms * 10) / 10 },
+      ...(pipeline.info.tinyDecoderOffer ? { tinyDecoderOffer: pipeline.info.tinyDecoderOffer } : {}),
+      timings: ms, loads: pipeline.info.loads.map((l) => ({ file: l.file, ms: Math.round(l.ms), graphCache: l.graphCache })),
+      counters: result.counters, files, warnings: result.warnings,
     };
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     return;
   }
   for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
-  for (const line of deviceLines(result.device, result.fallbacks, opts.verbose, `; seed ${opts.request.seed}; ${Math.round(timings.total ?? 0)} ms`)) process.stderr.write(`${line}\n`);
+  const decoder = `; ${result.decoder.kind} decoder ${Math.round(result.decoder.ms)} ms`;
+  for (const line of deviceLines(result.device, result.fallbacks, opts.verbose, `; seed ${opts.request.seed}; ${Math.round(timings.total ?? 0)} ms${decoder}`)) process.stderr.write(`${line}\n`);
   for (const file of files) process.stdout.write(`${file}\n`);
 }
 

@@ -186,7 +186,7 @@ export class GeneratorPanel implements vscode.Disposable {
       this.modelError = 'no model is set up; run "Nanoforge: Download Model" or set nanoforge.model';
     } else {
       try {
-        const info = await this.services.worker().modelInfo(model.dir, this.services.settings().device);
+        const info = await this.services.worker().modelInfo(model.dir, this.services.settings().device, this.services.storeDir());
         this.model = { id: model.id, device: info.device, usesGuidance: info.usesGuidance, nativeSize: info.nativeSize };
         this.modelError = undefined;
       } catch (error) {

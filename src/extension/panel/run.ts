@@ -46,7 +46,8 @@ export async function runPanelGeneration(
   services.log.info(`panel: generating ${request.count}× "${request.prompt}" (${request.kind} ${request.width}x${request.height}, ${request.steps} steps, seed ${seed}) with ${model.id}`);
   const started = Date.now();
   try {
-    const result = await services.worker().generate({ modelDir: model.dir, device: settings.device, ...toGenerationRequest(request, seed, format) }, {
+    const where = { modelDir: model.dir, device: settings.device, storeDir: services.storeDir(), decoder: settings.decoder };
+    const result = await services.worker().generate({ ...where, ...toGenerationRequest(request, seed, format) }, {
       signal, previews: true,
       onProgress: (p) => {
         const preview = previewView(p);
