@@ -150,10 +150,11 @@ describe('the CLI help and the README list what the tables hold', function () {
     assert.match(r.stdout, new RegExp(`--verify-device .*${DEVICE_NAMES.join(', ')}`));
   });
 
-  it('the README documents the same --scheduler, --device and --kind values', () => {
+  it('the README documents the same --scheduler, --device, --kind and --decoder values', () => {
     const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     assert.deepEqual(listAfter(readme, '--scheduler'), SCHEDULER_NAMES);
     assert.deepEqual(listAfter(readme, '--device'), DEVICE_NAMES);
     assert.deepEqual(listAfter(readme, '--kind'), ASSET_KINDS);
+    assert.deepEqual(listAfter(readme, '--decoder'), DECODER_CHOICES);
   });
 });
