@@ -61,9 +61,10 @@ describe('nanoforge generate --decoder (CLI)', function () {
   });
 
   it('offers taesd with its size once per model, the first time an SD 1.x/2.x model decodes with the full VAE on the CPU', async () => {
-    const first = await generate('oracle-sd1', 'c.png', ['--steps', '2']);
+    const first = await generate('oracle-sd1', 'c.png', ['--steps', '2', '--verbose']);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stderr, /^device: cpu; seed 3; \d+ ms; full decoder \d+ ms$/m);
+    assert.match(first.stderr, /^device: cpu; seed 3; \d+ ms$/m);
+    assert.match(first.stderr, /^decoder: full \(vae_decoder\) \d+ ms$/m, '--verbose names the decoder that ran');
     assert.match(first.stderr, /^tip: this model has no tiny decoder; nanoforge models pull taesd \(about 10\.0 MB\) adds TAESD/m);
     const second = await generate('oracle-sd1', 'c.png', ['--steps', '2']);
     assert.equal(second.code, 0, second.stderr);

@@ -12,7 +12,7 @@ import { oracleSpec, VARIANTS } from '../../scripts/make-test-models';
 import { buildVaeDecoder } from '../../scripts/lib/oracle-graphs';
 import { decodeKeptAsset, generateAsset, KeptLatentsStore, loadPipeline, onnxBackend, type InferenceBackend, type Pipeline, type PipelineRequest } from '../../src/inference';
 import { chooseDecoder } from '../../src/inference/pipeline/decoders';
-import { promptCache, PromptCache } from '../../src/inference/pipeline/prompt-cache';
+import { PromptCache } from '../../src/inference/pipeline/prompt-cache';
 import { downsampleLatents } from '../../src/inference/pipeline/preview';
 import { latentFamilyOf, findTinyDecoder, tinyDecoderOffer } from '../../src/inference/models/tiny-decoder';
 import { validateModelFolder } from '../../src/inference/models/folder';
@@ -186,7 +186,6 @@ describe('decode stage', function () {
   });
 
   it('reuses text-encoder outputs for a re-run and across candidates; a new prompt or guidance mode encodes again', async () => {
-    promptCache.clear();
     const { backend, runs } = countingBackend();
     const p = await open('oracle-tiny', { backend });
     const te = (): number => runs.get('text_encoder/model.onnx') ?? 0;
@@ -200,6 +199,8 @@ describe('decode stage', function () {
     assert.deepEqual([other.counters.textEncoderRuns, te()], [1, 2]);
     const guidedRun = await p.generate({ ...base, guidanceScale: 2 });
     assert.deepEqual([guidedRun.counters.textEncoderRuns, te()], [2, 4], 'guided: prompt and negative prompt, a separate entry');
+    const another = await open('oracle-tiny');
+    assert.equal((await another.generate({ ...base, seed: 9 })).counters.textEncoderRuns, 1, 'the cache belongs to one loaded model, not the process');
     const cache = new PromptCache(2);
     for (const k of ['a', 'b', 'c']) cache.set(k, { cond: new Float32Array(1), shape: [1, 1], warnings: [] });
     assert.deepEqual([cache.size, cache.get('a'), cache.get('c') !== undefined], [2, undefined, true]);

@@ -47,7 +47,7 @@ export const GENERATE_OPTIONS = {
   store: { type: 'string', value: 'DIR', help: 'The models folder in which --model ids and the default model are looked up.', default: '$NANOFORGE_MODELS, else ~/.cache/nanoforge/models' },
   force: { type: 'boolean', help: 'Overwrite existing files; without it, generate refuses before loading the model and writes nothing.' },
   json: { type: 'boolean', help: 'Print one JSON object on stdout: device, skipped GPU providers with their reasons, seeds, model, size, the decoder that ran and its milliseconds, milliseconds per stage, how each session loaded (optimized-graph cache hit or miss), run counts, files.' },
-  verbose: { type: 'boolean', help: "Also print why each skipped GPU provider failed, and the model loader's log, on stderr." },
+  verbose: { type: 'boolean', help: "Also print why each skipped GPU provider failed, the model loader's log, and which decoder ran and its milliseconds, on stderr." },
 } satisfies OptionDocs;
 
 const HELP: CommandHelp = {
@@ -185,8 +185,9 @@ function report(opts: GenerateOptions, model: ModelChoice, pipeline: Pipeline, r
     return;
   }
   for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
-  const decoder = `; ${result.decoder.kind} decoder ${Math.round(result.decoder.ms)} ms`;
-  for (const line of deviceLines(result.device, result.fallbacks, opts.verbose, `; seed ${opts.request.seed}; ${Math.round(timings.total ?? 0)} ms${decoder}`)) process.stderr.write(`${line}\n`);
+  for (const line of deviceLines(result.device, result.fallbacks, opts.verbose, `; seed ${opts.request.seed}; ${Math.round(timings.total ?? 0)} ms`)) process.stderr.write(`${line}\n`);
+  // The one-line summary stays as it was (scripts read it); the decoder is a detail for --verbose and --json.
+  if (opts.verbose) process.stderr.write(`decoder: ${result.decoder.kind} (${result.decoder.source}) ${Math.round(result.decoder.ms)} ms\n`);
   for (const file of files) process.stdout.write(`${file}\n`);
 }
 

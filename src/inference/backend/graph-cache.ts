@@ -123,6 +123,16 @@ async function entryProblem(entry: string, key: string, manifest: Manifest | und
   return undefined;
 }
 
+/** Opening the model file itself, without the cache, and why. */
+export function uncachedPlan(source: string, reason: string): GraphLoadPlan {
+  return { status: 'off', reason, path: source, options: {}, opened: async () => undefined, abandon: async () => undefined };
+}
+
+/** Why a key is no longer cached: its rebuilt graph was refused as well. */
+export function failedTwice(reason: string): string {
+  return `this model's optimized graph failed to load twice (${reason})`;
+}
+
 export class GraphCache {
   private readonly maxEntries: number;
   private readonly maxBytes: number;
@@ -149,12 +159,12 @@ export class GraphCache {
   /** How to open `modelPath`: from the cache (hit), or from the source saving the optimized graph. */
   async plan(modelPath: string, parts: GraphKeyParts, force?: { rebuild: string }): Promise<GraphLoadPlan> {
     const source = path.resolve(modelPath);
-    const off = (reason: string): GraphLoadPlan => ({ status: 'off', reason, path: source, options: {}, opened: async () => undefined, abandon: async () => undefined });
+    const off = (reason: string): GraphLoadPlan => uncachedPlan(source, reason);
     if (!CACHED_PROVIDERS.includes(parts.provider)) return off(`the ${parts.provider} provider's graphs are not cached`);
     const { key, material } = await this.keyOf(source, parts);
     const entry = path.join(this.opts.dir, key);
     const unusable = await readManifest(path.join(this.opts.dir, `${key}.${UNUSABLE}`));
-    if (unusable) return off(`this model's optimized graph failed to load twice (${String((unusable as { reason?: unknown }).reason ?? '')})`);
+    if (unusable) return off(failedTwice(String((unusable as { reason?: unknown }).reason ?? '')));
     let reason = force?.rebuild;
     if (!force) {
       const manifest = await readManifest(path.join(entry, MANIFEST));

@@ -11,7 +11,7 @@ import type { ConcreteDevice, DeviceName } from '../tables';
 import type { ProviderAttempt } from '../types';
 import { ModelFolderError } from '../models/errors';
 import { fromFloat16Array } from './float16';
-import { GraphCache, type GraphKeyParts, type GraphLoadPlan } from './graph-cache';
+import { failedTwice, GraphCache, uncachedPlan, type GraphKeyParts, type GraphLoadPlan } from './graph-cache';
 import { DeviceError, isModelProblem, noteProviderFailure, NO_VULKAN_LOADER, providersFor, unavailableReason } from './providers';
 import { SharedLoads } from './session-cache';
 import { openInThread, ThreadOpenError, type ThreadSession } from './thread-session';
@@ -176,7 +176,8 @@ async function openOne(root: string, file: string, ctx: OpenContext): Promise<{ 
     const reason = `the cached optimized graph did not load (${error.reason})`;
     ctx.log?.(`${file}: ${reason}; rebuilding it from the model`);
     const { retry } = await ctx.cache.evict(plan.entry, error.reason);
-    const again = retry ? await ctx.cache.plan(modelPath, parts, { rebuild: reason }) : undefined;
+    // Refused twice: this load (and later ones, via the unusable marker) opens the model file itself.
+    const again = retry ? await ctx.cache.plan(modelPath, parts, { rebuild: reason }) : uncachedPlan(path.resolve(modelPath), failedTwice(error.reason));
     return openPlanned(file, modelPath, base, again).catch((second: unknown) => {
       throw second instanceof ThreadOpenError ? new OpenFailure(file, second.reason) : second;
     });

@@ -5,7 +5,6 @@ import type { OutputRange } from '../models/tiny-decoder';
 import type { GeneratedImage } from '../types';
 import type { LatentShape } from './latents';
 import { toByte } from './latents';
-import type { LoadedModel } from './model';
 
 /** A decoder session and the factor its input latents are divided by (vae_decoder/ or vae_decoder_tiny/). */
 export interface LatentDecoder {
@@ -17,8 +16,8 @@ export interface LatentDecoder {
   outputRange?: OutputRange;
 }
 
-/** Decodes with the model's full VAE decoder (opened on first use). */
-export async function decodeLatents(model: LoadedModel, latents: Float32Array, shape: LatentShape, seed: number): Promise<GeneratedImage> {
+/** Decodes with the model's full VAE decoder (opened on first use); `model` is a LoadedModel (model.ts). */
+export async function decodeLatents(model: { fullDecoder(): Promise<LatentDecoder> }, latents: Float32Array, shape: LatentShape, seed: number): Promise<GeneratedImage> {
   return decodeWith(await model.fullDecoder(), latents, shape, seed);
 }
 

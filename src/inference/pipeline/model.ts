@@ -7,6 +7,7 @@ import type { GraphCacheOptions } from '../backend/graph-cache';
 import type { HeldSessionSet, InferenceBackend, IoInfo, ModelSession, OpenOptions, SessionFile, SessionLoad } from '../backend/types';
 import { ModelFolderError } from '../models/errors';
 import { MODEL_FILES, validateModelFolder, type ModelFolderInfo } from '../models/folder';
+import { OnnxParseError, readOnnxSignature } from '../models/onnx-signature';
 import { checkSignature, TEXT_ENCODER_SPEC, UNET_SPEC, VAE_DECODER_SPEC } from '../models/signature';
 import { graphCacheDir } from '../models/store-cache';
 import { findTinyDecoder, type OutputRange, type TinyDecoderSource } from '../models/tiny-decoder';
@@ -15,6 +16,7 @@ import type { DecoderKind } from '../tables';
 import { loadTokenizer, TokenizerError, type ClipTokenizer } from '../tokenizer';
 import type { ConcreteDevice, DeviceName, ProviderAttempt } from '../types';
 import type { LatentDecoder } from './decode';
+import { PromptCache, PROMPT_CACHE_ENTRIES } from './prompt-cache';
 
 export interface LoadOptions {
   device?: DeviceName;
@@ -54,6 +56,8 @@ export interface LoadedModel {
   readonly fullDecoderOpen: boolean;
   /** Identifies the text encoder's weights (prompt-embedding cache key). */
   textEncoderId: string;
+  /** Text-encoder outputs of recent prompts, for this model's sessions only. */
+  promptCache: PromptCache;
   device: ConcreteDevice;
   fallbacks: ProviderAttempt[];
   /** How each session opened (time, graph cache), the full decoder's once it has. */
@@ -78,6 +82,7 @@ export async function loadModel(dir: string, backend: InferenceBackend, options:
   for (const note of info.notes) log(note);
   checkSchedulerOptions(info);
   const tokenizer = await openTokenizer(info);
+  await checkFullDecoderFile(info);
   const tinySource = await findTinyDecoder(info, options.storeDir);
   const cache = graphCacheOption(options);
   const open: OpenOptions = { log, threads: options.threads, ...(cache ? { graphCache: cache } : {}), ...(options.parallel === undefined ? {} : { parallel: options.parallel }) };
@@ -107,6 +112,7 @@ export async function loadModel(dir: string, backend: InferenceBackend, options:
       return full.open;
     },
     textEncoderId: await fileIdentity(path.join(dir, MODEL_FILES.textEncoder)),
+    promptCache: new PromptCache(PROMPT_CACHE_ENTRIES),
     release: async () => {
       await Promise.all([held.release(), full.release()]);
     },
@@ -174,6 +180,22 @@ class LazyFullDecoder {
     this.open = false;
     if (opening) await opening.then((o) => o.held.release(), () => undefined);
   }
+}
+
+/**
+ * The full VAE opens only when a decode needs it, so its file is checked here from its protobuf alone
+ * (no session, no weights read): a broken or mismatched vae_decoder/ is named when the model loads,
+ * not when someone saves in full quality.
+ */
+async function checkFullDecoderFile(info: ModelFolderInfo): Promise<void> {
+  let signature: Awaited<ReturnType<typeof readOnnxSignature>>;
+  try {
+    signature = await readOnnxSignature(path.join(info.dir, MODEL_FILES.vaeDecoder));
+  } catch (error) {
+    if (error instanceof OnnxParseError) throw new ModelFolderError(info.dir, MODEL_FILES.vaeDecoder, `cannot be loaded as an ONNX model (${error.message})`);
+    throw error;
+  }
+  checkSignature(info.dir, VAE_DECODER_SPEC, signature.inputs, signature.outputs);
 }
 
 /** The tokenizer; its file errors become ModelFolderErrors like every other broken-folder error. */

@@ -1,9 +1,17 @@
 // Text-encoder outputs for recent prompts: candidates of one request share one encoding anyway; this
 // keeps them across requests too (a re-run, a new seed, the next live-mode image of an unchanged
-// prompt), so only a changed prompt runs the text encoder again. Bounded, least recently used first.
-import type { PromptEmbeddings } from './encode-prompt';
+// prompt), so only a changed prompt runs the text encoder again. Bounded, least recently used first;
+// one per loaded model (pipeline/model.ts).
 
-export type CachedEmbeddings = Omit<PromptEmbeddings, 'timings' | 'encoderRuns' | 'fromCache'>;
+/** What one encoding yields (encode-prompt.ts's PromptEmbeddings adds how it was obtained). */
+export interface CachedEmbeddings {
+  cond: Float32Array;
+  /** Embedding of the negative prompt ('' when none), present only with classifier-free guidance. */
+  uncond?: Float32Array;
+  /** [tokens, hidden] of one embedding, e.g. [77, 1024]. */
+  shape: [number, number];
+  warnings: string[];
+}
 
 export class PromptCache {
   private readonly entries = new Map<string, CachedEmbeddings>();
@@ -46,7 +54,8 @@ export class PromptCache {
 }
 
 /**
- * The process's cache (one entry is 2 × 77 × 1024 floats ≈ 630 KB for SD 2.x; 32 entries ≈ 20 MB).
- * Shared by every pipeline, so a model switched away and back keeps its prompts.
+ * Entries per loaded model (one entry is 2 × 77 × 1024 floats ≈ 630 KB for SD 2.x; 32 entries ≈ 20 MB).
+ * Each loaded model has its own cache, so embeddings never outlive the sessions that made them nor
+ * cross from one backend to another; the worker keeps its model loaded, so re-runs hit.
  */
-export const promptCache = new PromptCache(32);
+export const PROMPT_CACHE_ENTRIES = 32;
