@@ -2,6 +2,7 @@
 // loader and no CUDA libraries, so `auto` must fall back to CPU and say why), session caching
 // with eviction of failed loads, and fp16 conversion.
 import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -122,6 +123,26 @@ describe('onnx backend', function () {
       const p = await loadPipeline(dir, { device: 'cpu' });
       assert.equal((await p.generate(base)).images.length, 1);
       await p.dispose();
+    });
+  });
+
+  describe('session threads', () => {
+    it('an open session that is never released does not keep the process alive; a pending run does', async () => {
+      // A child process opens two sessions, runs one (awaiting the run keeps it alive), then forgets both:
+      // it must exit on its own (code 0). A hang is cut by the guard's SIGKILL and fails the test.
+      const onnx = path.resolve(__dirname, '../../src/inference/backend/onnx.ts');
+      const script = `const { openSessionSet } = require(${JSON.stringify(onnx)});
+        openSessionSet(${JSON.stringify(fx.path('oracle-fp32'))}, [{ file: 'vae_decoder/model.onnx' }, { file: 'unet/model.onnx' }], 'cpu').then(async ({ sessions }) => {
+          const out = await sessions[0].run({ latent_sample: { values: new Float32Array(4 * 2 * 2), dims: [1, 4, 2, 2] } }, ['sample']);
+          process.stdout.write('ran ' + out.sample.data.length);
+        });`;
+      const child = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
+        const p = execFile(process.execPath, ['--require', 'tsx/cjs', '-e', script], { timeout: 45_000, killSignal: 'SIGKILL' }, (_e, stdout, stderr) => {
+          resolve({ code: p.exitCode, signal: p.signalCode, stdout, stderr });
+        });
+      });
+      assert.deepEqual([child.code, child.signal], [0, null], child.stderr);
+      assert.match(child.stdout, /^ran \d+$/);
     });
   });
 

@@ -84,10 +84,12 @@ export class ThreadSession implements ModelSession {
     readonly inputs: IoInfo[],
     readonly outputs: IoInfo[],
   ) {
-    worker.unref();
     worker.on('message', (message: FromThread) => this.onMessage(message));
     worker.on('error', (error) => this.stop(`the session thread failed: ${error.message}`));
     worker.on('exit', (code) => this.stop(`the session thread exited (code ${code})`));
+    // After the listeners: adding a 'message' listener references the thread's port again, and an
+    // idle session that is never released (a test, a crashed caller) must not keep the process alive.
+    worker.unref();
   }
 
   async run(feeds: Record<string, TensorFeed>, outputNames: string[]): Promise<Record<string, FloatTensor>> {
