@@ -1,8 +1,11 @@
-// The settings form: prompt, negative prompt, kind, size, count, steps, seed, guidance, target.
-// Validates as you type with the same rules the host enforces (src/protocol/panel.ts).
+// The settings form: prompt, negative prompt, kind, size, count, steps, seed, guidance, a mockup's
+// layout, the start image with its strength, target. Validates as you type with the same rules the
+// host enforces (src/protocol/panel.ts).
+import { REQUEST_LIMITS } from '../src/inference/request';
 import { ASSET_KIND_TABLE, ASSET_KINDS, type AssetKind } from '../src/inference/tables';
-import { LIMITS, sizeProblem, targetPathProblem, type ModelSummary } from '../src/protocol/panel';
+import { LIMITS, sizeProblem, targetPathProblem, type ModelSummary, type StartImageView } from '../src/protocol/panel';
 import { button, checkbox, dropdown, el, textArea, textField, type Control } from './components';
+import { StartImagePicker } from './start-image';
 import type { FormValues } from './state';
 
 /** Size a kind starts at when picked; the user can change it afterwards. */
@@ -14,6 +17,9 @@ const CUSTOM = 'custom';
 export interface FormEvents {
   onChange(): void;
   onBrowse(current: string): void;
+  onBrowseStart(): void;
+  /** A drop on the start image: the URI list it carried ('' for none). */
+  onDropStart(uriList: string): void;
 }
 
 function intProblem(text: string, min: number, max: number): string | undefined {
@@ -36,7 +42,11 @@ export class SettingsForm {
   private readonly seedLock: Control<boolean>;
   private readonly guidance: Control<string>;
   private readonly target: Control<string>;
+  private readonly layoutField: Control<string>;
+  readonly start: StartImagePicker;
   private usesGuidance = false;
+  /** false when the model has no image encoder (start images and layouts cannot run). */
+  private imageToImage = true;
   /** An empty prompt is only pointed out once the user tried to generate. */
   private attempted = false;
 
@@ -53,6 +63,8 @@ export class SettingsForm {
     this.seedLock = checkbox({ id: 'seed-lock', label: 'Lock seed' });
     this.guidance = textField({ id: 'guidance', label: 'Guidance', size: 5, inputMode: 'decimal', value: '7.5' });
     this.target = textField({ id: 'target', label: 'Save to (workspace-relative)', placeholder: 'chosen from the output folder setting' });
+    this.layoutField = textField({ id: 'layout', label: 'Layout (draws a wireframe to start from)', placeholder: 'header; sidebar | grid 3x2; footer' });
+    this.start = new StartImagePicker({ onBrowse: () => events.onBrowseStart(), onDrop: (list) => events.onDropStart(list), onChange: () => { this.validate(); events.onChange(); } });
     this.element = this.layout();
     this.wire();
   }
@@ -66,16 +78,20 @@ export class SettingsForm {
       negative,
       el('div', { className: 'row' }, this.kind.element, this.size.element, this.width.element, el('span', { className: 'times', attrs: { 'aria-hidden': 'true' } }, '×'), this.height.element),
       el('div', { className: 'row' }, this.count.element, this.steps.element, this.seed.element, this.seedLock.element, this.guidance.element),
+      el('div', { id: 'layout-row', className: 'row wide-field' }, this.layoutField.element),
+      this.start.element,
       el('div', { className: 'row target' }, this.target.element, browse),
     );
   }
 
   private wire(): void {
     const changed = (): void => { this.validate(); this.events.onChange(); };
-    for (const c of [this.prompt, this.negative, this.width, this.height, this.count, this.steps, this.guidance, this.target]) c.onChange(changed);
+    for (const c of [this.prompt, this.negative, this.width, this.height, this.count, this.steps, this.guidance, this.target, this.layoutField]) c.onChange(changed);
+    this.layoutField.onChange(() => this.showLayout());
     this.kind.onChange((kind) => {
       const size = KIND_SIZES[kind as AssetKind];
       if (size) this.setSize(size[0], size[1]);
+      this.showLayout();
       changed();
     });
     this.size.onChange((value) => {
@@ -109,8 +125,36 @@ export class SettingsForm {
 
   setModel(model: ModelSummary | null | undefined): void {
     this.usesGuidance = model?.usesGuidance ?? false;
+    this.imageToImage = model?.imageToImage ?? true;
     this.guidance.element.hidden = !this.usesGuidance;
     this.validate();
+  }
+
+  /** The layout field belongs to mockups; a layout in use shows the strength. */
+  private showLayout(): void {
+    const mockup = this.kind.value === 'mockup';
+    (this.layoutField.element.parentElement as HTMLElement).hidden = !mockup;
+    this.start.setLayoutActive(this.layoutInUse());
+  }
+
+  private layoutInUse(): boolean {
+    return this.kind.value === 'mockup' && this.layoutField.value.trim() !== '';
+  }
+
+  setStartImage(view: StartImageView | undefined): void {
+    this.start.set(view);
+    this.validate();
+  }
+
+  /** A start image, a layout, or both (refused), and whether the model can use them. */
+  private imageToImageProblems(): [Control<string> | Control<number>, string | undefined][] {
+    const layout = this.layoutField.value.trim();
+    const layoutProblem = layout.length > REQUEST_LIMITS.layoutChars ? `at most ${REQUEST_LIMITS.layoutChars} characters`
+      : this.layoutInUse() && this.start.current ? 'a layout draws its own start image: clear the start image or the layout' : undefined;
+    const used = this.start.current !== undefined || this.layoutInUse();
+    const strengthProblem = used && !this.imageToImage ? 'this model has no image encoder (vae_encoder/): start images and layouts need one'
+      : this.start.problem(Number(this.steps.value));
+    return [[this.layoutField, layoutProblem], [this.start.strength, strengthProblem]];
   }
 
   /** Shows every problem next to its field; returns them for the Generate button. */
@@ -129,7 +173,7 @@ export class SettingsForm {
       [this.target, targetPathProblem(this.target.value.trim())],
     ];
     const problems: string[] = [];
-    for (const [control, problem] of checks) {
+    for (const [control, problem] of [...checks, ...this.imageToImageProblems()]) {
       control.setProblem(control === this.prompt && emptyPrompt && !this.attempted ? undefined : problem);
       if (problem) problems.push(`${control.control.id}: ${problem}`);
     }
@@ -145,6 +189,20 @@ export class SettingsForm {
       seed: seedText === '' ? null : Number(seedText), seedLocked: this.seedLock.value,
       ...(this.usesGuidance ? { guidanceScale: Number(this.guidance.value) } : {}),
       target: this.target.value.trim(),
+      ...this.readImageToImage(),
+    };
+  }
+
+  /** Only what applies: the layout of a mockup, the start image, the strength with either, transparency with an image. */
+  private readImageToImage(): Partial<FormValues> {
+    const start = this.start.current;
+    const layout = this.layoutInUse() ? this.layoutField.value.trim() : undefined;
+    if (!start && layout === undefined) return {};
+    return {
+      ...(layout !== undefined ? { layout } : {}),
+      ...(start ? { startImage: start.ref } : {}),
+      strength: Math.round(this.start.strength.value * 100) / 100,
+      ...(start && this.start.keepAlpha.value ? { keepAlpha: true } : {}),
     };
   }
 
@@ -160,6 +218,11 @@ export class SettingsForm {
     this.seedLock.value = v.seedLocked;
     if (v.guidanceScale !== undefined) this.guidance.value = String(v.guidanceScale);
     this.target.value = v.target;
+    // The start image itself is shown by setStartImage (its thumbnail is not part of the request).
+    this.layoutField.value = v.layout ?? '';
+    if (v.strength !== undefined) this.start.strength.value = v.strength;
+    this.start.keepAlpha.value = v.keepAlpha === true;
+    this.showLayout();
     this.validate();
   }
 

@@ -23,12 +23,13 @@ export class HistoryList {
       const r = entry.request;
       const when = new Date(entry.at).toLocaleString();
       const seed = entry.seeds[0] === undefined ? '' : ` · seed ${entry.seeds[0]}`;
+      const start = r.startImage && 'path' in r.startImage ? ` · from ${r.startImage.path}${r.strength === undefined ? '' : ` at ${r.strength}`}` : r.layout ? ` · layout ${r.layout}` : '';
       const item = el('button', {
         className: 'history-item',
         attrs: { type: 'button', 'aria-label': `Restore settings: ${r.prompt.slice(0, 80)}, ${r.kind} ${r.width} by ${r.height}, ${when}` },
       },
       el('span', { className: 'history-prompt' }, r.prompt),
-      el('span', { className: 'muted' }, `${r.kind} · ${r.width}×${r.height} · ${r.count}×${seed}${entry.savedTo ? ` · saved ${entry.savedTo}` : ''} · ${when}`));
+      el('span', { className: 'muted' }, `${r.kind} · ${r.width}×${r.height} · ${r.count}×${seed}${start}${entry.savedTo ? ` · saved ${entry.savedTo}` : ''} · ${when}`));
       item.addEventListener('click', () => this.onRestore(entry));
       return el('li', {}, item);
     }));

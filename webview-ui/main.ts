@@ -1,6 +1,6 @@
 // Entry of the generator panel's webview (bundled by esbuild.mjs to dist/webview/main.js).
 // Owns the panel state, applies host messages to the views, and turns user intent into messages.
-import type { CandidateView, HistoryView, HostMessage, PanelRequest } from '../src/protocol/panel';
+import type { CandidateView, HistoryView, HostMessage, PanelRequest, StartImageView } from '../src/protocol/panel';
 import { el, registerComponents } from './components';
 import { CandidateActions } from './actions';
 import { SettingsForm } from './form';
@@ -14,7 +14,11 @@ import { CandidateViewer } from './viewer';
 class GeneratorView {
   private state: PanelState;
   private readonly model = el('p', { id: 'model', className: 'model muted' }, 'Model: loading…');
-  private readonly form = new SettingsForm({ onChange: () => this.persist(), onBrowse: (current) => this.link.post({ type: 'browseTarget', current }) });
+  private readonly form = new SettingsForm({
+    onChange: () => this.persist(), onBrowse: (current) => this.link.post({ type: 'browseTarget', current }),
+    onBrowseStart: () => this.link.post({ type: 'browseStartImage' }),
+    onDropStart: (uriList) => this.link.post({ type: 'setStartImage', uri: uriList }),
+  });
   private readonly run = new RunBar(() => this.generate(), () => this.link.post({ type: 'cancel' }));
   private readonly grid = new CandidateGrid({ onSelect: (i) => this.onSelect(i), onAction: (a, i) => this.act(a, i) });
   private readonly actions = new CandidateActions((a) => this.act(a, this.state.selected));
@@ -45,6 +49,7 @@ class GeneratorView {
     const s = this.state;
     this.form.setSizes(s.sizes);
     this.form.write(s.form);
+    this.form.setStartImage(s.startImage);
     this.form.setModel(s.model);
     this.showModel();
     this.history.render(s.history);
@@ -72,7 +77,21 @@ class GeneratorView {
 
   private persist(): void {
     this.state.form = this.form.read();
+    if (!this.form.start.current) this.state.startImage = undefined;
     this.link.save(this.forStorage());
+  }
+
+  /** Shows a start image and keeps a small copy of it in the saved state. */
+  private showStartImage(view: StartImageView | undefined): void {
+    this.form.setStartImage(view);
+    this.state.startImage = view;
+    this.persist();
+    if (!view?.src) return;
+    void thumbnail(view.src).catch(() => view.src).then((src) => {
+      if (this.state.startImage !== view) return; // replaced meanwhile
+      this.state.startImage = { ...view, src };
+      this.persist();
+    });
   }
 
   /** The state with thumbnails in place of the full-size candidates (which stay in memory only). */
@@ -133,6 +152,10 @@ class GeneratorView {
       case 'targetChosen':
         this.form.setTarget(m.target);
         break;
+      case 'startImage':
+        this.showStartImage(m.image ?? undefined);
+        this.run.setStatus(m.image ? `Start image: ${m.image.label}` : 'No start image');
+        return;
       case 'notice':
         this.run.setStatus(m.text, m.level === 'error');
         this.run.announce(m.text);
@@ -150,13 +173,15 @@ class GeneratorView {
     const f = this.form.read();
     this.form.write({
       ...f, prompt: p.prompt ?? f.prompt, kind: p.kind ?? f.kind, width: p.width ?? f.width,
-      height: p.height ?? f.height, target: p.target ?? f.target,
+      height: p.height ?? f.height, target: p.target ?? f.target, strength: p.strength ?? f.strength,
     });
+    if (p.startImage) this.showStartImage(p.startImage);
     this.state.history = m.history;
     this.history.render(m.history);
     const g = this.state.generation;
     if (g?.status === 'running' && g.id !== m.activeGeneration) this.onFailed(g.id, 'Interrupted: the window was reloaded during the run', false);
     this.persist();
+    if (m.focusPrompt) this.form.focusPrompt();
   }
 
   private onStarted(id: string, request: PanelRequest, seed: number): void {
@@ -224,8 +249,13 @@ class GeneratorView {
         if (c.seed !== undefined) this.form.useSeed(c.seed);
         return this.persist();
       case 'variation': {
-        const request = { ...g.request, seed: null };
-        this.form.write({ ...this.form.read(), ...request, seedLocked: false });
+        // The candidate becomes the start image (a layout drew the last one; this one replaces it).
+        const { layout: _layout, startImage: _start, keepAlpha, ...settings } = g.request;
+        const startImage = { candidate: { generationId: g.id, index } };
+        const seed = c.seed === undefined ? '' : ` (seed ${c.seed})`;
+        this.showStartImage({ ref: startImage, label: `Candidate ${index + 1}${seed}`, width: c.width, height: c.height, src: this.thumbs.get(index) ?? c.src });
+        const request: PanelRequest = { ...settings, seed: null, startImage, strength: this.form.start.strength.value, ...(keepAlpha ? { keepAlpha } : {}) };
+        this.form.write({ ...this.form.read(), ...request, layout: undefined, seedLocked: false });
         return this.generate(request);
       }
     }
@@ -235,6 +265,10 @@ class GeneratorView {
     const seed = entry.seeds[0] ?? entry.request.seed;
     const values: FormValues = { ...entry.request, seed, seedLocked: seed !== null };
     this.form.write(values);
+    // The start image comes back from the host, read and checked again from its workspace path.
+    this.showStartImage(undefined);
+    const start = entry.request.startImage;
+    if (start && 'path' in start) this.link.post({ type: 'setStartImage', uri: start.path });
     this.persist();
     this.run.setStatus('Settings restored from history');
     this.form.focusPrompt();

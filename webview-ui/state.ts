@@ -1,6 +1,6 @@
 // What the panel remembers across hide/show and window reloads (webview getState/setState; the
 // host's panel serializer brings the webview back and this state with it).
-import type { CandidateView, HistoryView, ModelSummary, PanelRequest, WebviewMessage } from '../src/protocol/panel';
+import type { CandidateView, HistoryView, ModelSummary, PanelRequest, StartImageView, WebviewMessage } from '../src/protocol/panel';
 
 export interface FormValues extends PanelRequest {
   /** When false, generations send `seed: null` and the field shows the last seed used. */
@@ -30,6 +30,8 @@ export interface PanelState {
   modelError?: string;
   history: HistoryView[];
   sizes: string[];
+  /** The form's start image as shown (a thumbnail; the form's request names it by `ref`). */
+  startImage?: StartImageView;
 }
 
 export const DEFAULT_SIZES = ['16x16', '32x32', '64x64', '128x128', '256x256', '512x512', '640x360', '1024x640'];

@@ -16,6 +16,8 @@ export const PUBLISHED_PARAMS: Record<string, number> = {
   unet: 865_910_724,
   text_encoder: 340_387_840,
   vae_decoder: 49_490_199,
+  // AutoencoderKL's 83,653,863 parameters less the decoder's 49,490,199: encoder + quant_conv.
+  vae_encoder: 34_163_664,
   vae_decoder_tiny: 1_222_531,
 };
 
@@ -66,6 +68,12 @@ export async function writeConfigs(dir: string, cfg: SyntheticConfigs, args: Omi
     latent_channels: 4, block_out_channels: cfg.vae.channels, layers_per_block: cfg.vae.resnets - 1,
     norm_num_groups: 32, sample_size: 768, scaling_factor: 0.18215,
   });
+}
+
+/** vae_encoder/config.json: the same AutoencoderKL config as vae_decoder/ (optimum writes both). */
+export async function writeEncoderConfig(dir: string): Promise<void> {
+  await fs.mkdir(path.join(dir, 'vae_encoder'), { recursive: true });
+  await fs.copyFile(path.join(dir, 'vae_decoder', 'config.json'), path.join(dir, 'vae_encoder', 'config.json'));
 }
 
 /** AutoencoderTiny reads unscaled latents: scaling_factor 1.0; three ×2 stages → 8 px per latent. */

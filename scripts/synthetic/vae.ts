@@ -12,16 +12,16 @@ export interface VaeDecoderConfig {
 
 export const SD_VAE_DECODER: VaeDecoderConfig = { channels: [128, 256, 512, 512], resnets: 3 };
 
-const EPS = 1e-6;
+export const EPS = 1e-6;
 
-function resnet(n: Net, x: string, cin: number, cout: number): string {
+export function resnet(n: Net, x: string, cin: number, cout: number): string {
   let h = conv(n, silu(n, groupNorm(n, x, cin, EPS)), cin, cout, 3);
   h = conv(n, silu(n, groupNorm(n, h, cout, EPS)), cout, cout, 3);
   return n.op('Add', [cin === cout ? x : conv(n, x, cin, cout, 1), h]);
 }
 
 /** Single-head spatial self-attention of the VAE mid block. */
-function midAttention(n: Net, x: string, channels: number): string {
+export function midAttention(n: Net, x: string, channels: number): string {
   const tokens = toTokens(n, groupNorm(n, x, channels, EPS), channels);
   const out = attention(n, tokens, { dim: channels, contextDim: channels, heads: 1, qkvBias: true });
   return n.op('Add', [fromTokens(n, out, x), x]);

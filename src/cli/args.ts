@@ -64,14 +64,16 @@ export function requiredString(parsed: ParsedArgs, name: string): string {
   return value;
 }
 
-/** A number option within [min, max]; `integer` rejects fractions. */
-export function numberOption(parsed: ParsedArgs, name: string, range: { min: number; max: number; integer?: boolean }): number | undefined {
+/** A number option within [min, max] (`minExclusive`: (min, max]); `integer` rejects fractions. */
+export function numberOption(parsed: ParsedArgs, name: string, range: { min: number; max: number; integer?: boolean; minExclusive?: boolean }): number | undefined {
   const text = stringOption(parsed, name);
   if (text === undefined) return undefined;
   const value = Number(text);
   const kind = range.integer ? 'an integer' : 'a number';
-  if (text.trim() === '' || !Number.isFinite(value) || (range.integer && !Number.isInteger(value)) || value < range.min || value > range.max) {
-    throw new CliUsageError(`--${name} must be ${kind} from ${range.min} to ${range.max}, got '${text}'.`);
+  const low = range.minExclusive ? value <= range.min : value < range.min;
+  if (text.trim() === '' || !Number.isFinite(value) || (range.integer && !Number.isInteger(value)) || low || value > range.max) {
+    const allowed = range.minExclusive ? `greater than ${range.min} and at most ${range.max}` : `from ${range.min} to ${range.max}`;
+    throw new CliUsageError(`--${name} must be ${kind} ${allowed}, got '${text}'.`);
   }
   return value;
 }

@@ -1,6 +1,9 @@
 // `nanoforge` command line: a thin dispatcher over src/inference. Each command lives in
 // src/cli/commands/<name>.ts and exports a CliCommand; add it to the table below.
+// First, for its side effect: Ctrl-C means one line and exit 130 from the very start.
+import './early-interrupt';
 import type { CliCommand } from './command';
+import { escapeTerminal } from '../inference/safety/text';
 import { NANOFORGE_VERSION } from '../inference/version';
 import { generateCommand } from './commands/generate';
 import { iconsCommand } from './commands/icons';
@@ -8,11 +11,13 @@ import { infoCommand } from './commands/info';
 import { modelsCommand } from './commands/models';
 import { placeholderCommand } from './commands/placeholder';
 import { quantizeCommand } from './commands/quantize';
+import { variationsCommand } from './commands/variations';
 import { errorMessage } from '../inference/errors';
 
 const commands: CliCommand[] = [
-  // Commands register here, one import each (generate, placeholder, icons, info, models, quantize).
+  // Commands register here, one import each (generate, variations, placeholder, icons, info, models, quantize).
   generateCommand,
+  variationsCommand,
   placeholderCommand,
   iconsCommand,
   infoCommand,
@@ -50,8 +55,9 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (error) {
-    // One line, no stack: the CLI promises a plain reason and a non-zero exit code.
-    process.stderr.write(`nanoforge ${name}: ${errorMessage(error)}\n`);
+    // One line, no stack: the CLI promises a plain reason and a non-zero exit code. Messages can
+    // quote file names, listed paths or stored text: control characters are shown, not obeyed.
+    process.stderr.write(`nanoforge ${name}: ${escapeTerminal(errorMessage(error))}\n`);
     if (process.env.NANOFORGE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return 1;
   }
@@ -77,7 +83,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`nanoforge: ${String(error)}\n`);
+    process.stderr.write(`nanoforge: ${escapeTerminal(String(error))}\n`);
     process.exitCode = 1;
   },
 );

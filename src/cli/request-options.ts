@@ -6,6 +6,7 @@
 import { REQUEST_FIELD_NAMES, REQUEST_FIELDS, type FieldSpec, type GenerationRequest, type RequestField } from '../inference/request';
 import { choiceOption, flag, numberOption, seedOption, stringOption, type OptionKinds, type ParsedArgs } from './args';
 import type { OptionDoc, OptionDocs } from './help';
+import { readStartImageFile } from './start-image-file';
 
 type WithOption = FieldSpec & { option: NonNullable<FieldSpec['option']> };
 
@@ -41,7 +42,9 @@ export function readRequestOptions(parsed: ParsedArgs, only?: readonly RequestFi
       case 'text': value = stringOption(parsed, name); break;
       case 'choice': value = choiceOption(parsed, name, rule.choices); break;
       case 'boolean': value = flag(parsed, name) || undefined; break;
-      case 'number': value = numberOption(parsed, name, { min: rule.min, max: rule.max }); break;
+      case 'number': value = numberOption(parsed, name, { min: rule.min, max: rule.max, ...(rule.minExclusive ? { minExclusive: true } : {}) }); break;
+      // A file option: its bytes, read here with the file named in every refusal.
+      case 'bytes': { const file = stringOption(parsed, name); value = file === undefined ? undefined : readStartImageFile(file, rule.max); break; }
       // --seed's own reader accepts what people type (0x2a, +42) and says how to get a random one.
       case 'integer': case 'pixels': value = field === 'seed' ? seedOption(parsed) : numberOption(parsed, name, { min: rule.min, max: rule.max, integer: true }); break;
     }

@@ -55,7 +55,7 @@ async function statOrUndefined(uri: vscode.Uri): Promise<vscode.FileStat | undef
   }
 }
 
-async function exists(uri: vscode.Uri): Promise<boolean> {
+export async function exists(uri: vscode.Uri): Promise<boolean> {
   return (await statOrUndefined(uri)) !== undefined;
 }
 

@@ -7,6 +7,7 @@ export const COMMANDS = Object.freeze({
   generateImage: 'nanoforge.generateImage',
   generateForReference: 'nanoforge.generateForReference',
   regenerateReference: 'nanoforge.regenerateReference',
+  generateVariations: 'nanoforge.generateVariations',
   generateFromDirective: 'nanoforge.generateFromDirective',
   insertPlaceholder: 'nanoforge.insertPlaceholder',
   showHistory: 'nanoforge.showHistory',
@@ -15,6 +16,7 @@ export const COMMANDS = Object.freeze({
   selectModel: 'nanoforge.selectModel',
   manageModels: 'nanoforge.manageModels',
   optimizeModel: 'nanoforge.optimizeModel',
+  getStarted: 'nanoforge.getStarted',
 } as const);
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
@@ -23,8 +25,8 @@ export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
 export const PANEL_TEST_COMMAND = 'nanoforge.test.generatorPanel';
 
 /**
- * Arguments of generateForReference and regenerateReference, as hover links and the quick fix send
- * them (JSON: command links carry them in a URI).
+ * Arguments of generateForReference, regenerateReference and generateVariations, as hover links and
+ * the quick fix send them (JSON: command links carry them in a URI).
  */
 export interface ReferenceCommandArgs {
   /** The document's URI (Uri.toString()). */
@@ -41,7 +43,7 @@ export interface ReferenceCommandArgs {
  * without `-> path` and without a reference below it gets its target from nanoforge.outputFolder +
  * nanoforge.namingPattern before it is sent.
  */
-export type DirectiveCommandArgs = Pick<GenerationRequest, 'prompt'> & Partial<Pick<GenerationRequest, 'kind' | 'width' | 'height' | 'seed'>> & {
+export type DirectiveCommandArgs = Pick<GenerationRequest, 'prompt'> & Partial<Pick<GenerationRequest, 'kind' | 'width' | 'height' | 'seed' | 'layout'>> & {
   /** Absolute target URI (Uri.toString()), already resolved by the resolvers. */
   target: string;
   /** The document containing the directive. */

@@ -4,6 +4,7 @@ import { registerCodeLens } from './codelens';
 import { registerGenerateForReference } from './commands/generate-for-reference';
 import { registerGenerateFromDirective } from './commands/generate-from-directive';
 import { registerGenerateImage } from './commands/generate-image';
+import { registerGenerateVariations } from './commands/generate-variations';
 import { registerHistory } from './commands/history';
 import { registerOptimizeCommand } from './commands/optimize';
 import { registerModelCommands } from './commands/models';
@@ -15,6 +16,7 @@ import { registerQuickFix } from './quickfix';
 import { registerReferenceContext } from './reference-context';
 import { createServices, type Services } from './services';
 import { registerStatusBar } from './status';
+import { registerWalkthrough } from './walkthrough';
 
 /** What `activate` returns: the services, for the integration tests (not a public API). */
 export interface NanoforgeExports {
@@ -32,12 +34,14 @@ export function activate(context: vscode.ExtensionContext): NanoforgeExports {
     registerQuickFix(),
     registerGenerateImage(services),
     registerGenerateForReference(services),
+    registerGenerateVariations(services),
     registerGenerateFromDirective(services),
     registerInsertPlaceholder(services),
     registerHistory(services),
     registerOptimizeCommand(services),
     registerModelCommands(services),
     registerGeneratorPanel(services),
+    registerWalkthrough(services),
     services, // last: features may still log while they are disposed
   );
   return { services };

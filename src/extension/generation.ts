@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { GenerationRequest } from '../inference/request';
 import type { WorkerClient } from '../inference/worker/client';
 import { formatFromPath, WRITABLE_EXTENSIONS } from './naming';
+import { loadStartImageFile, StartImageRefused } from './start-image';
 import { withCancellableProgress } from './progress';
 import type { Services } from './services';
 import type { OverwritePolicy } from './settings';
@@ -15,8 +16,11 @@ import { errorMessage, isAbortError } from '../inference/errors';
 type WorkerRequest = Parameters<WorkerClient['generate']>[0];
 type WorkerResult = Awaited<ReturnType<WorkerClient['generate']>>;
 
-/** One image to generate into `target`: the core's request (one candidate, the format from the target's extension). */
-export type GenerationSpec = Omit<GenerationRequest, 'count' | 'format'> & { target: vscode.Uri };
+/**
+ * One image to generate into `target`: the core's request (one candidate, the format from the
+ * target's extension), with a start image named by its file (read and checked here, not passed as bytes).
+ */
+export type GenerationSpec = Omit<GenerationRequest, 'count' | 'format' | 'initImage'> & { target: vscode.Uri; startImage?: vscode.Uri };
 
 export function randomSeed(): number {
   return randomInt(0, 2 ** 31 - 1);
@@ -61,6 +65,18 @@ function showFailure(services: Services, err: unknown): void {
     .then((c) => c === showLog && services.log.show());
 }
 
+/** The start image's bytes, or null after telling the user why it cannot be used. */
+async function readStart(services: Services, uri: vscode.Uri): Promise<Uint8Array | null> {
+  try {
+    return (await loadStartImageFile(uri)).bytes;
+  } catch (error) {
+    if (!(error instanceof StartImageRefused)) throw error;
+    services.log.warn(`start image refused: ${error.message}`);
+    void vscode.window.showErrorMessage(`Nanoforge: ${error.message}`);
+    return null;
+  }
+}
+
 /** Generates one image for `spec` and saves it; resolves to where it was written, or undefined. */
 export async function generateToFile(
   services: Services,
@@ -75,12 +91,17 @@ export async function generateToFile(
     );
     return undefined;
   }
+  const initImage = spec.startImage && (await readStart(services, spec.startImage));
+  if (initImage === null) return undefined;
   const model = await services.resolveModel();
   if (!model) return undefined;
   const settings = services.settings();
   const seed = spec.seed ?? randomSeed();
-  const { target, ...fields } = spec;
-  const request: WorkerRequest = { modelDir: model.dir, device: settings.device, storeDir: services.storeDir(), decoder: settings.decoder, ...fields, format, seed, count: 1 };
+  const { target, startImage, ...fields } = spec;
+  const request: WorkerRequest = {
+    modelDir: model.dir, device: settings.device, storeDir: services.storeDir(), decoder: settings.decoder,
+    ...fields, format, seed, count: 1, ...(initImage ? { initImage } : {}),
+  };
   const name = vscode.workspace.asRelativePath(target);
   services.log.info(`generating ${name} with ${model.id}: "${spec.prompt}" (${spec.kind} ${spec.width}x${spec.height}, seed ${seed})`);
   let result: WorkerResult | undefined;
@@ -101,7 +122,7 @@ export async function generateToFile(
   const written = await services.writer.writeAsset(spec.target, candidate.bytes, { overwrite: opts.overwrite ?? settings.overwrite });
   if (!written) return undefined;
   await services.history.add({
-    ...fields, time: Date.now(), target: written.toString(),
+    ...fields, ...(startImage ? { startImage: startImage.toString() } : {}), time: Date.now(), target: written.toString(),
     width: candidate.width, height: candidate.height, format: candidate.format, seed: candidate.seed ?? seed,
     modelId: model.id, device: result.device,
   });

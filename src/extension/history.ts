@@ -3,12 +3,17 @@ import * as vscode from 'vscode';
 import type { GenerationRequest } from '../inference/request';
 import type { AssetFormat, ConcreteDevice } from '../inference/tables';
 
-/** One saved file: the request that made it (width/height/format/seed as written) and where and how it ran. */
-export type HistoryEntry = Omit<GenerationRequest, 'count' | 'format'> & {
+/**
+ * One saved file: the request that made it (width/height/format/seed as written) and where and how it
+ * ran. A start image is kept by where it lies, never by its bytes.
+ */
+export type HistoryEntry = Omit<GenerationRequest, 'count' | 'format' | 'initImage'> & {
   /** Epoch milliseconds when the file was written. */
   time: number;
   /** The written file, as a URI string. */
   target: string;
+  /** Image-to-image: the start image file, as a URI string (with `strength`). */
+  startImage?: string;
   format: AssetFormat;
   modelId?: string;
   device?: ConcreteDevice;

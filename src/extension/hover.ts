@@ -23,7 +23,7 @@ const THUMBNAIL_MAX = 128;
 /** Larger files are linked by URI instead of inlined as a data: URI. */
 const INLINE_LIMIT = 1024 * 1024;
 const READ_LIMIT = 32 * 1024 * 1024;
-const ENABLED_COMMANDS = ['vscode.open', 'revealInExplorer', COMMANDS.generateForReference, COMMANDS.regenerateReference, COMMANDS.generateFromDirective];
+const ENABLED_COMMANDS = ['vscode.open', 'revealInExplorer', COMMANDS.generateForReference, COMMANDS.regenerateReference, COMMANDS.generateVariations, COMMANDS.generateFromDirective];
 
 /** Escapes what would start emphasis, code, links, HTML or tables inside a line of prose. */
 export function escapeMarkdown(text: string): string {
@@ -51,12 +51,16 @@ function metadataLines(meta: NanoforgeMetadata): string[] {
     meta.steps !== undefined ? `${meta.steps} steps` : undefined,
     typeof meta.modelId === 'string' ? meta.modelId : undefined,
     typeof meta.kind === 'string' ? meta.kind : undefined,
+    typeof meta.strength === 'number' ? `strength ${meta.strength}` : undefined,
   ].filter((f): f is string => f !== undefined);
   return [`*Prompt:* ${escapeMarkdown(meta.prompt)}`, ...(facts.length ? [escapeMarkdown(facts.join(' · '))] : [])];
 }
 
-/** `regenerate` is undefined for a file Nanoforge could not write back (a .gif, a .bmp). */
-async function existingHover(ref: ResolvedReference, regenerate: string | undefined): Promise<string[]> {
+/**
+ * `regenerate` is undefined for a file Nanoforge could not write back (a .gif, a .bmp); `variations`
+ * is the link to image-to-image from this file (reference hovers only).
+ */
+async function existingHover(ref: ResolvedReference, regenerate: string | undefined, variations?: string): Promise<string[]> {
   const stat = await vscode.workspace.fs.stat(ref.target);
   const bytes = stat.size <= READ_LIMIT ? await vscode.workspace.fs.readFile(ref.target) : undefined;
   const info = bytes && readImageInfo(bytes);
@@ -70,6 +74,7 @@ async function existingHover(ref: ResolvedReference, regenerate: string | undefi
   parts.push([
     commandLink('Open', 'vscode.open', [ref.target.toString()], 'Open the image'),
     regenerate,
+    variations,
     commandLink('Reveal', 'revealInExplorer', [ref.target.toString()], 'Reveal in the Explorer'),
   ].filter(Boolean).join(' · '));
   return parts;
@@ -92,7 +97,8 @@ async function referenceHover(document: vscode.TextDocument, ref: ResolvedRefere
   const args = referenceArgs(document, ref);
   if (ref.exists) {
     const writable = unwritableReason(ref.target.path) === undefined;
-    return existingHover(ref, writable ? commandLink('Regenerate', COMMANDS.regenerateReference, args, 'Generate a new version (asks before replacing)') : undefined);
+    return existingHover(ref, writable ? commandLink('Regenerate', COMMANDS.regenerateReference, args, 'Generate a new version (asks before replacing)') : undefined,
+      commandLink('Variations', COMMANDS.generateVariations, args, 'Open the generator with this image as the start image'));
   }
   const lines = Array.from({ length: Math.min(document.lineCount, ref.line + 4) }, (_, i) => document.lineAt(i).text);
   const d = inferDefaults(lines, ref.line, ref.match);
@@ -105,7 +111,8 @@ async function directiveHover(document: vscode.TextDocument, d: Directive, servi
   if (d.error) return [`**Nanoforge directive:** ${escapeMarkdown(d.error)}`];
   const ref = await resolveDirectiveTarget(document, d);
   const args: DirectiveCommandArgs | undefined = await directiveCommandArgs(document, d, ref, services);
-  const spec = `${d.kind ?? 'image'}${d.width ? ` ${d.width}×${d.height}` : ''}: *${escapeMarkdown(d.prompt)}*`;
+  const layout = d.layout === undefined ? '' : ` from the layout ${codeSpan(d.layout)}`;
+  const spec = `${d.kind ?? 'image'}${d.width ? ` ${d.width}×${d.height}` : ''}${layout}: *${escapeMarkdown(d.prompt)}*`;
   if (!args) return [`**Nanoforge directive** — ${spec}`, ref?.refused ? escapeMarkdown(ref.refused) : ''];
   const link = (title: string) => commandLink(title, COMMANDS.generateFromDirective, args, `${title} from this directive`);
   if (ref?.exists) return [`**Nanoforge directive** — ${spec}`, ...(await existingHover(ref, link('Regenerate')))];

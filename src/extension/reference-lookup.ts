@@ -3,6 +3,7 @@
 // point" for the hover, CodeLens, diagnostics and quick fix.
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
+import { readFileHead } from '../inference/safety/bounded';
 import type { DirectiveCommandArgs } from './command-ids';
 import { defaultTargetPath } from './naming';
 import {
@@ -48,7 +49,13 @@ export function workspaceProbe(like: vscode.Uri): FileSystemProbe {
   const texts = new Map<string, Promise<string | undefined>>();
   const local = like.scheme === 'file';
   const statOf = (absPath: string): Promise<unknown> => (local ? fs.stat(absPath) : Promise.resolve(vscode.workspace.fs.stat(uriOf(absPath, like))));
-  const bytesOf = (absPath: string): Promise<Uint8Array> => (local ? fs.readFile(absPath) : Promise.resolve(vscode.workspace.fs.readFile(uriOf(absPath, like))));
+  // Config files (tsconfig, jsconfig) only: never more than MAX_TEXT_BYTES + 1 bytes read, whatever the file's size.
+  const bytesOf = async (absPath: string): Promise<Uint8Array> => {
+    if (local) return (await readFileHead(absPath, MAX_TEXT_BYTES + 1)).bytes;
+    const uri = uriOf(absPath, like);
+    if ((await vscode.workspace.fs.stat(uri)).size > MAX_TEXT_BYTES) return new Uint8Array(MAX_TEXT_BYTES + 1);
+    return vscode.workspace.fs.readFile(uri);
+  };
   return {
     exists(absPath) {
       let known = exists.get(absPath);
@@ -174,6 +181,7 @@ export async function directiveCommandArgs(
   if (!target) return undefined;
   const args: DirectiveCommandArgs = { prompt: d.prompt, target: target.toString(), documentUri: document.uri.toString(), line: d.line };
   if (d.kind) args.kind = d.kind;
+  if (d.layout !== undefined) args.layout = d.layout;
   if (d.width !== undefined && d.height !== undefined) {
     args.width = d.width;
     args.height = d.height;

@@ -21,8 +21,8 @@ export type { LoadOptions } from './pipeline/text-to-image';
 export type { Pipeline, PipelineInfo } from './pipeline/types';
 export { AbortError, errorMessage, InvalidRequestError, isAbortError, throwIfAborted } from './errors';
 export { LIMITS as PIPELINE_SIZE_LIMITS } from './pipeline/check-inputs';
-export { REQUEST_FIELDS, REQUEST_LIMITS, validateGenerationRequest } from './request';
-// Image-to-image building blocks (encoders, the tiny decoder); the request-level wiring comes later.
+export { DEFAULT_STRENGTH, VARIATION_STRENGTH, REQUEST_FIELDS, REQUEST_LIMITS, validateGenerationRequest } from './request';
+// Image-to-image building blocks (encoders, the tiny decoder); requests use them through initImage / layout.
 export { encodeImage } from './pipeline/encode-image';
 export type { ImageEncoder, PixelImage, EncodedLatents, EncodeImageOptions } from './pipeline/encode-image';
 export { openImageEncoder, openTinyDecoder } from './pipeline/autoencoder-sessions';
@@ -44,6 +44,6 @@ export { DownloadFailedError, HashMismatchError } from './models/download';
 export type { PullProgress } from './models/download';
 export { DiskSpaceError } from './models/disk';
 export type { VerifyReport } from './models/verify';
-// Local converter: fp16 / weight-only int8 / int4 copies of a model folder, verified against the original.
+// Local converter: fp16 / int8 (integer kernels, or weight-only) / int4 copies of a model folder, verified against the original.
 export { quantizeModelFolder, QuantizeTargetError, UnsupportedModelError, QUANTIZE_TARGETS, THRESHOLDS as QUANTIZE_THRESHOLDS } from './models/quantize';
 export type { QuantizeTarget, QuantizeOptions, QuantizeProgress, QuantizeManifest, VerificationReport } from './models/quantize';

@@ -37,6 +37,17 @@ export interface GenerationRequest {
   scheduler?: SchedulerName;
   /** Which decoder makes the pixels (default 'auto': the tiny one on the CPU, the full VAE on a GPU). */
   decoder?: DecoderChoice;
+  /**
+   * Image-to-image: the start image as encoded bytes (PNG, JPEG, WebP, AVIF, GIF, SVG, ICO; one frame),
+   * never a path, so every caller reads files under its own rules (the panel only inside the workspace).
+   */
+  initImage?: Uint8Array;
+  /** How far the result may move away from the start image, 0 < strength ≤ 1; needs initImage or layout. */
+  strength?: number;
+  /** Keep the start image's alpha mask on the result instead of cutting out a background; needs initImage or layout. */
+  keepAlpha?: boolean;
+  /** Start from a wireframe of this layout (image/wireframe.ts grammar) drawn at the output size: a mockup that keeps it. */
+  layout?: string;
 }
 
 /** Ranges every caller shares (the panel's form may narrow them; see src/protocol/panel.ts). */
@@ -50,14 +61,24 @@ export const REQUEST_LIMITS = Object.freeze({
   maxSteps: 100,
   maxSeed: 0xffffffff,
   maxGuidance: 100,
+  /** Encoded start image (a 8192² PNG of a photo is ~100 MB; assets and screenshots stay far below). */
+  maxInitImageBytes: 32 * 1024 * 1024,
+  /** Layout text (the wireframe grammar's own bound, image/wireframe.ts MAX_LAYOUT_LENGTH). */
+  layoutChars: 500,
 });
+
+/** Image-to-image's strength when a request has a start image but no strength: diffusers' img2img default. */
+export const DEFAULT_STRENGTH = 0.8;
+/** Where "Generate Variations" (CLI, editor, panel slider) starts: close to the existing asset, yet visibly new. */
+export const VARIATION_STRENGTH = 0.5;
 
 /** What a field's value must be; the kinds are few so the CLI can parse every one of them from text. */
 export type FieldRule =
   | { type: 'text'; max: number; nonEmpty?: boolean }
   | { type: 'pixels'; min: number; max: number }
   | { type: 'integer'; min: number; max: number }
-  | { type: 'number'; min: number; max: number }
+  | { type: 'number'; min: number; max: number; /** `min` itself is refused (strength: greater than 0). */ minExclusive?: boolean }
+  | { type: 'bytes'; max: number }
   | { type: 'choice'; choices: readonly string[] }
   | { type: 'boolean' };
 
@@ -85,6 +106,10 @@ export const REQUEST_FIELDS = Object.freeze({
   guidanceScale: { rule: { type: 'number', min: 0, max: REQUEST_LIMITS.maxGuidance }, option: { flag: 'guidance', value: 'G' } },
   scheduler: { rule: { type: 'choice', choices: SCHEDULER_NAMES }, option: { flag: 'scheduler', value: 'NAME' } },
   decoder: { rule: { type: 'choice', choices: DECODER_CHOICES }, option: { flag: 'decoder', value: 'NAME' } },
+  initImage: { rule: { type: 'bytes', max: REQUEST_LIMITS.maxInitImageBytes }, option: { flag: 'init-image', value: 'FILE' } },
+  strength: { rule: { type: 'number', min: 0, max: 1, minExclusive: true }, option: { flag: 'strength', value: 'S' } },
+  keepAlpha: { rule: { type: 'boolean' }, option: { flag: 'keep-alpha', value: '' } },
+  layout: { rule: { type: 'text', max: REQUEST_LIMITS.layoutChars, nonEmpty: true }, option: { flag: 'layout', value: 'LAYOUT' } },
 } as const satisfies { [K in keyof Required<GenerationRequest>]: FieldSpec });
 
 export type RequestField = keyof GenerationRequest;
@@ -110,10 +135,17 @@ function readField(rule: FieldRule, value: unknown, at: string, field: string): 
       if (typeof value !== 'number' || !Number.isInteger(value)) return fail('must be an integer');
       if (value < rule.min || value > rule.max) return fail(`must be between ${rule.min} and ${rule.max}, got ${value}`);
       return value;
-    case 'number':
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < rule.min || value > rule.max) {
-        return fail(`must be a number between ${rule.min} and ${rule.max}`);
+    case 'number': {
+      const above = rule.minExclusive ? (v: number) => v > rule.min : (v: number) => v >= rule.min;
+      if (typeof value !== 'number' || !Number.isFinite(value) || !above(value) || value > rule.max) {
+        return fail(rule.minExclusive ? `must be a number greater than ${rule.min} and at most ${rule.max}, got ${String(value)}` : `must be a number between ${rule.min} and ${rule.max}`);
       }
+      return value;
+    }
+    case 'bytes':
+      if (!(value instanceof Uint8Array)) return fail('must be the bytes of an image file (a Uint8Array)');
+      if (value.length === 0) return fail('is empty (0 bytes)');
+      if (value.length > rule.max) return fail(`is ${value.length} bytes; at most ${rule.max} (${rule.max / 1024 / 1024} MB)`);
       return value;
     case 'choice':
       if (typeof value !== 'string' || !rule.choices.includes(value)) return fail(`must be one of ${rule.choices.join(', ')}`);
@@ -156,11 +188,26 @@ export function validateGenerationRequest(raw: unknown, options: ValidateOptions
     }
   }
   const request = out as unknown as GenerationRequest;
+  const prefix = where ? `${where}: ` : '';
   const pixels = request.width * request.height;
   if (pixels > REQUEST_LIMITS.maxPixels) {
-    throw new InvalidRequestError('width', `${where ? `${where}: ` : ''}${request.width}×${request.height} is ${(pixels / 1e6).toFixed(1)} MP, above the maximum of ${REQUEST_LIMITS.maxPixels / 1e6} MP`);
+    throw new InvalidRequestError('width', `${prefix}${request.width}×${request.height} is ${(pixels / 1e6).toFixed(1)} MP, above the maximum of ${REQUEST_LIMITS.maxPixels / 1e6} MP`);
   }
+  checkImageToImage(request, prefix);
   return request;
+}
+
+/** The fields that only mean something with a start image, and the two ways to give one. */
+function checkImageToImage(request: GenerationRequest, prefix: string): void {
+  if (request.initImage !== undefined && request.layout !== undefined) {
+    throw new InvalidRequestError('layout', `${prefix}a layout draws its own start image; give either a start image or a layout, not both`);
+  }
+  if (request.initImage !== undefined || request.layout !== undefined) return;
+  for (const field of ['strength', 'keepAlpha'] as const) {
+    if (request[field] !== undefined) {
+      throw new InvalidRequestError(field, `${prefix}${field} applies to image-to-image only; give a start image or a layout with it`);
+    }
+  }
 }
 
 /**

@@ -24,6 +24,8 @@ export type PipelineRequest = Required<Pick<GenerationRequest, 'prompt' | 'width
   & {
     /** Return each image's final latents (GeneratedImage.latents), e.g. to decode them again with the full VAE. */
     keepLatents?: boolean;
+    /** Image-to-image: start from this image instead of pure noise. */
+    init?: PipelineInit;
   };
 
 /** An image's final latents, as the decoder reads them (before its own scaling). */
@@ -49,6 +51,24 @@ export interface RunCounters {
   decoderRuns: number;
   /** Tiny-decoder runs for per-step previews. */
   previewDecodes: number;
+}
+
+/** Interleaved 8-bit pixels, RGB or RGBA. */
+export interface PixelImage {
+  width: number;
+  height: number;
+  channels: 3 | 4;
+  data: Uint8Array;
+}
+
+/** The image-to-image part of a planned run (image/init-image.ts builds it from a request's start image). */
+export interface PipelineInit {
+  /** The start image already fitted to the run size (the PipelineRequest's width × height). */
+  image: PixelImage;
+  /** 0 < strength ≤ 1: the last int(steps × strength) steps of the schedule run (schedulers/strength.ts). */
+  strength: number;
+  /** What transparent pixels of the start image become before encoding (the kind's background); white by default. */
+  background?: readonly [number, number, number];
 }
 
 export interface RgbImage {
@@ -112,6 +132,10 @@ export interface AssetMetadata {
   kind?: AssetKind;
   width?: number;
   height?: number;
+  /** Image-to-image: how far the result was allowed to move from its start image. */
+  strength?: number;
+  /** A mockup started from this layout's wireframe (image/wireframe.ts grammar). */
+  layout?: string;
   /** Nanoforge's version that wrote the file. */
   generator: string;
 }

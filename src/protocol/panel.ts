@@ -2,7 +2,8 @@
 // (src/extension/panel/). Pure TypeScript, no `vscode`, no Node built-ins: the webview bundle
 // imports it too. Everything the webview sends is untrusted until `validateWebviewMessage` says so.
 // A generation's fields are the core's GenerationRequest, checked by its validator (request.ts);
-// this file adds only what the form adds (target, "random seed", its narrower size and guidance range).
+// this file adds only what the form adds (target, "random seed", its narrower size and guidance range,
+// and the start image named by path or candidate: the host reads its bytes, the webview never sends any).
 import { errorMessage, InvalidRequestError } from '../inference/errors';
 import { REQUEST_LIMITS, validateGenerationRequest, type GenerationRequest } from '../inference/request';
 import type { AssetFormat } from '../inference/tables';
@@ -32,28 +33,34 @@ export type CopyFormat = (typeof COPY_FORMATS)[number];
 /** Optional request fields the form always sends (the panel always has a kind). */
 const FORM_SENDS = ['kind', 'negativePrompt', 'count', 'steps'] as const;
 
+/** Identifies one candidate of one generation; ids are host-made random hex. */
+export interface CandidateRef {
+  generationId: string;
+  index: number;
+}
+
+/** A start image as the form names it: a workspace file (workspace-relative, forward slashes) or a recent candidate. */
+export type StartImageRef = { path: string } | { candidate: CandidateRef };
+
 /**
  * One generation as the form holds it: the core's GenerationRequest (every field it gains is
- * accepted here too) with `seed: null` for "pick a random one" and the file to save to.
+ * accepted here too, but the start image's bytes) with `seed: null` for "pick a random one", the
+ * file to save to and the start image by name.
  */
-export type PanelRequest = Omit<GenerationRequest, 'seed' | (typeof FORM_SENDS)[number]>
+export type PanelRequest = Omit<GenerationRequest, 'seed' | 'initImage' | (typeof FORM_SENDS)[number]>
   & Required<Pick<GenerationRequest, (typeof FORM_SENDS)[number]>>
   & {
     seed: number | null;
     /** Workspace-relative target path (forward slashes); '' = let the host pick one. */
     target: string;
+    /** Image-to-image from a file or a candidate; the host reads the bytes (initImage). */
+    startImage?: StartImageRef;
   };
 
-/** The core request a form request stands for: its seed settled, a blank negative prompt dropped, the target left to the host. */
-export function toGenerationRequest(request: PanelRequest, seed: number, format: AssetFormat): GenerationRequest {
-  const { target: _target, seed: _seed, negativePrompt, ...fields } = request;
-  return { ...fields, ...(negativePrompt.trim() ? { negativePrompt } : {}), seed, format };
-}
-
-/** Identifies one candidate of one generation; ids are host-made random hex. */
-export interface CandidateRef {
-  generationId: string;
-  index: number;
+/** The core request a form request stands for: its seed settled, a blank negative prompt dropped, the target left to the host, the start image's bytes read by the host. */
+export function toGenerationRequest(request: PanelRequest, seed: number, format: AssetFormat, initImage?: Uint8Array): GenerationRequest {
+  const { target: _target, seed: _seed, startImage: _start, negativePrompt, ...fields } = request;
+  return { ...fields, ...(negativePrompt.trim() ? { negativePrompt } : {}), seed, format, ...(initImage ? { initImage } : {}) };
 }
 
 // ---- webview → host ----
@@ -65,6 +72,13 @@ export type WebviewMessage =
   | { type: 'saveAs'; candidate: CandidateRef }
   | { type: 'copy'; candidate: CandidateRef; as: CopyFormat; target: string }
   | { type: 'browseTarget'; current: string }
+  /** Browse… for a start image (the host's open dialog, inside the workspace). */
+  | { type: 'browseStartImage' }
+  /**
+   * A start image the webview names: the URI list of something dropped on the panel, or the
+   * workspace-relative path of a History entry; the host reads and checks the file and answers with 'startImage'.
+   */
+  | { type: 'setStartImage'; uri: string }
   | { type: 'clearHistory' }
   | { type: 'rendered'; generationId: string; candidates: number };
 
@@ -74,6 +88,8 @@ export interface ModelSummary {
   device: string;
   usesGuidance: boolean;
   nativeSize: number;
+  /** The model has an image encoder: start images and layouts work (else the form says so). */
+  imageToImage?: boolean;
 }
 
 export interface CandidateView {
@@ -103,12 +119,26 @@ export interface HistoryView {
   savedTo?: string;
 }
 
-/** Request fields a command pre-fills in the form, and the target as the form writes it. */
-export type PanelInit = Partial<Pick<GenerationRequest, 'prompt' | 'kind' | 'width' | 'height'>> & { target?: string };
+/** A start image as the form shows it. */
+export interface StartImageView {
+  ref: StartImageRef;
+  /** File name or "Candidate 2 (seed 42)". */
+  label: string;
+  width: number;
+  height: number;
+  /** `data:` URI for the thumbnail; '' when the file is too large to show (it is still used). */
+  src: string;
+}
+
+/** Request fields a command pre-fills in the form, the target as the form writes it, and a start image. */
+export type PanelInit = Partial<Pick<GenerationRequest, 'prompt' | 'kind' | 'width' | 'height' | 'strength'>> & { target?: string; startImage?: StartImageView };
 
 export type HostMessage =
-  /** `activeGeneration`: the run the host is still working on, so a reloaded webview can tell a live run from a lost one. */
-  | { type: 'init'; prefill: PanelInit; sizes: string[]; history: HistoryView[]; activeGeneration: string | null }
+  /**
+   * `activeGeneration`: the run the host is still working on, so a reloaded webview can tell a live run from a lost one.
+   * `focusPrompt`: a command opened or revealed the panel, so typing should go into the prompt.
+   */
+  | { type: 'init'; prefill: PanelInit; sizes: string[]; history: HistoryView[]; activeGeneration: string | null; focusPrompt?: boolean }
   | { type: 'modelInfo'; model: ModelSummary | null; error?: string }
   | { type: 'started'; generationId: string; request: PanelRequest; seed: number }
   | { type: 'progress'; generationId: string; candidate: number; step: number; totalSteps: number; preview?: PreviewView }
@@ -116,6 +146,8 @@ export type HostMessage =
   | { type: 'failed'; generationId: string; message: string; cancelled: boolean }
   | { type: 'history'; entries: HistoryView[] }
   | { type: 'targetChosen'; target: string }
+  /** A start image the host accepted (Browse…, drop); null clears the form's. */
+  | { type: 'startImage'; image: StartImageView | null }
   | { type: 'notice'; level: 'info' | 'error'; text: string };
 
 export type Validation<T> = { ok: true; message: T } | { ok: false; reason: string };
@@ -188,15 +220,35 @@ function targetField(obj: Fields, key: string, where: string): string {
   return target;
 }
 
-/** The core's validator for the generation's fields, then the form's own: seed or null, target, narrower ranges. */
+function readStartImage(raw: unknown): StartImageRef {
+  const w = 'request.startImage';
+  if (!isRecord(raw)) fail(`${w} must be an object`);
+  if ('candidate' in raw) {
+    onlyKeys(raw, w, ['candidate']);
+    return { candidate: readCandidate(raw.candidate) };
+  }
+  onlyKeys(raw, w, ['path']);
+  const path = targetField(raw, 'path', w);
+  if (path === '') fail(`${w}.path is empty`);
+  return { path };
+}
+
+/** Stands in for the bytes the host reads for a named start image, so the core's cross-field rules apply as they are. */
+const START_IMAGE_STAND_IN = new Uint8Array(1);
+
+/** The core's validator for the generation's fields, then the form's own: seed or null, target, start image, narrower ranges. */
 function readRequest(raw: unknown): PanelRequest {
   const w = 'request';
   if (!isRecord(raw)) fail(`${w} must be an object`);
-  const { seed, target: _target, ...fields } = raw;
+  const { seed, target: _target, startImage: rawStart, ...fields } = raw;
   if (seed === undefined) fail(`${w}.seed must be an integer or null`);
+  if ('initImage' in fields) fail(`${w}.initImage: the panel names its start image (startImage: a workspace file or a candidate); the host reads the bytes`);
+  const startImage = rawStart === undefined ? undefined : readStartImage(rawStart);
+  const checked = { ...fields, ...(seed === null ? {} : { seed }), ...(startImage ? { initImage: START_IMAGE_STAND_IN } : {}) };
   let request: GenerationRequest;
   try {
-    request = validateGenerationRequest(seed === null ? fields : { ...fields, seed }, { where: w, require: FORM_SENDS });
+    const { initImage: _standIn, ...valid } = validateGenerationRequest(checked, { where: w, require: FORM_SENDS });
+    request = valid;
   } catch (error) {
     if (error instanceof InvalidRequestError) fail(error.message);
     throw error;
@@ -209,7 +261,10 @@ function readRequest(raw: unknown): PanelRequest {
     fail(`${w}.guidanceScale must be a number between 0 and ${LIMITS.maxGuidance}`);
   }
   const { kind = 'illustration', negativePrompt = '', count = 1, steps = 1 } = request; // present: FORM_SENDS are required above
-  return { ...request, kind, negativePrompt, count, steps, seed: seed === null ? null : (request.seed as number), target: targetField(raw, 'target', w) };
+  return {
+    ...request, kind, negativePrompt, count, steps, seed: seed === null ? null : (request.seed as number), target: targetField(raw, 'target', w),
+    ...(startImage ? { startImage } : {}),
+  };
 }
 
 const GENERATION_ID = /^[0-9a-f]{16}$/;
@@ -248,6 +303,12 @@ function readMessage(raw: Fields): WebviewMessage {
     case 'browseTarget':
       keys('current');
       return { type, current: targetField(raw, 'current', type) };
+    case 'browseStartImage':
+      keys();
+      return { type };
+    case 'setStartImage':
+      keys('uri');
+      return { type, uri: str(raw, 'uri', LIMITS.pathChars * 4, type) };
     case 'rendered': {
       keys('generationId', 'candidates');
       const generationId = str(raw, 'generationId', 16, type);

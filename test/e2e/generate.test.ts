@@ -42,7 +42,8 @@ describe('generating from the workbench UI', () => {
     await waitForFile(file);
     assert.deepEqual(pngSize(file), { width: 48, height: 48 });
     await workbench.openFile('images/e2e-rocket.png', { binary: true });
-    await workbench.page.waitForTimeout(1_000); // let the image preview paint before the screenshot
+    // The image preview shows the picture's size in the status bar once it has loaded it.
+    await workbench.page.locator('.statusbar-item', { hasText: '48x48' }).first().waitFor({ state: 'visible', timeout: 15_000 });
     await workbench.screenshot('palette-generate-image');
   });
 

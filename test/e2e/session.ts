@@ -17,14 +17,16 @@ export interface E2eSession {
   readonly workspace: string;
   readonly outputDir: string;
   /**
-   * Merges `patch` into the workspace's .vscode/settings.json. (A changed user settings.json on the
-   * server is not noticed by code-server 4.100's web workbench; workspace files are watched.)
+   * Merges `patch` into the workspace's .vscode/settings.json and resolves once the workbench has
+   * applied it. (A changed user settings.json on the server is not noticed by code-server 4.100's
+   * web workbench; workspace files are watched.)
    */
   updateWorkspaceSettings(patch: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
 }
 
 let current: E2eSession | undefined;
+let settingsWrites = 0;
 
 export function session(): E2eSession {
   if (!current) throw new Error('the e2e session is not started (test/e2e/hooks.ts runs first)');
@@ -75,10 +77,15 @@ export async function startSession(): Promise<E2eSession> {
       outputDir,
       updateWorkspaceSettings: async (patch) => {
         const settings = existsSync(settingsFile) ? (JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>) : {};
+        // The file watcher delivers the change asynchronously. A marker in the window title rides in
+        // the same file, so the tab's title shows it once the workbench has read this version; the
+        // workbench hands the extension host its new configuration in the same change event, ahead
+        // of any command run after that.
+        settingsWrites += 1;
+        const marker = `[settings ${settingsWrites}]`;
         mkdirSync(path.dirname(settingsFile), { recursive: true });
-        writeFileSync(settingsFile, JSON.stringify({ ...settings, ...patch }, null, 2));
-        // The file watcher delivers the change asynchronously; no UI signal marks its arrival.
-        await workbench.page.waitForTimeout(2_000);
+        writeFileSync(settingsFile, JSON.stringify({ ...settings, ...patch, 'window.title': `\${rootName} ${marker}` }, null, 2));
+        await workbench.page.waitForFunction((m) => document.title.includes(m), marker, { timeout: 60_000 });
       },
       close: async () => {
         await opened.close();

@@ -6,11 +6,13 @@
 import { runSuites } from '../harness/extension-mocha';
 import './smoke.test';
 import './packaged.test';
+import './walkthrough.test';
 import './assets.test';
 import './commands.test';
 import './trust.test';
 import './panel.test';
 import './references.test';
+import './img2img.test';
 import './models.test';
 import './optimize.test';
 

@@ -218,4 +218,49 @@ describe('generator panel (real VS Code)', function () {
     assert.equal(state.open, true);
     assert.ok(state.toWebview.some((m) => m.type === 'init'));
   });
+
+  it('Generate Image with no arguments (the palette) opens the panel at once: last kind, size and target, prompt focused, model loading', async () => {
+    // This workspace's last panel generation: what the next panel starts from. (Its own panel, so
+    // the test does not depend on what the one before it left open.)
+    await hook({ op: 'close' });
+    await hook({ op: 'open' });
+    await until((st) => (count(st, 'ready') > 0 ? st : undefined), 'the panel to be ready');
+    await hook({
+      op: 'send',
+      message: { type: 'generate', request: { prompt: 'a blue whale', negativePrompt: '', kind: 'placeholder', width: 96, height: 48, count: 1, steps: 1, seed: 3, target: rel('whale.webp') } },
+    });
+    const done = await until((st) => st.toWebview.find((m) => m.type === 'result' || m.type === 'failed'), 'the whale');
+    assert.equal(done.type, 'result', done.text);
+    await hook({ op: 'close' });
+    // The harness stops an idle worker after 5 s; the panel must start it again by itself.
+    for (let i = 0; i < 600 && s.worker().running; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(s.worker().running, false, 'the idle worker stopped');
+
+    // A quick input would keep the command waiting for an answer nobody gives: it must return.
+    await vscode.commands.executeCommand('nanoforge.generateImage');
+    assert.equal((await hook({ op: 'state' })).open, true, 'the panel is open when the command returns');
+    const init = await until((st) => st.toWebview.find((m) => m.type === 'init'), 'the init message');
+    assert.deepEqual(init.prefill, { kind: 'placeholder', width: 96, height: 48, target: rel('whale.webp') });
+    assert.equal(init.focusPrompt, true);
+    const info = await until((st) => st.toWebview.find((m) => m.type === 'modelInfo'), 'the model info');
+    assert.equal(info.type, 'modelInfo');
+    const state = await hook({ op: 'state' });
+    assert.equal(count(state, 'generate'), 0, 'nothing generated');
+    assert.equal(s.worker().running, true, 'the worker runs, with the model loaded, before any Generate');
+
+    // Again while it is open: the form stays as the user has it; only the focus goes back to the prompt.
+    const seen = state.toWebview.length;
+    await vscode.commands.executeCommand('nanoforge.generateImage');
+    const again = await until((st) => st.toWebview.slice(seen).find((m) => m.type === 'init'), 'the second init');
+    assert.deepEqual(again.prefill, {});
+    assert.equal(again.focusPrompt, true);
+  });
+
+  it('a panel restored by its serializer does not take the focus', async () => {
+    await hook({ op: 'close' });
+    await hook({ op: 'reviveFresh' });
+    const init = await until((st) => st.toWebview.find((m) => m.type === 'init'), 'the revived init');
+    assert.equal(init.focusPrompt, false);
+    assert.deepEqual(init.prefill, {});
+  });
 });

@@ -49,8 +49,13 @@ export class Workbench {
     await this.openPalette('');
     await this.page.keyboard.type(relativePath);
     const name = path.posix.basename(relativePath);
-    const row = this.page.locator(QUICK_ROWS).filter({ has: this.page.locator('.label-name', { hasText: exactly(name) }) });
-    await row.first().waitFor({ state: 'visible', timeout: 15_000 });
+    // Until Quick Open has filtered, it still lists the recently opened files with the first one
+    // focused, and Enter would open that one: wait until the focused row is the file asked for.
+    const dir = path.posix.dirname(relativePath);
+    const focused = this.page.locator(`${QUICK_ROWS}.focused`)
+      .filter({ has: this.page.locator('.label-name', { hasText: exactly(name) }) })
+      .filter(dir === '.' ? {} : { has: this.page.locator('.label-description', { hasText: dir }) });
+    await focused.first().waitFor({ state: 'visible', timeout: 15_000 });
     await this.page.keyboard.press('Enter');
     await this.page.locator(`.tabs-container .tab.active[aria-label^="${name}"]`).waitFor({ timeout: 15_000 });
     if (!options.binary) await this.page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: 15_000 });
@@ -151,9 +156,20 @@ export class Workbench {
     }
   }
 
-  /** The document inside the visible webview (VS Code nests it: iframe.webview > iframe#active-frame). */
+  /**
+   * The document inside the visible editor webview (VS Code nests it: iframe.webview > iframe#active-frame).
+   * The walkthrough shows its pages in webviews of its own, inside its editor; those are not this one.
+   */
   webview(): FrameLocator {
-    return this.page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    return this.page.frameLocator('iframe.webview.ready:visible:not(.gettingStartedContainer iframe)').frameLocator('iframe#active-frame');
+  }
+
+  /** Developer: Reload Window (the extension host restarts; storage persists), then waits for the new workbench. */
+  async reload(timeoutMs = 90_000): Promise<void> {
+    const loaded = this.page.waitForEvent('load', { timeout: timeoutMs });
+    await this.runCommand('Developer: Reload Window');
+    await loaded;
+    await this.ready(timeoutMs);
   }
 
   async closeAllEditors(): Promise<void> {

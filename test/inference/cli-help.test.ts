@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { runCli } from './cli-helpers';
 
-const COMMANDS = ['generate', 'icons', 'placeholder', 'info', 'quantize', 'models list', 'models pull', 'models add', 'models verify', 'models rm', 'models default'];
+const COMMANDS = ['generate', 'variations', 'icons', 'placeholder', 'info', 'quantize', 'models list', 'models pull', 'models add', 'models verify', 'models rm', 'models default'];
 
 /** The options the parser of `command` accepts, from its one-line error for an unknown option. */
 async function acceptedOptions(command: string): Promise<string[]> {

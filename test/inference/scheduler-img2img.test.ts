@@ -38,8 +38,8 @@ describe('image-to-image: begin index for a strength (diffusers StableDiffusionI
 
   it('refuses steps × strength < 1 (SD-Turbo semantics) naming the smallest strength and step count that work', () => {
     assert.throws(() => strengthSchedule(2, 0.4), (e: unknown) => e instanceof StrengthError
-      && e.message === 'strength 0.4 with 2 steps runs no denoising step (int(2 × 0.4) = 0); use strength ≥ 0.5 or at least 3 steps.');
-    assert.throws(() => strengthSchedule(1, 0.99), /strength 0\.99 with 1 step runs no denoising step \(int\(1 × 0\.99\) = 0\); use strength ≥ 1 or at least 2 steps\./);
+      && e.message === 'strength 0.4 with 2 steps runs no denoising step: steps × strength must be ≥ 1 (int(2 × 0.4) = 0); use strength ≥ 0.5 or at least 3 steps.');
+    assert.throws(() => strengthSchedule(1, 0.99), /strength 0\.99 with 1 step runs no denoising step: steps × strength must be ≥ 1 \(int\(1 × 0\.99\) = 0\); use strength ≥ 1 or at least 2 steps\./);
     assert.throws(() => strengthSchedule(3, 0.3), /use strength ≥ 0\.334 or at least 4 steps/);
     assert.ok(strengthSchedule(3, 0.334).denoiseSteps === 1 && strengthSchedule(4, 0.3).denoiseSteps === 1, 'the suggested values work');
   });

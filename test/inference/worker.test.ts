@@ -116,6 +116,28 @@ describe('worker process', function () {
     }
   });
 
+  it('takes a start image as bytes (structured clone, no base64), checks its size, and runs image-to-image', async () => {
+    const w = client();
+    try {
+      const info = await w.modelInfo(fx.path('oracle-img2img'), 'cpu');
+      assert.equal(info.imageToImage, true);
+      // A Node Buffer, as read from a file: it arrives in the worker as bytes and is decoded there.
+      const start = await sharp({ create: { width: 96, height: 64, channels: 3, background: { r: 220, g: 30, b: 30 } } }).png().toBuffer();
+      const steps: number[] = [];
+      const result = await w.generate(request({ modelDir: fx.path('oracle-img2img'), prompt: 'a blue apple', initImage: start, strength: 0.5, steps: 4 }), { onProgress: (p) => steps.push(p.step) });
+      assert.deepEqual(steps, [1, 2], 'int(4 × 0.5) steps');
+      const { data } = await sharp(result.candidates[0]!.bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      // P = 0.357 of the start colour on the oracle (test/fixtures/README.md): 220,30,30 blended towards blue.
+      assert.ok(Math.abs(data[0]! - 79) <= 2 && Math.abs(data[1]! - 11) <= 2 && Math.abs(data[2]! - 175) <= 2, `${data[0]},${data[1]},${data[2]}`);
+      // The bytes are bounded where they enter the worker, and a model without an encoder is named.
+      assert.throws(() => parseWorkerRequest({ type: 'generate', id: 1, request: request({ initImage: new Uint8Array(32 * 1024 * 1024 + 1) }) }),
+        (e: Error & { field?: string }) => e.name === 'InvalidRequestError' && e.field === 'initImage' && /at most 33554432/.test(e.message));
+      await assert.rejects(w.generate(request({ initImage: start })), { name: 'ModelFolderError', file: 'vae_encoder' });
+    } finally {
+      w.dispose();
+    }
+  });
+
   it('turns worker-side errors into errors with the same name and file', async () => {
     const w = client();
     try {

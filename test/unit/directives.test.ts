@@ -110,4 +110,35 @@ describe('directives', () => {
     const lines = ['/* @image icon: a */', 'const a = "a.png";', '', '/* @image icon: b -> b.png */'];
     assert.deepEqual(findDirectives(lines, 'javascript').map((d) => [d.line, d.prompt, d.target?.path, d.target?.line]), [[0, 'a', 'a.png', 1], [3, 'b', 'b.png', 3]]);
   });
+
+  describe('[layout: …] (a mockup started from a wireframe)', () => {
+    it('reads the layout out of the head, keeps kind, size, prompt and target, and implies mockup without a kind', () => {
+      const line = '// @image mockup 1280x800 [layout: header; sidebar | grid 3x2; footer]: an analytics dashboard -> ./mockups/dash.png';
+      const d = parseDirectiveLine(line);
+      assert.deepEqual([d?.kind, d?.width, d?.height, d?.layout, d?.prompt, d?.target?.path, d?.error], ['mockup', 1280, 800, 'header; sidebar | grid 3x2; footer', 'an analytics dashboard', './mockups/dash.png', undefined]);
+      assert.equal(line.slice(d?.range.start, d?.range.end), line.slice(3));
+      const implied = parseDirectiveLine('# @image [Layout: nav; hero; cards; footer]: a landing page');
+      assert.deepEqual([implied?.kind, implied?.layout, implied?.prompt, implied?.error], ['mockup', 'nav; hero; cards; footer', 'a landing page', undefined]);
+      // Another kind is kept (the layout still seeds it); the colon after "layout" is optional.
+      const other = parseDirectiveLine('<!-- @image illustration [layout header; hero] 800x400: a banner -->');
+      assert.deepEqual([other?.kind, other?.width, other?.height, other?.layout, other?.prompt], ['illustration', 800, 400, 'header; hero', 'a banner']);
+      // The CodeLens target of a target-less mockup directive follows the reference below it.
+      const [below] = findDirectives(['<!-- @image mockup [layout: header; grid]: a shop -->', '<img src="shop.png">'], 'html');
+      assert.deepEqual([below?.layout, below?.target?.path], ['header; grid', 'shop.png']);
+    });
+
+    it('says what is wrong with a layout in one line: an unknown region, a missing bracket', () => {
+      assert.equal(parseDirectiveLine('// @image mockup [layout: header; sidebr]: x')?.error,
+        'Layout: unknown region "sidebr" at row 2, region 1; valid regions: header, nav, sidebar, hero, cards, grid, form, button, footer, text (cards and grid take COLSxROWS, e.g. grid 3x2); rows are separated by \';\', regions in a row by \'|\'.');
+      assert.equal(parseDirectiveLine('// @image mockup [layout: header; grid: x')?.error, 'The layout is missing its closing "]", e.g. [layout: header; sidebar | grid 3x2; footer].');
+      assert.match(parseDirectiveLine('// @image [layout: ]: x')?.error ?? '', /^Layout: layout is empty/);
+    });
+
+    it('scans a long hostile line once: many openings without a closing bracket, a layout far over its limit', () => {
+      const open = parseDirectiveLine(`// @image mockup ${'[layout '.repeat(20_000)}: x`);
+      assert.match(open?.error ?? '', /missing its closing "\]"/);
+      const long = parseDirectiveLine(`// @image mockup [layout: ${'header; '.repeat(5_000)}header]: x`);
+      assert.match(long?.error ?? '', /^Layout: layout is \d+ characters long; the limit is 500\.$/);
+    });
+  });
 });

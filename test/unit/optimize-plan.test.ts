@@ -6,7 +6,8 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensureFixtures } from '../fixtures/models';
-import { describeResult, parseProgressLine, progressPercent, quantizeArgs, recommendVariant, targetFolder } from '../../src/extension/commands/optimize-plan';
+import { EXIT_VERIFICATION_FAILED as CLI_EXIT_VERIFICATION_FAILED } from '../../src/cli/commands/quantize';
+import { describeResult, EXIT_VERIFICATION_FAILED, parseProgressLine, progressPercent, quantizeArgs, recommendVariant, targetFolder } from '../../src/extension/commands/optimize-plan';
 import type { QuantizeManifest, QuantizeProgress } from '../../src/inference/models/quantize';
 
 describe('optimize plan', function () {
@@ -15,6 +16,10 @@ describe('optimize plan', function () {
   it('recommends fp16 for GPU providers and int8 for the CPU', () => {
     assert.equal(recommendVariant('cpu'), 'int8');
     for (const gpu of ['cuda', 'dml', 'coreml', 'webgpu'] as const) assert.equal(recommendVariant(gpu), 'fp16');
+  });
+
+  it('reads a failed verification by the exit code the CLI uses (the extension cannot import the CLI)', () => {
+    assert.equal(EXIT_VERIFICATION_FAILED, CLI_EXIT_VERIFICATION_FAILED);
   });
 
   it('puts the converted model beside the original', () => {

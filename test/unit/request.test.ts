@@ -14,13 +14,21 @@ function sampleValue(rule: FieldRule): unknown {
     case 'text': return 'x';
     case 'pixels': return 64;
     case 'integer': return rule.min;
-    case 'number': return rule.min;
+    case 'number': return rule.minExclusive ? rule.max : rule.min;
     case 'choice': return rule.choices[0];
     case 'boolean': return true;
+    case 'bytes': return new Uint8Array([137, 80, 78, 71]);
   }
 }
 
-const everyField = Object.fromEntries(REQUEST_FIELD_NAMES.map((f) => [f, sampleValue(REQUEST_FIELDS[f].rule)])) as unknown as GenerationRequest;
+/**
+ * Every field, but `layout` (a start image drawn from a layout) and `initImage` (a given start image)
+ * exclude each other, so each appears in one of the two.
+ */
+const withEvery = (drop: keyof GenerationRequest): GenerationRequest =>
+  Object.fromEntries(REQUEST_FIELD_NAMES.filter((f) => f !== drop).map((f) => [f, sampleValue(REQUEST_FIELDS[f].rule)])) as unknown as GenerationRequest;
+const everyField = withEvery('layout');
+const everyFieldWithLayout = withEvery('initImage');
 
 function rejection(raw: unknown, where?: string): InvalidRequestError {
   try {
@@ -36,7 +44,8 @@ describe('validateGenerationRequest', () => {
   it('returns exactly the fields it was given, for a minimal request and one with every field', () => {
     assert.deepEqual(validateGenerationRequest({ ...minimal }), minimal);
     assert.deepEqual(validateGenerationRequest({ ...everyField }), everyField);
-    assert.equal(Object.keys(everyField).length, REQUEST_FIELD_NAMES.length);
+    assert.deepEqual(validateGenerationRequest({ ...everyFieldWithLayout }), everyFieldWithLayout);
+    assert.deepEqual(new Set([...Object.keys(everyField), ...Object.keys(everyFieldWithLayout)]), new Set(REQUEST_FIELD_NAMES));
   });
 
   const bad: [Partial<Record<keyof GenerationRequest, unknown>> & Record<string, unknown>, string, RegExp][] = [
@@ -59,6 +68,18 @@ describe('validateGenerationRequest', () => {
     [{ steps: 0 }, 'steps', /between 1 and 100, got 0/],
     [{ guidanceScale: Number.POSITIVE_INFINITY }, 'guidanceScale', /must be a number between 0 and 100/],
     [{ scheduler: 'pndm' }, 'scheduler', /must be one of euler, euler-ancestral, lcm, ddim/],
+    [{ initImage: 'logo.png' }, 'initImage', /^request\.initImage must be the bytes of an image file \(a Uint8Array\)$/],
+    [{ initImage: new Uint8Array(0) }, 'initImage', /^request\.initImage is empty \(0 bytes\)$/],
+    [{ initImage: new Uint8Array(REQUEST_LIMITS.maxInitImageBytes + 1) }, 'initImage', /is 33554433 bytes; at most 33554432 \(32 MB\)/],
+    [{ initImage: new Uint8Array(4), strength: 0 }, 'strength', /^request\.strength must be a number greater than 0 and at most 1, got 0$/],
+    [{ initImage: new Uint8Array(4), strength: 1.01 }, 'strength', /greater than 0 and at most 1, got 1\.01/],
+    [{ initImage: new Uint8Array(4), strength: Number.NaN }, 'strength', /greater than 0 and at most 1, got NaN/],
+    [{ strength: 0.5 }, 'strength', /^request: strength applies to image-to-image only; give a start image or a layout with it$/],
+    [{ keepAlpha: true }, 'keepAlpha', /^request: keepAlpha applies to image-to-image only/],
+    [{ keepAlpha: 'yes', initImage: new Uint8Array(4) }, 'keepAlpha', /must be true or false/],
+    [{ layout: ' ' }, 'layout', /^request\.layout is empty$/],
+    [{ layout: 'header;'.repeat(80) }, 'layout', /is 560 characters; at most 500/],
+    [{ layout: 'header', initImage: new Uint8Array(4) }, 'layout', /^request: a layout draws its own start image; give either a start image or a layout, not both$/],
     [{ output: { width: 64 } }, 'output', /^request: unexpected field 'output'$/],
   ];
   for (const [patch, field, message] of bad) {
@@ -81,6 +102,12 @@ describe('validateGenerationRequest', () => {
     assert.match(rejection([minimal]).message, /request must be an object/);
   });
 
+  it('takes strength and keepAlpha with a start image or with a layout', () => {
+    const bytes = new Uint8Array([1, 2, 3]);
+    assert.deepEqual(validateGenerationRequest({ ...minimal, initImage: bytes, strength: 1, keepAlpha: false }), { ...minimal, initImage: bytes, strength: 1, keepAlpha: false });
+    assert.deepEqual(validateGenerationRequest({ ...minimal, layout: 'header; grid', strength: 0.001 }), { ...minimal, layout: 'header; grid', strength: 0.001 });
+  });
+
   it('requires the optional fields a caller says it always sends, and picks request fields out of wider objects', () => {
     assert.throws(() => validateGenerationRequest(minimal, { require: ['count'] }), /request\.count must be an integer/);
     assert.deepEqual(requestFieldsOf({ prompt: 'p', mode: 'quick', target: 'a.png', steps: undefined, seed: 3 }), { prompt: 'p', seed: 3 });
@@ -88,9 +115,15 @@ describe('validateGenerationRequest', () => {
 });
 
 describe('the protocols take every field of the core request', () => {
-  it('the webview protocol accepts each GenerationRequest field and returns it unchanged', () => {
-    const form: PanelRequest = { ...everyField, kind: 'icon', negativePrompt: 'x', count: 1, steps: 1, seed: null, target: 'a.png' };
-    assert.deepEqual(validateWebviewMessage({ type: 'generate', request: form }), { ok: true, message: { type: 'generate', request: form } });
+  it('the webview protocol accepts each GenerationRequest field but the start image\'s bytes, and returns it unchanged', () => {
+    // The webview names a start image (startImage: a workspace path or a candidate); the host reads the bytes.
+    const { initImage: _bytes, ...fields } = everyField;
+    for (const request of [fields, everyFieldWithLayout]) {
+      const form: PanelRequest = { ...request, kind: 'icon', negativePrompt: 'x', count: 1, steps: 1, seed: null, target: 'a.png', ...(request === fields ? { startImage: { path: 'img/a.png' } } : {}) };
+      assert.deepEqual(validateWebviewMessage({ type: 'generate', request: form }), { ok: true, message: { type: 'generate', request: form } });
+    }
+    assert.deepEqual(validateWebviewMessage({ type: 'generate', request: { ...fields, kind: 'icon', negativePrompt: '', count: 1, steps: 1, seed: null, target: '', initImage: [1, 2] } }),
+      { ok: false, reason: 'request.initImage: the panel names its start image (startImage: a workspace file or a candidate); the host reads the bytes' });
   });
 
   it('the webview protocol reports a bad field with the core\'s message', () => {
@@ -99,8 +132,11 @@ describe('the protocols take every field of the core request', () => {
   });
 
   it('the worker protocol accepts each GenerationRequest field, and rejects a bad one with InvalidRequestError', () => {
+    for (const fields of [everyField, everyFieldWithLayout]) {
+      const request = { modelDir: '/m', device: 'cpu', ...fields };
+      assert.deepEqual(parseWorkerRequest({ type: 'generate', id: 4, request, previews: false }), { type: 'generate', id: 4, request, previews: false });
+    }
     const request = { modelDir: '/m', device: 'cpu', ...everyField };
-    assert.deepEqual(parseWorkerRequest({ type: 'generate', id: 4, request, previews: false }), { type: 'generate', id: 4, request, previews: false });
     assert.throws(() => parseWorkerRequest({ type: 'generate', id: 4, request: { ...request, fit: 'fill' } }),
       (e: Error & { field?: string }) => e.name === 'InvalidRequestError' && e.field === 'fit' && /generate\.request\.fit must be one of/.test(e.message));
   });

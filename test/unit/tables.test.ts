@@ -140,7 +140,9 @@ describe('the CLI help and the README list what the tables hold', function () {
     for (const field of REQUEST_FIELD_NAMES) {
       const spec: FieldSpec = REQUEST_FIELDS[field];
       const option = spec.option;
-      if (option) assert.ok(generate.includes(` --${option.flag} ${option.value} `), `${field}: --${option.flag} ${option.value}`);
+      // A boolean option (--keep-alpha) takes no value.
+      const shown = spec.rule.type === 'boolean' ? ` --${option?.flag} ` : ` --${option?.flag} ${option?.value} `;
+      if (option) assert.ok(generate.includes(shown), `${field}: ${shown}`);
     }
   });
 

@@ -1,7 +1,7 @@
 // The built panel in a real Chromium: what it sends for each user action, and how host messages
 // (progress, results, history) render.
 import * as assert from 'node:assert/strict';
-import { validateWebviewMessage, type WebviewMessage } from '../../src/protocol/panel';
+import { validateWebviewMessage, type HostMessage, type WebviewMessage } from '../../src/protocol/panel';
 import { GEN_ID, REQUEST, preview, result, started } from './fixtures';
 import { openPanel, startHarness, value, type Harness, type PanelPage } from './harness';
 
@@ -153,8 +153,13 @@ describe('generator webview: messages (Chromium)', function () {
     assert.equal(await value(p, '#seed'), '501');
     assert.equal(await p.page.locator('#seed-lock').evaluate((e) => (e as HTMLInputElement).checked), true);
     await p.clearPosted();
+    // Variation: the candidate becomes the start image, at the slider's strength, with a new seed.
     await p.page.click('#action-variation');
-    assert.deepEqual(await p.waitForPosted('generate'), { type: 'generate', request: { ...REQUEST, seed: null } });
+    const variation = await p.waitForPosted('generate');
+    assert.deepEqual(variation, { type: 'generate', request: { ...REQUEST, seed: null, startImage: { candidate }, strength: 0.5 } });
+    assert.equal(validateWebviewMessage(variation).ok, true);
+    assert.equal(await text('#start-label'), 'Candidate 2 (seed 501) · 256×128');
+    assert.match(await p.page.locator('#start-thumb').getAttribute('src') ?? '', /^data:image\/png;base64,/);
   });
 
   it('history entries restore their settings on click; Browse asks the host', async () => {
@@ -183,5 +188,19 @@ describe('generator webview: messages (Chromium)', function () {
     assert.equal(await p.page.locator('#size').evaluate((e) => (e as HTMLSelectElement).value), '640x360');
     assert.equal(await value(p, '#target'), 'img/hero.webp');
     assert.match(await text('#status'), /Interrupted/);
+  });
+
+  it('puts the cursor in the prompt only when the init asks for it', async () => {
+    const init: HostMessage = { type: 'init', prefill: { kind: 'placeholder', width: 640, height: 360 }, sizes: ['640x360'], history: [], activeGeneration: null };
+    const focused = (): Promise<string> => p.page.evaluate(() => document.activeElement?.id ?? '');
+    await p.send(init); // a panel the workbench restored, or the user clicked back to
+    assert.equal(await focused(), '');
+    await p.send({ ...init, focusPrompt: true }); // opened or revealed by a command
+    assert.equal(await focused(), 'prompt');
+    await p.page.keyboard.type('a red fox');
+    await p.page.keyboard.press('Control+Enter');
+    const m = await p.waitForPosted('generate');
+    assert.equal(m.type === 'generate' && m.request.prompt, 'a red fox', 'what was typed went into the prompt');
+    assert.equal(m.type === 'generate' && m.request.kind, 'placeholder');
   });
 });

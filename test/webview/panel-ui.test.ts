@@ -47,7 +47,7 @@ describe('generator webview: keyboard, state, look (Chromium)', function () {
     }
     assert.deepEqual(order, [
       'prompt', 'negative-summary', 'kind', 'size', 'width', 'height', 'count', 'steps', 'seed', 'seed-lock',
-      'target', 'browse', 'generate', 'candidate-0',
+      'start-browse', 'target', 'browse', 'generate', 'candidate-0',
       'action-save', 'action-saveAs', 'action-copyDataUri', 'action-copyMarkdown', 'action-copyImg', 'action-variation', 'action-useSeed', 'action-enlarge',
       'history-clear', 'history-item',
     ]);

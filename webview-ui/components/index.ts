@@ -126,6 +126,26 @@ export function checkbox(o: { id: string; label: string; checked?: boolean }): C
   return wrap(o.id, control, block, () => control.checked, (v) => { control.checked = v; });
 }
 
+/**
+ * A range slider with its value shown beside it. The toolkit has none, so this is a native
+ * <input type="range"> (keyboard, screen readers and forced colours work as the browser does them).
+ */
+export function slider(o: { id: string; label: string; min: number; max: number; step: number; value: number; format: (v: number) => string }): Control<number> {
+  const labelId = `${o.id}-label`;
+  const control = el('input', { id: o.id, className: 'slider', attrs: { type: 'range', min: String(o.min), max: String(o.max), step: String(o.step), 'aria-labelledby': labelId } }) as HTMLInputElement;
+  const output = el('output', { id: `${o.id}-value`, className: 'slider-value', attrs: { for: o.id, 'aria-hidden': 'true' } });
+  const show = (): void => {
+    output.textContent = o.format(Number(control.value));
+    control.setAttribute('aria-valuetext', output.textContent);
+  };
+  control.value = String(o.value);
+  show();
+  control.addEventListener('input', show);
+  const block = el('div', { className: 'field slider-field' },
+    el('label', { id: labelId, className: 'label', attrs: { for: o.id } }, o.label), el('div', { className: 'slider-row' }, control, output));
+  return wrap(o.id, control as unknown as ToolkitControl, block, () => Number(control.value), (v) => { control.value = String(v); show(); });
+}
+
 export interface ButtonOptions {
   id?: string;
   label: string;

@@ -1,8 +1,9 @@
 // `nanoforge info FILE [--json]` — format, dimensions and the generation settings stored in an asset.
-import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
 import { isIco, readIco } from '../../inference/image/ico';
-import { readMetadata } from '../../inference/image/metadata';
+import { METADATA_SCAN_BYTES, readMetadata } from '../../inference/image/metadata';
+import { readFileHead } from '../../inference/safety/bounded';
+import { escapeTerminal, jsonForTerminal } from '../../inference/safety/text';
 import type { AssetMetadata } from '../../inference/types';
 import { CliUsageError, flag, parseCommandLine } from '../args';
 import type { CliCommand } from '../command';
@@ -32,10 +33,16 @@ interface FileInfo {
   metadata?: AssetMetadata;
 }
 
-/** The file's bytes; a file that cannot be read is one plain line naming it, not Node's errno text. */
-async function readAsset(file: string): Promise<Uint8Array> {
+/** ICO entries listed by size; a crafted directory can hold 65 535 of them. */
+const ICO_SIZES_SHOWN = 32;
+
+/**
+ * The first METADATA_SCAN_BYTES of the file (where every format keeps what we read) and its size:
+ * a multi-gigabyte file is never loaded whole. A file that cannot be read is one plain line naming it.
+ */
+async function readAsset(file: string): Promise<{ bytes: Uint8Array; size: number }> {
   try {
-    return new Uint8Array(await fs.readFile(file));
+    return await readFileHead(file, METADATA_SCAN_BYTES);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : code === 'EACCES' ? 'permission denied' : undefined;
@@ -44,21 +51,28 @@ async function readAsset(file: string): Promise<Uint8Array> {
 }
 
 async function describe(file: string): Promise<FileInfo> {
-  const bytes = await readAsset(file);
+  const { bytes, size } = await readAsset(file);
   const metadata = readMetadata(bytes);
-  const base = { file, bytes: bytes.length, ...(metadata ? { metadata } : {}) };
+  const base = { file, bytes: size, ...(metadata ? { metadata } : {}) };
   if (isIco(bytes)) {
     const entries = readIco(bytes);
     const largest = entries.reduce((a, b) => (b.width > a.width ? b : a));
-    return { ...base, format: 'ico', width: largest.width, height: largest.height, hasAlpha: true, entries: entries.map((e) => `${e.width}x${e.height}`) };
+    const sizes = [...new Set(entries.map((e) => `${e.width}x${e.height}`))];
+    const shown = sizes.length > ICO_SIZES_SHOWN ? [...sizes.slice(0, ICO_SIZES_SHOWN), `… ${entries.length} entries`] : sizes;
+    return { ...base, format: 'ico', width: largest.width, height: largest.height, hasAlpha: true, entries: shown };
   }
-  const meta = await sharp(bytes).metadata().catch((error: Error) => {
+  // sharp reads only the header from the file; the bytes above may be a prefix of it.
+  const meta = await sharp(file).metadata().catch((error: Error) => {
     throw new Error(`${file} is not an image sharp can read (${error.message})`);
   });
   const format = meta.format === 'heif' && meta.compression === 'av1' ? 'avif' : String(meta.format);
   return { ...base, format, width: meta.width ?? 0, height: meta.height ?? 0, hasAlpha: meta.hasAlpha === true };
 }
 
+/**
+ * One line per fact. The values come from the file (a stored prompt can hold escape sequences and
+ * newlines), so each line is escaped for the terminal before the lines are joined.
+ */
 function printable(info: FileInfo): string {
   const lines = [
     `file:       ${info.file}`,
@@ -66,13 +80,13 @@ function printable(info: FileInfo): string {
     `size:       ${info.width}×${info.height}${info.hasAlpha ? ', with alpha' : ''}, ${info.bytes} bytes`,
   ];
   const m = info.metadata;
-  if (!m) return [...lines, 'metadata:   none (not written by Nanoforge, or stripped)'].join('\n');
+  if (!m) return [...lines, 'metadata:   none (not written by Nanoforge, or stripped)'].map(escapeTerminal).join('\n');
   const fields: [string, unknown][] = [
     ['prompt', m.prompt], ['negative', m.negativePrompt], ['kind', m.kind], ['seed', m.seed], ['steps', m.steps],
     ['guidance', m.guidanceScale], ['scheduler', m.scheduler], ['model', m.modelId], ['model version', m.modelVersion], ['generator', m.generator],
   ];
   for (const [name, value] of fields) if (value !== undefined && value !== '') lines.push(`${`${name}:`.padEnd(12)}${String(value)}`);
-  return lines.join('\n');
+  return lines.map(escapeTerminal).join('\n');
 }
 
 async function run(args: string[]): Promise<number> {
@@ -80,7 +94,7 @@ async function run(args: string[]): Promise<number> {
   if (parsed.positionals.length === 0) throw new CliUsageError('give a file, e.g. nanoforge info logo.png');
   for (const file of parsed.positionals) {
     const info = await describe(file);
-    process.stdout.write(flag(parsed, 'json') ? `${JSON.stringify(info)}\n` : `${printable(info)}\n`);
+    process.stdout.write(flag(parsed, 'json') ? `${jsonForTerminal(info)}\n` : `${printable(info)}\n`);
   }
   return 0;
 }

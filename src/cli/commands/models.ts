@@ -13,6 +13,7 @@ import type { ModelStore } from '../../inference/models/store';
 import { validateModelFolder } from '../../inference/models/folder';
 import { tinyDecoderOffer } from '../../inference/models/tiny-decoder';
 import { AbortError } from '../../inference/errors';
+import { escapeTerminal, jsonForTerminal } from '../../inference/safety/text';
 import { CliUsageError, flag, parseCommandLine, stringOption, type ParsedArgs } from '../args';
 import type { CliCommand } from '../command';
 import { renderHelp } from '../help';
@@ -23,8 +24,9 @@ import { MODELS_HELP, MODELS_OPTIONS, SUBCOMMAND_HELP, type Subcommand } from '.
 
 const SUBCOMMANDS = Object.keys(SUBCOMMAND_HELP) as Subcommand[];
 
+/** Model ids, repos and paths come from manifests, registries and hubs: escaped for the terminal, line by line. */
 function out(parsed: ParsedArgs, value: unknown, text: string): void {
-  process.stdout.write(flag(parsed, 'json') ? `${JSON.stringify(value)}\n` : `${text}\n`);
+  process.stdout.write(flag(parsed, 'json') ? `${jsonForTerminal(value)}\n` : `${text.split('\n').map(escapeTerminal).join('\n')}\n`);
 }
 
 function hubOptions(parsed: ParsedArgs): HubOptions {

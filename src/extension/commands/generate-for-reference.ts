@@ -3,7 +3,7 @@
 // existing file is kept unless the user confirms Overwrite (else it becomes "name-1.png").
 import * as vscode from 'vscode';
 import type { AssetKind } from '../../inference/types';
-import { readMetadata } from '../../inference/image/metadata';
+import { METADATA_SCAN_BYTES, readMetadata } from '../../inference/image/metadata';
 import { generateToFile } from '../generation';
 import { unwritableReason } from '../naming';
 import { GeneratorPanel } from '../panel/generator-panel';
@@ -20,7 +20,7 @@ const MAX_LINES = 20_000;
 /** From hovers, quick fixes and tests: the reference position, and optionally the prompt to use (a Uri is fine too). */
 export type ReferenceArgs = Omit<ReferenceCommandArgs, 'uri'> & { uri: string | vscode.Uri };
 
-interface Defaults {
+export interface Defaults {
   prompt: string;
   kind: AssetKind;
   size: Size;
@@ -30,7 +30,7 @@ interface Defaults {
  * An existing file keeps its size, prompt and kind (from its pixels and Nanoforge metadata); otherwise
  * the references layer infers them from alt text, comments, nearby sizes and the file name.
  */
-function defaultsFor(services: Services, document: vscode.TextDocument, ref: ResolvedReference, existing?: Uint8Array): Defaults {
+export function defaultsFor(services: Services, document: vscode.TextDocument, ref: ResolvedReference, existing?: Uint8Array): Defaults {
   const meta = existing ? readMetadata(existing) : undefined;
   const info = existing ? readImageInfo(existing) : undefined;
   const lines = Array.from({ length: Math.min(document.lineCount, MAX_LINES) }, (_, i) => document.lineAt(i).text);
@@ -41,7 +41,8 @@ function defaultsFor(services: Services, document: vscode.TextDocument, ref: Res
   return { prompt: meta?.prompt ?? inferred.prompt.prompt, kind, size: { width: size.width, height: size.height } };
 }
 
-async function findReference(args: ReferenceArgs | undefined): Promise<{ ref?: ResolvedReference; document?: vscode.TextDocument }> {
+/** The reference the arguments point at (hover links, quick fixes), else the one under the cursor. */
+export async function findReference(args: ReferenceArgs | undefined): Promise<{ ref?: ResolvedReference; document?: vscode.TextDocument }> {
   if (args && typeof args.line === 'number') {
     const uri = typeof args.uri === 'string' ? vscode.Uri.parse(args.uri) : args.uri;
     const document = await vscode.workspace.openTextDocument(uri);
@@ -69,7 +70,8 @@ async function generateForReference(services: Services, args?: ReferenceArgs): P
     return undefined;
   }
   if (!(await services.trust.allowGeneration(args ? 'indirect' : 'command'))) return undefined;
-  const existing = ref.exists ? await vscode.workspace.fs.readFile(ref.target) : undefined;
+  // A multi-gigabyte file at the path is not read into the extension host: its defaults then come from the code.
+  const existing = ref.exists && (await vscode.workspace.fs.stat(ref.target)).size <= METADATA_SCAN_BYTES ? await vscode.workspace.fs.readFile(ref.target) : undefined;
   const d = defaultsFor(services, document, ref, existing);
   const prompt = args?.prompt ?? (await askPrompt(services.history.recentPrompts(), d.prompt));
   if (!prompt) return undefined;

@@ -1,4 +1,5 @@
-// Runs a comment directive (`// @image icon 64x64: a blue cart -> ./assets/cart.png`). The references
+// Runs a comment directive (`// @image icon 64x64: a blue cart -> ./assets/cart.png`, or a mockup from
+// a wireframe: `// @image mockup 1280x800 [layout: header; grid 3x2]: a dashboard`). The references
 // layer parses directives and its CodeLens calls this command with the parsed fields; from the palette
 // the directive on the cursor's line is used. This file only turns them into a generation.
 import * as vscode from 'vscode';
@@ -68,11 +69,12 @@ async function generateFromDirective(services: Services, input: unknown): Promis
     void vscode.window.showErrorMessage('Nanoforge: open a folder first; directive targets are saved inside the workspace.');
     return undefined;
   }
-  const kind: AssetKind = args.kind && ASSET_KINDS.includes(args.kind) ? args.kind : 'icon';
+  const layout = typeof args.layout === 'string' && args.layout.trim() !== '' ? args.layout : undefined;
+  const kind: AssetKind = args.kind && ASSET_KINDS.includes(args.kind) ? args.kind : layout ? 'mockup' : 'icon';
   const preset = services.settings().defaultSizes[kind];
   const width = args.width ?? preset.width;
   const height = args.height ?? args.width ?? preset.height;
-  return generateToFile(services, { prompt: args.prompt.trim(), kind, width, height, target, seed: args.seed });
+  return generateToFile(services, { prompt: args.prompt.trim(), kind, width, height, target, seed: args.seed, ...(layout ? { layout } : {}) });
 }
 
 export function registerGenerateFromDirective(services: Services): vscode.Disposable {

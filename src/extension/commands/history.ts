@@ -14,9 +14,17 @@ function describe(entry: HistoryEntry): vscode.QuickPickItem & { entry: HistoryE
   return {
     label: entry.prompt,
     description: vscode.workspace.asRelativePath(target),
-    detail: `${entry.kind} ${entry.width}×${entry.height} · seed ${entry.seed ?? '?'} · ${entry.modelId ?? '?'} on ${entry.device ?? '?'} · ${when}`,
+    detail: `${entry.kind} ${entry.width}×${entry.height} · seed ${entry.seed ?? '?'}${startedFrom(entry)} · ${entry.modelId ?? '?'} on ${entry.device ?? '?'} · ${when}`,
     entry,
   };
+}
+
+/** " · from logo.png at strength 0.5" for image-to-image entries. */
+function startedFrom(entry: HistoryEntry): string {
+  if (entry.layout !== undefined) return ` · layout "${entry.layout}"`;
+  if (entry.startImage === undefined) return '';
+  const strength = entry.strength === undefined ? '' : ` at strength ${entry.strength}`;
+  return ` · from ${vscode.workspace.asRelativePath(vscode.Uri.parse(entry.startImage))}${strength}`;
 }
 
 async function chooseAction(entry: HistoryEntry): Promise<Action | undefined> {
@@ -30,8 +38,10 @@ async function chooseAction(entry: HistoryEntry): Promise<Action | undefined> {
 
 /** Re-runs an entry into its original file (the overwrite policy still applies). */
 export function rerun(services: Services, entry: HistoryEntry, newSeed: boolean): Promise<vscode.Uri | undefined> {
-  const { time: _time, target, format: _format, modelId: _modelId, device: _device, ...request } = entry;
-  return generateToFile(services, { ...request, target: vscode.Uri.parse(target), seed: newSeed ? undefined : entry.seed });
+  const { time: _time, target, format: _format, modelId: _modelId, device: _device, startImage, ...request } = entry;
+  return generateToFile(services, {
+    ...request, target: vscode.Uri.parse(target), seed: newSeed ? undefined : entry.seed, ...(startImage ? { startImage: vscode.Uri.parse(startImage) } : {}),
+  });
 }
 
 async function showHistory(services: Services): Promise<void> {

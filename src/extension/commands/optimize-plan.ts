@@ -4,7 +4,10 @@ import * as path from 'node:path';
 import type { QuantizeManifest, QuantizeProgress, QuantizeTarget } from '../../inference/models/quantize/folder';
 import type { DeviceName } from '../../inference/types';
 
-/** GPU providers run fp16 natively; on the CPU weight-only int8 saves memory and load time. */
+/** `nanoforge quantize` exits with this when the conversion failed verification (nothing written). */
+export const EXIT_VERIFICATION_FAILED = 3;
+
+/** GPU providers run fp16 natively; on the CPU int8 runs integer kernels and needs a quarter of the memory. */
 export function recommendVariant(device: Exclude<DeviceName, 'auto'>): QuantizeTarget {
   return device === 'cpu' ? 'int8' : 'fp16';
 }

@@ -2,7 +2,7 @@
 // Save as… (native dialog), Copy (data URI / Markdown / <img>) and picking the target path.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CandidateRef, CopyFormat, HistoryView, HostMessage } from '../../protocol/panel';
+import type { CandidateRef, CopyFormat, HistoryView, HostMessage, PanelRequest } from '../../protocol/panel';
 import type { EncodedAsset } from '../../inference/types';
 import { containingFolder } from '../assets';
 import { resolveTarget } from '../generation';
@@ -50,13 +50,27 @@ async function targetUri(ctx: ActionContext, rel: string, asset: EncodedAsset): 
   return uri;
 }
 
+/**
+ * What History keeps of a run's start image: a file by its URI, with the strength. A candidate has no
+ * file to point to, so its run is kept as the text-to-image settings it had (strength and alpha dropped).
+ */
+function historyStart(ctx: ActionContext, request: PanelRequest): Partial<HistoryEntry> {
+  const { startImage, strength, keepAlpha } = request;
+  const folder = ctx.folder();
+  if (!startImage || request.layout !== undefined) return {};
+  if (!('path' in startImage) || !folder) return { strength: undefined, keepAlpha: undefined };
+  return { startImage: vscode.Uri.joinPath(folder.uri, startImage.path).toString(), ...(strength === undefined ? {} : { strength }), ...(keepAlpha === undefined ? {} : { keepAlpha }) };
+}
+
 async function record(ctx: ActionContext, written: vscode.Uri, { generation, asset }: Found): Promise<void> {
-  const { target: _target, seed: _seed, count: _count, negativePrompt, ...fields } = generation.request;
-  await ctx.services.history.add({
-    ...fields, ...(negativePrompt ? { negativePrompt } : {}), time: Date.now(), target: written.toString(),
+  const { target: _target, seed: _seed, count: _count, startImage: _start, negativePrompt, ...fields } = generation.request;
+  const entry: HistoryEntry = {
+    ...fields, ...historyStart(ctx, generation.request), ...(negativePrompt ? { negativePrompt } : {}), time: Date.now(), target: written.toString(),
     width: asset.width, height: asset.height, format: asset.format, ...(asset.seed === undefined ? {} : { seed: asset.seed }),
     modelId: generation.modelId, device: generation.device as HistoryEntry['device'],
-  });
+  };
+  // A key whose value is undefined would still be stored as one in the JSON of workspaceState.
+  await ctx.services.history.add(Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined)) as HistoryEntry);
   ctx.post({ type: 'notice', level: 'info', text: `Saved ${vscode.workspace.asRelativePath(written)}` });
   ctx.post({ type: 'history', entries: historyViews(ctx.services) });
 }
@@ -136,10 +150,15 @@ export function historyViews(services: Services, limit = 30): HistoryView[] {
     const uri = vscode.Uri.parse(h.target);
     const rel = vscode.workspace.asRelativePath(uri, false);
     // The form's request: the entry's request fields; the format follows the target as in any run.
-    const { time, target, format: _format, modelId: _modelId, device: _device, seed, negativePrompt, steps, kind, ...fields } = h;
+    const { time, target, format: _format, modelId: _modelId, device: _device, seed, negativePrompt, steps, kind, startImage, ...fields } = h;
+    const start = startImage === undefined ? undefined : vscode.workspace.asRelativePath(vscode.Uri.parse(startImage), false);
+    // A start image outside the workspace (moved folders) cannot be named by the form: the run restores without it.
+    const startRef = start !== undefined && !path.isAbsolute(start) ? { startImage: { path: start } } : {};
+    const { strength, keepAlpha, ...rest } = fields;
+    const i2i = startImage === undefined || 'startImage' in startRef ? { ...(strength === undefined ? {} : { strength }), ...(keepAlpha === undefined ? {} : { keepAlpha }) } : {};
     return {
       id: `${time}-${target}`, at: time, seeds: seed === undefined ? [] : [seed], savedTo: rel,
-      request: { ...fields, kind: kind ?? 'illustration', negativePrompt: negativePrompt ?? '', count: 1, steps: steps ?? 4, seed: seed ?? null, target: path.isAbsolute(rel) ? '' : rel },
+      request: { ...rest, ...i2i, ...startRef, kind: kind ?? 'illustration', negativePrompt: negativePrompt ?? '', count: 1, steps: steps ?? 4, seed: seed ?? null, target: path.isAbsolute(rel) ? '' : rel },
     };
   });
 }

@@ -11,13 +11,19 @@ import { activeFolder } from '../generation';
 import { browseTarget, copyCandidate, historyViews, saveCandidate, saveCandidateAs, type ActionContext } from './actions';
 import { CandidateStore } from './candidates';
 import { makeNonce, renderPanelHtml } from './html';
+import { rememberLastChoice } from './last-choice';
 import { runPanelGeneration } from './run';
 import { PanelProbe, registerPanelTestHook } from './probe';
+import { droppedUri, loadStartImageFile, StartImageRefused } from '../start-image';
 import type { Services } from '../services';
 import { errorMessage } from '../../inference/errors';
+import { IMAGE_EXTENSIONS } from '../../inference/tables';
 
-/** What a command may pre-fill: request fields the form shows, and the target file. */
-export type GeneratorPanelInit = Omit<PanelInit, 'target'> & { target?: vscode.Uri };
+/** What a command may pre-fill: request fields the form shows, the target file and a start image file. */
+export type GeneratorPanelInit = Omit<PanelInit, 'target' | 'startImage'> & { target?: vscode.Uri; startImage?: vscode.Uri };
+
+/** What Browse… offers for a start image: every format Nanoforge reads. */
+const START_IMAGE_EXTENSIONS = [...IMAGE_EXTENSIONS];
 
 const COMMON_SIZES = ['16x16', '32x32', '64x64', '128x128', '256x256', '512x512', '768x512', '1024x1024'];
 
@@ -39,6 +45,10 @@ export class GeneratorPanel implements vscode.Disposable {
   private model: ModelSummary | null | undefined;
   private modelError: string | undefined;
   private prefill: PanelInit = {};
+  /** A start image a command asked for, read (and checked) once, sent with the next init. */
+  private prefillStart: Promise<PanelInit['startImage']> | undefined;
+  /** A command opened or revealed the panel: the next init puts the cursor in the prompt. */
+  private focusPrompt = false;
   private folder: vscode.WorkspaceFolder | undefined;
   /** True between the webview's "ready" and the panel being hidden (which unloads the webview). */
   private live = false;
@@ -47,9 +57,10 @@ export class GeneratorPanel implements vscode.Disposable {
     const existing = GeneratorPanel.current;
     if (existing) {
       existing.setInit(init);
+      existing.focusPrompt = true;
       existing.panel.reveal();
       // A hidden webview is gone (no retained context); it gets the prefill when it says "ready".
-      if (existing.live) existing.sendInit();
+      if (existing.live) void existing.sendInit();
       return existing;
     }
     const panel = vscode.window.createWebviewPanel(
@@ -58,7 +69,9 @@ export class GeneratorPanel implements vscode.Disposable {
       // State survives hiding through getState/setState, so the webview need not stay alive hidden.
       { ...webviewOptions(services.context.extensionUri), retainContextWhenHidden: false },
     );
-    return new GeneratorPanel(services, panel, init);
+    const created = new GeneratorPanel(services, panel, init);
+    created.focusPrompt = true;
+    return created;
   }
 
   /** Called by the serializer after a window reload; the webview restores its own state. */
@@ -80,6 +93,10 @@ export class GeneratorPanel implements vscode.Disposable {
       panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
       services.history.onDidChange(() => this.post({ type: 'history', entries: historyViews(services) })),
     );
+    // Warm-up: asking the worker for the model's info as the panel opens, before the webview has
+    // loaded, starts the worker and loads the pipeline in the background, so the first Generate does
+    // not wait for it. The webview gets the answer when it is ready (sendInit) or when it arrives.
+    void this.loadModelInfo();
   }
 
   private html(): string {
@@ -101,7 +118,25 @@ export class GeneratorPanel implements vscode.Disposable {
       ...(init.kind === undefined ? {} : { kind: init.kind }),
       ...(init.width === undefined || init.height === undefined ? {} : { width: init.width, height: init.height }),
       ...(target && !target.startsWith('..') ? { target } : {}),
+      ...(init.strength === undefined ? {} : { strength: init.strength }),
     };
+    this.prefillStart = init.startImage && this.readPrefillStart(init.startImage);
+  }
+
+  /** The start image a command names; a refusal is shown (and logged) and the form keeps its own. */
+  private async readPrefillStart(uri: vscode.Uri): Promise<PanelInit['startImage']> {
+    try {
+      return (await loadStartImageFile(uri)).view;
+    } catch (error) {
+      this.refuseStartImage(error);
+      return undefined;
+    }
+  }
+
+  private refuseStartImage(error: unknown): void {
+    if (!(error instanceof StartImageRefused)) throw error;
+    this.services.log.warn(`panel: start image refused: ${error.message}`);
+    this.post({ type: 'notice', level: 'error', text: error.message });
   }
 
   private sizes(): string[] {
@@ -111,9 +146,20 @@ export class GeneratorPanel implements vscode.Disposable {
       .sort((a, b) => Number(a.split('x')[0]) - Number(b.split('x')[0]));
   }
 
-  private sendInit(): void {
-    this.post({ type: 'init', prefill: this.prefill, sizes: this.sizes(), history: historyViews(this.services), activeGeneration: this.running?.id ?? null });
-    this.prefill = {}; // applied once; a later "ready" (hide/show) must not overwrite the user's edits
+  private async sendInit(): Promise<void> {
+    const pending = this.prefillStart;
+    const prefill = this.prefill;
+    const focusPrompt = this.focusPrompt;
+    // Applied once: a later "ready" (hide/show) must not overwrite the user's edits, and a panel the
+    // workbench restores (or the user clicks back to) must not pull the keyboard focus to itself.
+    this.prefill = {};
+    this.prefillStart = undefined;
+    this.focusPrompt = false;
+    const startImage = pending && (await pending);
+    this.post({
+      type: 'init', prefill: { ...prefill, ...(startImage ? { startImage } : {}) }, sizes: this.sizes(), history: historyViews(this.services),
+      activeGeneration: this.running?.id ?? null, ...(focusPrompt ? { focusPrompt: true } : {}),
+    });
     if (this.model !== undefined) this.post({ type: 'modelInfo', model: this.model, ...(this.modelError ? { error: this.modelError } : {}) });
   }
 
@@ -147,6 +193,28 @@ export class GeneratorPanel implements vscode.Disposable {
     return { services: this.services, store: this.store, folder: () => this.folder ?? activeFolder(), post: (m) => this.post(m) };
   }
 
+  /** Browse…, drag and drop and History: a workspace image, checked here, shown in the form as the start image. */
+  private async useStartImage(uri: vscode.Uri | undefined): Promise<void> {
+    if (!uri) {
+      this.post({ type: 'notice', level: 'error', text: 'Drop an image file from the Explorer (hold Shift while dragging into the panel), or use Browse….' });
+      return;
+    }
+    try {
+      this.post({ type: 'startImage', image: (await loadStartImageFile(uri)).view });
+    } catch (error) {
+      this.refuseStartImage(error);
+    }
+  }
+
+  private async browseStartImage(): Promise<void> {
+    const folder = this.folder ?? activeFolder();
+    const picked = await vscode.window.showOpenDialog({
+      canSelectMany: false, canSelectFolders: false, title: 'Start image', openLabel: 'Use as start image',
+      filters: { Images: START_IMAGE_EXTENSIONS }, ...(folder ? { defaultUri: folder.uri } : {}),
+    });
+    if (picked?.[0]) await this.useStartImage(picked[0]);
+  }
+
   private async handle(m: WebviewMessage): Promise<void> {
     switch (m.type) {
       case 'ready': return this.onReady();
@@ -158,6 +226,8 @@ export class GeneratorPanel implements vscode.Disposable {
       case 'saveAs': return saveCandidateAs(this.actions(), m.candidate);
       case 'copy': return copyCandidate(this.actions(), m.candidate, m.as, m.target);
       case 'browseTarget': return browseTarget(this.actions(), m.current);
+      case 'browseStartImage': return this.browseStartImage();
+      case 'setStartImage': return this.useStartImage(droppedUri(m.uri, this.folder ?? activeFolder()));
       case 'clearHistory': return this.services.history.clear();
       case 'rendered':
         this.services.log.info(`panel: webview shows ${m.candidates} candidate(s) of ${m.generationId}`);
@@ -171,30 +241,34 @@ export class GeneratorPanel implements vscode.Disposable {
 
   private async onReady(): Promise<void> {
     this.live = true;
-    this.sendInit();
+    await this.sendInit();
     if (this.needsReplay || this.running) {
       this.needsReplay = false;
       for (const message of this.lastRun) this.post(message);
     }
-    if (this.model === undefined) await this.loadModelInfo();
   }
 
+  /** Never rejects: whatever goes wrong becomes the panel's "No model: …" line. */
   private async loadModelInfo(): Promise<void> {
-    const model = await this.services.resolveModel();
-    if (!model) {
-      this.model = null;
-      this.modelError = 'no model is set up; run "Nanoforge: Download Model" or set nanoforge.model';
-    } else {
-      try {
-        const info = await this.services.worker().modelInfo(model.dir, this.services.settings().device, this.services.storeDir());
-        this.model = { id: model.id, device: info.device, usesGuidance: info.usesGuidance, nativeSize: info.nativeSize };
-        this.modelError = undefined;
-      } catch (error) {
+    let id: string | undefined;
+    try {
+      const model = await this.services.resolveModel();
+      id = model?.id;
+      if (!model) {
         this.model = null;
-        this.modelError = `${model.id} could not be loaded: ${errorMessage(error)}`;
+        this.modelError = 'no model is set up; run "Nanoforge: Download Model" or set nanoforge.model';
+      } else {
+        const info = await this.services.worker().modelInfo(model.dir, this.services.settings().device, this.services.storeDir());
+        this.model = { id: model.id, device: info.device, usesGuidance: info.usesGuidance, nativeSize: info.nativeSize, imageToImage: info.imageToImage };
+        this.modelError = undefined;
       }
+    } catch (error) {
+      this.model = null;
+      this.modelError = `${id ?? 'the model'} could not be loaded: ${errorMessage(error)}`;
+      this.services.log.warn(`panel: ${this.modelError}`);
     }
-    this.post({ type: 'modelInfo', model: this.model, ...(this.modelError ? { error: this.modelError } : {}) });
+    // Before "ready" the webview could not take it; sendInit sends it then.
+    if (this.live) this.post({ type: 'modelInfo', model: this.model, ...(this.modelError ? { error: this.modelError } : {}) });
   }
 
   private async generate(request: PanelRequest): Promise<void> {
@@ -205,6 +279,9 @@ export class GeneratorPanel implements vscode.Disposable {
     // Claimed before the first await, so a second "generate" arriving meanwhile is turned away.
     const run = { id: randomBytes(8).toString('hex'), abort: new AbortController() };
     this.running = run;
+    rememberLastChoice(this.services.context.workspaceState, request).then(undefined, (error: unknown) => {
+      this.services.log.warn(`panel: could not remember the kind, size and target: ${errorMessage(error)}`);
+    });
     try {
       if (!(await this.services.trust.allowGeneration('command'))) return;
       const model = await this.services.resolveModel();
@@ -212,7 +289,8 @@ export class GeneratorPanel implements vscode.Disposable {
         this.post({ type: 'notice', level: 'error', text: 'No model is set up; run "Nanoforge: Download Model" or set nanoforge.model.' });
         return;
       }
-      await runPanelGeneration({ services: this.services, store: this.store, post: (m) => this.post(m) }, run.id, request, model, run.abort.signal);
+      const context = { services: this.services, store: this.store, folder: this.folder ?? activeFolder(), post: (m: HostMessage) => this.post(m) };
+      await runPanelGeneration(context, run.id, request, model, run.abort.signal);
     } finally {
       this.running = undefined;
     }
@@ -220,6 +298,7 @@ export class GeneratorPanel implements vscode.Disposable {
 
   dispose(): void {
     if (GeneratorPanel.current === this) GeneratorPanel.current = undefined;
+    this.live = false; // a model load that ends later must not post to the disposed webview
     this.running?.abort.abort();
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();

@@ -1,7 +1,7 @@
 // What the integration tests (test/extension/panel.test.ts) can see of the panel: a bounded record
 // of the traffic, and a command that drives it. The command exists only outside Production mode.
 import * as vscode from 'vscode';
-import { PANEL_VIEW_TYPE, type HostMessage, type WebviewMessage } from '../../protocol/panel';
+import { PANEL_VIEW_TYPE, type HostMessage, type PanelInit, type WebviewMessage } from '../../protocol/panel';
 import { PANEL_TEST_COMMAND } from '../command-ids';
 
 const KEPT = 1000;
@@ -15,7 +15,11 @@ export class PanelProbe {
   readonly fromWebview: WebviewMessage[] = [];
   readonly rejections: string[] = [];
   /** Host messages without their bulky payloads (image data). */
-  readonly toWebview: { type: HostMessage['type']; generationId?: string; candidates?: number; text?: string; preview?: string }[] = [];
+  readonly toWebview: {
+    type: HostMessage['type']; generationId?: string; candidates?: number; text?: string; preview?: string; startImage?: string; target?: string; strength?: number;
+    /** Of an init: what the form was pre-filled with, and whether the prompt takes the focus. */
+    prefill?: PanelInit; focusPrompt?: boolean;
+  }[] = [];
 
   received(m: WebviewMessage): void {
     keep(this.fromWebview, m);
@@ -30,10 +34,22 @@ export class PanelProbe {
       type: m.type,
       ...('generationId' in m ? { generationId: m.generationId } : {}),
       ...(m.type === 'result' ? { candidates: m.candidates.length } : {}),
+      ...(m.type === 'init' ? { prefill: m.prefill, focusPrompt: m.focusPrompt === true } : {}),
       ...(m.type === 'progress' && m.preview ? { preview: `${m.preview.width}x${m.preview.height}` } : {}),
       ...(m.type === 'notice' ? { text: m.text } : m.type === 'failed' ? { text: m.message } : m.type === 'init' && m.prefill.prompt ? { text: m.prefill.prompt } : m.type === 'targetChosen' ? { text: m.target } : {}),
+      // The start image a message shows, as "label WxH ref" (its thumbnail left out).
+      ...(startImageOf(m) ? { startImage: startImageOf(m) } : {}),
+      ...(m.type === 'init' && m.prefill.target ? { target: m.prefill.target } : {}),
+      ...(m.type === 'init' && m.prefill.strength !== undefined ? { strength: m.prefill.strength } : {}),
     });
   }
+}
+
+function startImageOf(m: HostMessage): string | undefined {
+  const view = m.type === 'init' ? m.prefill.startImage : m.type === 'startImage' ? m.image : undefined;
+  if (!view) return m.type === 'startImage' ? '(none)' : undefined;
+  const ref = 'path' in view.ref ? view.ref.path : `candidate ${view.ref.candidate.index}`;
+  return `${view.label} ${view.width}x${view.height} ${ref}${view.src ? ' (thumbnail)' : ''}`;
 }
 
 /** The part of GeneratorPanel the hook drives (kept structural to avoid an import cycle). */

@@ -10,6 +10,9 @@ import { formatFromPath } from '../naming';
 import type { CandidateStore } from './candidates';
 import type { Services } from '../services';
 import { errorMessage, isAbortError } from '../../inference/errors';
+import { parseLayout } from '../../inference/image/wireframe';
+import type * as vscode from 'vscode';
+import { loadStartImage } from './start-image';
 
 
 export function dataUri(asset: Pick<EncodedAsset, 'bytes' | 'format'>): string {
@@ -31,7 +34,16 @@ function previewView(p: WorkerProgress): PreviewView | undefined {
 export interface RunContext {
   services: Services;
   store: CandidateStore;
+  /** The folder a start image's workspace-relative path is read from. */
+  folder: vscode.WorkspaceFolder | undefined;
   post(message: HostMessage): void;
+}
+
+/** The start image's bytes (checked again here: the form's path came from the webview), and a layout checked before the worker runs. */
+async function imageToImageInput(ctx: RunContext, request: PanelRequest): Promise<Uint8Array | undefined> {
+  if (request.layout !== undefined) parseLayout(request.layout);
+  if (!request.startImage) return undefined;
+  return (await loadStartImage(request.startImage, ctx.folder, ctx.store)).bytes;
 }
 
 /** Runs to the end (result, failure or cancel) and always tells the webview which one it was. */
@@ -43,11 +55,13 @@ export async function runPanelGeneration(
   const seed = request.seed ?? randomSeed();
   const format = formatFromPath(request.target) ?? request.format ?? settings.format;
   ctx.post({ type: 'started', generationId: id, request, seed });
-  services.log.info(`panel: generating ${request.count}× "${request.prompt}" (${request.kind} ${request.width}x${request.height}, ${request.steps} steps, seed ${seed}) with ${model.id}`);
+  const from = request.startImage ? `, from ${'path' in request.startImage ? request.startImage.path : `candidate ${request.startImage.candidate.index + 1}`} at strength ${request.strength ?? 'default'}` : request.layout ? `, layout "${request.layout}"` : '';
+  services.log.info(`panel: generating ${request.count}× "${request.prompt}" (${request.kind} ${request.width}x${request.height}, ${request.steps} steps, seed ${seed}${from}) with ${model.id}`);
   const started = Date.now();
   try {
+    const initImage = await imageToImageInput(ctx, request);
     const where = { modelDir: model.dir, device: settings.device, storeDir: services.storeDir(), decoder: settings.decoder };
-    const result = await services.worker().generate({ ...where, ...toGenerationRequest(request, seed, format) }, {
+    const result = await services.worker().generate({ ...where, ...toGenerationRequest(request, seed, format, initImage) }, {
       signal, previews: true,
       onProgress: (p) => {
         const preview = previewView(p);

@@ -1,11 +1,16 @@
 // Generation directives in comments:
-//   <comment> @image [kind] [WxH]: <prompt> [-> <path>]
-// e.g. `// @image icon 64x64: a blue shopping cart -> ./assets/cart.png`. Kind and size are
-// optional; without `-> path` the target is the reference on the same line (before the comment) or
-// on the next code line. Comment styles: //, #, /* */, * (block continuation), <!-- -->, --, ;, %.
+//   <comment> @image [kind] [WxH] [[layout: <layout>]]: <prompt> [-> <path>]
+// e.g. `// @image icon 64x64: a blue shopping cart -> ./assets/cart.png`, or a mockup started from a
+// wireframe: `// @image mockup 1280x800 [layout: header; sidebar | grid 3x2; footer]: a dashboard`
+// (the layout grammar of src/inference/image/wireframe.ts; without a kind, a layout means mockup).
+// Kind, size and layout are optional; without `-> path` the target is the reference on the same line
+// (before the comment) or on the next code line. Comment styles: //, #, /* */, * (block
+// continuation), <!-- -->, --, ;, %.
 import { MAX_PIXELS, MAX_SIDE } from '../../inference/image/limits';
+import { parseLayout } from '../../inference/image/wireframe';
 import { ASSET_KINDS, IMAGE_EXTENSIONS, type AssetKind } from '../../inference/tables';
 import { extensionOf, formatFromPath, unwritableReason, WRITABLE_EXTENSIONS } from '../naming';
+import { closerStart, isSpace, openerEndsAt, skipSpace, trimEndIndex } from './comment-scan';
 import { recognizeLine } from './recognizers';
 import { cleanReference } from './resolvers';
 
@@ -29,18 +34,14 @@ export interface Directive {
   kind?: AssetKind;
   width?: number;
   height?: number;
+  /** A mockup's wireframe to start from (`[layout: …]`). */
+  layout?: string;
   target?: DirectiveTarget;
   /** Set when the directive is malformed; the other fields are then best effort. */
   error?: string;
 }
 
-const OPENER = String.raw`(?:\/\/+|\/\*+|<!--|--+|#+|;+|%+|(?<=^\s*)\*+)`;
-const CLOSER = /\s*(?:\*\/\s*\}?|-->)\s*$/;
 const SIZE = /^(\d{1,4})(?:[x×X](\d{1,4}))?$/;
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 interface Spec { kind?: AssetKind; width?: number; height?: number; error?: string }
 
@@ -97,6 +98,27 @@ function splitTarget(body: string, bodyStart: number, lineIndex: number): { head
   return { head: body.slice(0, arrow), target: { path, start, end: start + path.length, line: lineIndex, explicit: true } };
 }
 
+const LAYOUT_OPEN = '[layout';
+
+/**
+ * Takes `[layout: …]` out of the directive's head: one indexOf for the opening and one for the
+ * closing bracket (linear in the line). The layout is checked by the wireframe parser.
+ */
+function splitLayout(head: string): { head: string; layout?: string; error?: string } {
+  const open = head.toLowerCase().indexOf(LAYOUT_OPEN);
+  if (open < 0) return { head };
+  const close = head.indexOf(']', open);
+  if (close < 0) return { head: head.slice(0, open), error: 'The layout is missing its closing "]", e.g. [layout: header; sidebar | grid 3x2; footer].' };
+  const layout = head.slice(open + LAYOUT_OPEN.length, close).replace(/^\s*:?/, '').trim();
+  const rest = `${head.slice(0, open)} ${head.slice(close + 1)}`;
+  try {
+    parseLayout(layout);
+  } catch (error) {
+    return { head: rest, layout, error: `Layout: ${(error as Error).message}.` };
+  }
+  return { head: rest, layout };
+}
+
 function parseBody(head: string): Spec & { prompt: string } {
   const colon = head.indexOf(':');
   if (colon >= 0) {
@@ -116,25 +138,45 @@ function parseBody(head: string): Spec & { prompt: string } {
   return { ...(readSpec(words.slice(0, n)) ?? {}), prompt: words.slice(n).join(' ') };
 }
 
+/**
+ * Column of the first `tag` that follows a comment opener (and optional whitespace) and is followed
+ * by whitespace, `:` or the end of the line; -1 when there is none. One pass over the line: each
+ * candidate looks back over its own whitespace only.
+ */
+function findTag(line: string, tag: string): number {
+  if (!tag) return -1;
+  const firstNonSpace = skipSpace(line, 0);
+  for (let at = line.indexOf(tag); at >= 0; at = line.indexOf(tag, at + 1)) {
+    const next = line[at + tag.length];
+    if (next !== undefined && next !== ':' && !isSpace(next)) continue;
+    if (openerEndsAt(line, trimEndIndex(line, at), firstNonSpace)) return at;
+  }
+  return -1;
+}
+
 /** Parses one line; `undefined` when it holds no directive. */
 export function parseDirectiveLine(line: string, lineIndex = 0, tag = DEFAULT_DIRECTIVE_TAG): Directive | undefined {
-  const re = new RegExp(`${OPENER}\\s*(${escapeRegExp(tag)})(?=[\\s:]|$)`, 'd');
-  const m = re.exec(line);
-  const tagSpan = m?.indices?.[1];
-  if (!m || !tagSpan) return undefined;
+  const tagStart = findTag(line, tag);
+  if (tagStart < 0) return undefined;
+  const tagSpan = [tagStart, tagStart + tag.length] as const;
   const bodyStart = tagSpan[1];
-  const closer = CLOSER.exec(line.slice(bodyStart));
-  const body = closer ? line.slice(bodyStart, bodyStart + closer.index) : line.slice(bodyStart).trimEnd();
-  const { head, target } = splitTarget(body, bodyStart, lineIndex);
+  const closer = closerStart(line, bodyStart, true);
+  const body = closer !== undefined ? line.slice(bodyStart, closer) : line.slice(bodyStart).trimEnd();
+  const { head: withLayout, target } = splitTarget(body, bodyStart, lineIndex);
+  const { head, layout, error: layoutError } = splitLayout(withLayout);
   const parsed = parseBody(head);
   const directive: Directive = { line: lineIndex, range: { start: tagSpan[0], end: bodyStart + body.length }, prompt: parsed.prompt };
   if (parsed.kind) directive.kind = parsed.kind;
+  if (layout !== undefined) {
+    directive.layout = layout;
+    directive.kind ??= 'mockup';
+  }
   if (parsed.width !== undefined && parsed.height !== undefined) {
     directive.width = parsed.width;
     directive.height = parsed.height;
   }
   if (target) directive.target = target;
-  const error = parsed.error ?? (parsed.prompt ? targetProblem(target) : `The ${tag} directive needs a prompt, e.g. "${tag} icon 64x64: a blue cart".`);
+  const error = layoutError ?? parsed.error ?? (parsed.prompt ? targetProblem(target) : `The ${tag} directive needs a prompt, e.g. "${tag} icon 64x64: a blue cart".`);
   if (error) directive.error = error;
   return directive;
 }

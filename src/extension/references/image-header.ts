@@ -1,6 +1,9 @@
 // Reads image dimensions from file headers (PNG, JPEG, GIF, WebP, BMP, ICO, SVG) and Nanoforge's
-// metadata from PNG text chunks, in the extension host without sharp or any native module.
-import { inflateSync } from 'node:zlib';
+// metadata from PNG text chunks, in the extension host without sharp or any native module. The
+// bytes come from any file in the workspace: text chunks are read by the core's bounded reader
+// (decompression has an output limit) and XML is searched and decoded in linear time.
+import { readTextChunks } from '../../inference/image/png-chunks';
+import { decodeXmlEntities, xmlElementText } from '../../inference/safety/text';
 import type { ImageFormat } from '../../inference/tables';
 
 export type { ImageFormat } from '../../inference/tables';
@@ -85,13 +88,19 @@ export function readImageInfo(b: Uint8Array): ImageInfo | undefined {
   if (b[0] === 0xff && b[1] === 0xd8) return jpegSize(b);
   if (ascii(b, 0, 4) === 'GIF8' && b.length >= 10) return { format: 'gif', width: view(b).getUint16(6, true), height: view(b).getUint16(8, true) };
   if (ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP') return webpSize(b);
-  if (ascii(b, 0, 2) === 'BM' && b.length >= 26) return { format: 'bmp', width: view(b).getInt32(18, true), height: Math.abs(view(b).getInt32(22, true)) };
+  if (ascii(b, 0, 2) === 'BM' && b.length >= 26) return bmpSize(b);
   if (b[0] === 0 && b[1] === 0 && b[2] === 1 && b[3] === 0 && b.length >= 8) {
     return { format: 'ico', width: b[6] || 256, height: b[7] || 256 }; // 0 means 256 in ICO
   }
   if (ascii(b, 4, 4) === 'ftyp' && /avi[fs]/.test(ascii(b, 8, 4))) return avifSize(b);
   const head = new TextDecoder().decode(b.subarray(0, 4096));
   return /<svg\b/i.test(head) ? svgSize(head) : undefined;
+}
+
+/** BMP: width is a signed 32-bit number that must be positive; a negative height means top-down rows. */
+function bmpSize(b: Uint8Array): ImageInfo | undefined {
+  const width = view(b).getInt32(18, true);
+  return width > 0 ? { format: 'bmp', width, height: Math.abs(view(b).getInt32(22, true)) } : undefined;
 }
 
 /** AVIF keeps its size in an `ispe` box inside `meta`; scanning for it is enough for a preview. */
@@ -104,39 +113,9 @@ function avifSize(b: Uint8Array): ImageInfo | undefined {
   return undefined;
 }
 
-/** Every tEXt / zTXt / iTXt keyword → text pair of a PNG (until IDAT data or IEND). */
+/** Every tEXt / zTXt / iTXt keyword → text pair of a PNG before its image data (bounded; see png-chunks). */
 export function readPngTextChunks(b: Uint8Array): Map<string, string> {
-  const out = new Map<string, string>();
-  if (!isPng(b)) return out;
-  const v = view(b);
-  const latin1 = new TextDecoder('latin1');
-  const utf8 = new TextDecoder();
-  for (let at = 8; at + 12 <= b.length;) {
-    const length = v.getUint32(at);
-    const type = ascii(b, at + 4, 4);
-    const data = b.subarray(at + 8, Math.min(b.length, at + 8 + length));
-    if (type === 'IEND') break;
-    const nul = data.indexOf(0);
-    if (nul > 0 && (type === 'tEXt' || type === 'zTXt' || type === 'iTXt')) {
-      const key = latin1.decode(data.subarray(0, nul));
-      const text = decodeTextChunk(type, data, nul, latin1, utf8);
-      if (text !== undefined && !out.has(key)) out.set(key, text);
-    }
-    at += 12 + length;
-  }
-  return out;
-}
-
-function decodeTextChunk(type: string, data: Uint8Array, nul: number, latin1: TextDecoder, utf8: TextDecoder): string | undefined {
-  if (type === 'tEXt') return latin1.decode(data.subarray(nul + 1));
-  if (type === 'zTXt') return latin1.decode(inflateSync(data.subarray(nul + 2)));
-  // iTXt: keyword\0 flag method language\0 translated\0 text
-  const compressed = data[nul + 1] === 1;
-  const langEnd = data.indexOf(0, nul + 3);
-  const transEnd = langEnd < 0 ? -1 : data.indexOf(0, langEnd + 1);
-  if (transEnd < 0) return undefined;
-  const body = data.subarray(transEnd + 1);
-  return utf8.decode(compressed ? inflateSync(body) : body);
+  return readTextChunks(b);
 }
 
 export interface NanoforgeMetadata {
@@ -151,19 +130,10 @@ export interface NanoforgeMetadata {
   [key: string]: unknown;
 }
 
-const XML_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-
 /** WebP/JPEG/AVIF carry the same JSON in an XMP packet, SVG in <metadata>: `<nanoforge:settings>`. */
 function xmpSettings(b: Uint8Array): string | undefined {
-  const text = new TextDecoder().decode(b.subarray(0, 4 * 1024 * 1024));
-  const m = /<nanoforge:settings(?:\s[^>]*)?>([^<]*)<\/nanoforge:settings>/.exec(text);
-  return m?.[1]?.replace(/&(lt|gt|amp|quot|apos|#\d+|#x[0-9a-f]+);/gi, (whole, name: string) => {
-    if (name.startsWith('#')) {
-      const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
-      return Number.isFinite(code) ? String.fromCodePoint(code) : whole;
-    }
-    return XML_ENTITIES[name.toLowerCase()] ?? whole;
-  });
+  const inner = xmlElementText(new TextDecoder().decode(b.subarray(0, 4 * 1024 * 1024)), 'nanoforge:settings');
+  return inner === undefined || inner.includes('<') ? undefined : decodeXmlEntities(inner);
 }
 
 /** Nanoforge's settings stored in an asset: the PNG `nanoforge` chunk, or the XMP/SVG element. */

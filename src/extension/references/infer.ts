@@ -1,6 +1,7 @@
 // Defaults for a reference that has no directive: size from nearby markup, prompt from alt text,
 // a comment or the file name, and the kind from the name and size. Pure text work, no I/O.
 import type { AssetKind } from '../../inference/types';
+import { commentContent, isSpace, lineOpenerLength, skipSpace } from './comment-scan';
 import type { AssetMatch } from './types';
 
 export interface InferredSize { width: number; height: number; source: 'attributes' | 'file-name' | 'nearby' }
@@ -75,8 +76,6 @@ export function inferSize(lines: readonly string[], line: number, match: AssetMa
   return undefined;
 }
 
-const COMMENT_LINE = /^\s*\{?\s*(?:\/\/+|#+|\/\*+|\*+|<!--|--|;+|%+)\s*(.*?)\s*(?:\*\/\s*\}?|-->)?\s*$/;
-const TRAILING_COMMENT = /(?:\s\/\/+|\s#+(?=\s)|\/\*+|<!--)\s*(.*?)\s*(?:\*\/|-->)?\s*$/;
 const NOT_PROSE = /^(?:eslint|@ts-|prettier|istanbul|noinspection|type:|pylint|noqa|region|endregion|#|@image\b)|^[\W\d_]*$/i;
 
 function commentText(text: string | undefined): string | undefined {
@@ -84,15 +83,49 @@ function commentText(text: string | undefined): string | undefined {
   return t && !NOT_PROSE.test(t) && /[A-Za-z]{2}/.test(t) ? t : undefined;
 }
 
+/**
+ * A whole-line comment's text (`{/* … *∕}`, `// …`, `# …`, ` * …`, `<!-- … -->`, `-- …`, `; …`, `% …`),
+ * or null when the line is not one. Read in one pass (see comment-scan.ts).
+ */
+export function commentLineText(line: string): string | null {
+  let at = skipSpace(line, 0);
+  if (line[at] === '{') at = skipSpace(line, at + 1);
+  const opener = lineOpenerLength(line, at);
+  if (opener === 0) return null;
+  return commentContent(line, at + opener, true) ?? null;
+}
+
+/** The first comment that starts after code on a line (` // …`, ` # …`, `/* …`, `<!-- …`), in one pass. */
+export function trailingCommentText(text: string): string | undefined {
+  for (let x = 0; x < text.length; x++) {
+    let end = 0;
+    if (isSpace(text[x]) && text[x + 1] === '/' && text[x + 2] === '/') {
+      end = x + 3;
+      while (text[end] === '/') end++;
+    } else if (isSpace(text[x]) && text[x + 1] === '#') {
+      let hashes = x + 1;
+      while (text[hashes] === '#') hashes++;
+      if (isSpace(text[hashes])) end = hashes;
+    } else if (text[x] === '/' && text[x + 1] === '*') {
+      end = x + 2;
+      while (text[end] === '*') end++;
+    } else if (text.startsWith('<!--', x)) {
+      end = x + 4;
+    }
+    if (end > 0) return commentContent(text, end, false);
+  }
+  return undefined;
+}
+
 /** The comment that describes the line: a trailing one after the reference, else the nearest above. */
 export function nearestComment(lines: readonly string[], line: number, after = 0): string | undefined {
   const current = lines[line] ?? '';
-  const trailing = commentText(TRAILING_COMMENT.exec(current.slice(after))?.[1]);
+  const trailing = commentText(trailingCommentText(current.slice(after)));
   if (trailing) return trailing;
   for (let i = line - 1; i >= Math.max(0, line - 3); i--) {
-    const m = COMMENT_LINE.exec(lines[i] ?? '');
-    if (!m) return undefined; // code between: the comment is about something else
-    const text = commentText(m[1]);
+    const content = commentLineText(lines[i] ?? '');
+    if (content === null) return undefined; // code between: the comment is about something else
+    const text = commentText(content);
     if (text) return text;
   }
   return undefined;

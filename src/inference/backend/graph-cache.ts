@@ -19,6 +19,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { errorMessage } from '../errors';
 import { freeSpace as statfsFreeSpace, type FreeSpaceFn } from '../models/disk';
+import { readTextFileBounded, TooLargeError } from '../safety/bounded';
+import { entryPathProblem } from '../safety/paths';
+import { inRange, ownValue } from '../safety/ranges';
 
 export const GRAPH_FILE = 'model.onnx';
 export const GRAPH_DATA_FILE = 'model.onnx.data';
@@ -96,18 +99,30 @@ async function sourceIdentity(modelPath: string): Promise<Array<[string, number,
   return files;
 }
 
+/** A file's size as a manifest may state it (an fp32 SDXL UNet's data is ~10 GB; far above is corrupt). */
+const FILE_SIZE_RANGE = Object.freeze({ min: 0, max: 2 ** 40, integer: true });
+
 async function readManifest(file: string): Promise<Manifest | undefined> {
   const stat = await fs.stat(file).catch(() => undefined);
-  if (!stat || !stat.isFile() || stat.size > MANIFEST_MAX_BYTES) return undefined;
+  if (!stat || !stat.isFile()) return undefined;
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(await fs.readFile(file, 'utf8')) as Partial<Manifest> | null;
-    if (typeof parsed?.key !== 'string' || typeof parsed.files !== 'object' || parsed.files === null) return undefined;
-    return parsed as Manifest;
+    parsed = JSON.parse(await readTextFileBounded(file, MANIFEST_MAX_BYTES));
   } catch (error) {
-    // A half-written or hand-edited manifest is a corrupt entry, rebuilt by the caller.
-    if (error instanceof SyntaxError) return undefined;
+    // A half-written, oversized or hand-edited manifest is a corrupt entry, rebuilt by the caller.
+    if (error instanceof SyntaxError || error instanceof TooLargeError) return undefined;
     throw error;
   }
+  const key = ownValue(parsed, 'key');
+  const files = ownValue(parsed, 'files');
+  if (typeof key !== 'string' || typeof files !== 'object' || files === null || Array.isArray(files)) return undefined;
+  // Own entries only, each size a plausible byte count: a "__proto__" key never reaches a prototype.
+  const sizes: Record<string, number> = {};
+  for (const [name, size] of Object.entries(files)) {
+    if (!inRange(size, FILE_SIZE_RANGE)) return undefined;
+    sizes[name] = size;
+  }
+  return { ...(parsed as Manifest), key, files: sizes };
 }
 
 /** Why an entry cannot be used as it is, or undefined when its manifest, key and file sizes agree. */
@@ -116,7 +131,8 @@ async function entryProblem(entry: string, key: string, manifest: Manifest | und
   if (manifest.key !== key) return 'its manifest names another key';
   if (!Object.hasOwn(manifest.files, GRAPH_FILE)) return `its manifest lists no ${GRAPH_FILE}`;
   for (const [name, size] of Object.entries(manifest.files)) {
-    if (name.includes('/') || name.includes('\\') || name.startsWith('.')) return `its manifest names an odd file '${name}'`;
+    // The path rule, one segment, and no dot files (temp folders and markers start with a dot).
+    if (entryPathProblem(name) !== undefined || name.includes('/') || name.startsWith('.')) return `its manifest names an odd file '${name.slice(0, 80)}'`;
     const actual = await fs.stat(path.join(entry, name)).then((s) => s.size, () => undefined);
     if (actual !== size) return `${name} is ${actual === undefined ? 'missing' : `${actual} bytes, not ${size}`}`;
   }

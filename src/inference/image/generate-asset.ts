@@ -18,9 +18,10 @@ import type {
 import { throwIfAborted } from '../errors';
 import type { Pipeline } from '../pipeline/types';
 import { NANOFORGE_VERSION } from '../version';
+import { planStartImage, stepsForStrength } from './init-image';
 import type { KeptLatentsStore } from './kept-latents';
 import { planGeneration, presetFor } from './presets';
-import { renderAsset } from './render';
+import { renderAsset, type RenderOptions } from './render';
 
 /** The part of the pipeline this module needs (tests and the worker pass a full Pipeline). */
 export type AssetPipeline = Pick<Pipeline, 'info' | 'generate'>;
@@ -58,23 +59,31 @@ export function resolveOutput(req: Pick<GenerationRequest, 'kind' | 'width' | 'h
   };
 }
 
-/** Plans `req` for the model (template, run size, defaults), runs the pipeline and renders every candidate. */
+/**
+ * Plans `req` for the model (template, run size, defaults, the start image of image-to-image), runs
+ * the pipeline and renders every candidate.
+ */
 export async function generateAsset(pipeline: AssetPipeline, req: GenerationRequest, cb?: GenerateCallbacks, opts: AssetOptions = {}): Promise<AssetResult> {
-  const output = resolveOutput(req);
-  const plan = planGeneration(req.kind, req.prompt, output, pipeline.info.nativeSize);
+  const resolved = resolveOutput(req);
+  const plan = planGeneration(req.kind, req.prompt, resolved, pipeline.info.nativeSize);
   const sampling = defaultSampling(pipeline.info.usesGuidance);
+  // Decoded and checked before the model runs, so a bad start image costs no denoising.
+  const start = await planStartImage(req, resolved, plan);
+  const output: OutputOptions = start ? { ...resolved, fit: start.outputFit } : resolved;
+  const defaultSteps = start ? stepsForStrength(sampling.steps, start.init.strength) : sampling.steps;
   const generation: PipelineRequest = {
     prompt: plan.prompt,
     negativePrompt: req.negativePrompt ?? plan.negativePrompt,
     width: plan.width,
     height: plan.height,
-    steps: req.steps ?? sampling.steps,
+    steps: req.steps ?? defaultSteps,
     guidanceScale: req.guidanceScale ?? sampling.guidanceScale,
     seed: req.seed ?? randomInt(0, 2 ** 31),
     count: req.count ?? 1,
     ...(req.scheduler ? { scheduler: req.scheduler } : {}),
     ...(req.decoder ? { decoder: req.decoder } : {}),
     ...(opts.keep ? { keepLatents: true } : {}),
+    ...(start ? { init: start.init } : {}),
   };
   const result = await pipeline.generate(generation, cb);
   const started = performance.now();
@@ -91,12 +100,16 @@ export async function generateAsset(pipeline: AssetPipeline, req: GenerationRequ
       scheduler: req.scheduler ?? pipeline.info.scheduler,
       modelId: pipeline.info.modelId,
       ...(req.kind !== undefined ? { kind: req.kind } : {}),
+      ...(start ? { strength: start.init.strength } : {}),
+      ...(req.layout !== undefined ? { layout: req.layout } : {}),
       generator: `nanoforge ${NANOFORGE_VERSION}`,
     };
+    const render: RenderOptions = start?.alphaSource ? { alphaSource: start.alphaSource } : {};
     const kept = opts.keep && image.latents
-      ? opts.keep.keep({ latents: image.latents, seed: image.seed, modelDir: pipeline.info.modelDir, output, metadata })
+      ? opts.keep.keep({ latents: image.latents, seed: image.seed, modelDir: pipeline.info.modelDir, output, metadata, render })
       : undefined;
-    candidates.push({ ...(await renderAsset(image, output, metadata)), seed: image.seed, ...(kept ? { latentsId: kept } : {}) });
+    const rendered = await renderAsset(image, output, metadata, render);
+    candidates.push({ ...rendered, seed: image.seed, ...(kept ? { latentsId: kept } : {}) });
   }
   const timings = { ...result.timings, postprocess: performance.now() - started };
   const warnings = [...new Set([...result.warnings, ...candidates.flatMap((c) => c.warnings)])];
@@ -121,6 +134,6 @@ export async function decodeKeptAsset(pipeline: Pick<Pipeline, 'info' | 'decode'
   const decoded = await pipeline.decode(kept.latents, kept.seed, { decoder, ...(cb.signal ? { signal: cb.signal } : {}) });
   throwIfAborted(cb.signal);
   const started = performance.now();
-  const asset = { ...(await renderAsset(decoded.image, kept.output, kept.metadata)), seed: kept.seed, latentsId };
+  const asset = { ...(await renderAsset(decoded.image, kept.output, kept.metadata, kept.render ?? {})), seed: kept.seed, latentsId };
   return { asset, decoder: decoded.decoder, timings: { decode: decoded.decoder.ms, postprocess: performance.now() - started } };
 }

@@ -23,3 +23,8 @@ export { renderIconSet, writeIconSet, iconSetHtml, iconSetManifest, shortName, S
 export type { IconFile, IconSetOptions, WrittenIconSet } from './icon-set';
 export { readIco, buildIco, ICO_SIZES } from './ico';
 export type { IcoEntry } from './ico';
+export { decodeStartImage, inspectStartImage, StartImageError } from './start-image';
+export type { StartImageInfo } from './start-image';
+export { planStartImage, startBackground, stepsForStrength } from './init-image';
+export type { PlannedStart } from './init-image';
+export { decodeBmp, decodeDib, DibError } from './dib';

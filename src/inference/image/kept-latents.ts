@@ -3,6 +3,7 @@
 // the UNet again. Bounded (a 512² SD latent is 64 KB); the worker drops them when the model changes.
 import { randomBytes } from 'node:crypto';
 import type { AssetMetadata, FinalLatents, OutputOptions } from '../types';
+import type { RenderOptions } from './render';
 
 export interface KeptCandidate {
   latents: FinalLatents;
@@ -11,6 +12,8 @@ export interface KeptCandidate {
   modelDir: string;
   output: OutputOptions;
   metadata: AssetMetadata;
+  /** Image-to-image with keepAlpha: the start image's alpha mask goes on the re-decoded pixels too. */
+  render?: RenderOptions;
 }
 
 /** A latents id that is not (or no longer) kept. */

@@ -2,6 +2,9 @@
 // PNG → tEXt/iTXt chunks (`nanoforge` JSON + a human `parameters` line, the convention other
 // Stable Diffusion tools read); WebP/JPEG/AVIF → an XMP packet (sharp's withXmp); SVG → <metadata>;
 // ICO → the PNG chunks of its entries.
+// Reading is bounded for files from anywhere (hover, `nanoforge info`): the first
+// METADATA_SCAN_BYTES only, the PNG chunks before the pixels, and the last ICO_ENTRIES_SCANNED entries of an ICO.
+import { decodeXmlEntities, escapeXml, jsonForXml, xmlElementText } from '../safety/text';
 import type { AssetMetadata } from '../types';
 import { isIco, readIco } from './ico';
 import { isPng, readTextChunks, textChunk } from './png-chunks';
@@ -10,18 +13,12 @@ export const METADATA_KEY = 'nanoforge';
 export const PARAMETERS_KEY = 'parameters';
 const XMP_NS = 'https://nanoforge.dev/ns/asset/1.0/';
 
-export function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
-}
+/** Bytes of a file the readers look at: metadata sits near the start of every format we write. */
+export const METADATA_SCAN_BYTES = 32 * 1024 * 1024;
+/** We write at most a handful of ICO entries, the largest last; a 65 535-entry directory is an attack. */
+const ICO_ENTRIES_SCANNED = 16;
 
-function unescapeXml(text: string): string {
-  return text.replace(/&(lt|gt|amp|quot|apos|#\d+|#x[0-9a-f]+);/gi, (whole, name: string) => {
-    const named: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-    if (named[name] !== undefined) return named[name]!;
-    const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
-    return Number.isFinite(code) ? String.fromCodePoint(code) : whole;
-  });
-}
+export { escapeXml };
 
 /** A one-paragraph human summary in the layout many SD tools use for their `parameters` text. */
 export function parametersText(m: AssetMetadata): string {
@@ -34,6 +31,9 @@ export function parametersText(m: AssetMetadata): string {
     ['Model', m.modelId],
     ['Model version', m.modelVersion],
     ['Kind', m.kind],
+    // A1111's name for it, which other Stable Diffusion tools read.
+    ['Denoising strength', m.strength],
+    ['Layout', m.layout],
     ['Generator', m.generator],
   ];
   const tail = fields.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}: ${v}`).join(', ');
@@ -52,7 +52,7 @@ export function buildXmp(m: AssetMetadata): string {
     `<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>` +
     `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">` +
     `<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:nanoforge="${XMP_NS}">` +
-    `<nanoforge:settings>${escapeXml(JSON.stringify(m))}</nanoforge:settings>` +
+    `<nanoforge:settings>${jsonForXml(m)}</nanoforge:settings>` +
     `<dc:description><rdf:Alt><rdf:li xml:lang="x-default">${escapeXml(parametersText(m))}</rdf:li></rdf:Alt></dc:description>` +
     `</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>`
   );
@@ -60,7 +60,7 @@ export function buildXmp(m: AssetMetadata): string {
 
 /** The <metadata> element placed inside an SVG. */
 export function svgMetadataElement(m: AssetMetadata): string {
-  return `<metadata id="${METADATA_KEY}"><nanoforge:settings xmlns:nanoforge="${XMP_NS}">${escapeXml(JSON.stringify(m))}</nanoforge:settings></metadata>`;
+  return `<metadata id="${METADATA_KEY}"><nanoforge:settings xmlns:nanoforge="${XMP_NS}">${jsonForXml(m)}</nanoforge:settings></metadata>`;
 }
 
 function parseJson(text: string | undefined): AssetMetadata | undefined {
@@ -78,34 +78,37 @@ function parseJson(text: string | undefined): AssetMetadata | undefined {
   return m as AssetMetadata;
 }
 
-function between(text: string, open: RegExp, close: string): string | undefined {
-  const start = open.exec(text);
-  if (!start) return undefined;
-  const from = start.index + start[0].length;
-  const end = text.indexOf(close, from);
-  return end < 0 ? undefined : text.slice(from, end);
-}
-
 function looksLikeSvg(bytes: Uint8Array): boolean {
   const head = Buffer.from(bytes.subarray(0, 512)).toString('utf8').replace(/^\ufeff/, '').trimStart();
   return head.startsWith('<') && /<svg[\s>]/.test(Buffer.from(bytes.subarray(0, 4096)).toString('utf8'));
 }
 
 /** Reads Nanoforge metadata from PNG, ICO, SVG, WebP, JPEG or AVIF bytes; undefined when absent. */
-export function readMetadata(bytes: Uint8Array): AssetMetadata | undefined {
+export function readMetadata(whole: Uint8Array): AssetMetadata | undefined {
+  const bytes = whole.subarray(0, METADATA_SCAN_BYTES);
   if (isPng(bytes)) return parseJson(readTextChunks(bytes).get(METADATA_KEY));
-  if (isIco(bytes)) {
-    for (const entry of readIco(bytes).reverse()) {
-      const found = isPng(entry.png) ? parseJson(readTextChunks(entry.png).get(METADATA_KEY)) : undefined;
-      if (found) return found;
-    }
-    return undefined;
-  }
+  if (isIco(bytes)) return icoMetadata(bytes);
   // SVG text and XMP packets are stored uncompressed in every format we write, so a byte search works.
-  const text = Buffer.from(bytes).toString(looksLikeSvg(bytes) ? 'utf8' : 'latin1');
-  const inner = between(text, /<nanoforge:settings[^>]*>/, '</nanoforge:settings>');
+  const svg = looksLikeSvg(bytes);
+  const inner = xmlElementText(Buffer.from(bytes).toString(svg ? 'utf8' : 'latin1'), 'nanoforge:settings');
   if (inner === undefined) return undefined;
   // XMP bytes are UTF-8; the latin1 view above only locates them.
-  const decoded = looksLikeSvg(bytes) ? inner : Buffer.from(inner, 'latin1').toString('utf8');
-  return parseJson(unescapeXml(decoded));
+  const decoded = svg ? inner : Buffer.from(inner, 'latin1').toString('utf8');
+  return parseJson(decodeXmlEntities(decoded));
+}
+
+function icoMetadata(bytes: Uint8Array): AssetMetadata | undefined {
+  let entries;
+  try {
+    entries = readIco(bytes);
+  } catch (error) {
+    // A truncated or lying directory is "no metadata" here; `nanoforge info` reports it itself.
+    void error;
+    return undefined;
+  }
+  for (const entry of entries.slice(-ICO_ENTRIES_SCANNED).reverse()) {
+    const found = isPng(entry.png) ? parseJson(readTextChunks(entry.png).get(METADATA_KEY)) : undefined;
+    if (found) return found;
+  }
+  return undefined;
 }

@@ -3,7 +3,8 @@
 //
 // Label behaviour (documented for users):
 // - no `label` → "W×H"; an empty label → no text at all.
-// - XML special characters are escaped; control characters are dropped; at most 200 characters.
+// - XML special characters are escaped; control characters and anything else XML cannot hold
+//   (U+FFFE, U+FFFF, lone surrogates) are dropped; at most 200 characters.
 // - text is shaped by Pango (HarfBuzz + FriBidi), so Arabic/Hebrew labels render right-to-left and
 //   stay centred. Emoji need a colour-emoji font installed on the machine; without one they show
 //   as the font's fallback glyph (often a box). Labels that would be drawn under 6 px are omitted.
@@ -94,7 +95,7 @@ export function placeholderSvg(o: PlaceholderOptions, metadata?: AssetMetadata):
     label === '' || fontSize < MIN_FONT_PX
       ? ''
       : `<text x="${width / 2}" y="${(height / 2 + fontSize * 0.36).toFixed(2)}" font-family="DejaVu Sans, Verdana, Arial, sans-serif" ` +
-        `font-size="${fontSize}" fill="${hexColor(fg)}" text-anchor="middle">${escapeXml(label)}</text>`;
+        `font-size="${fontSize}" fill="${hexColor(fg)}" text-anchor="middle">${escapeXml(label, '')}</text>`;
   const meta = metadata ? svgMetadataElement(metadata) : '';
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +

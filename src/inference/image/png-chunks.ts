@@ -1,5 +1,8 @@
-// Minimal PNG chunk reader/writer: enough to add and read text chunks (tEXt / iTXt) without
+// Minimal PNG chunk reader/writer: enough to add and read text chunks (tEXt / zTXt / iTXt) without
 // re-encoding the image. Layout per the PNG spec: length(4) type(4) data crc(4), big-endian.
+// Reading text is bounded for files from anywhere: only the chunks before the pixels, at most
+// PNG_TEXT_LIMITS.chunks of them, and compressed text inflates to at most PNG_TEXT_LIMITS.inflatedBytes.
+import { inflateBounded } from '../safety/bounded';
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -79,25 +82,51 @@ export function insertChunks(png: Uint8Array, chunks: Uint8Array[]): Uint8Array 
   return Buffer.concat([png.subarray(0, at), ...chunks, png.subarray(at)]);
 }
 
-/** Decodes tEXt and uncompressed iTXt chunks into keyword → text (first occurrence wins). */
+export const PNG_TEXT_LIMITS = Object.freeze({
+  /** Chunks looked at before giving up (real files have a handful before IDAT). */
+  chunks: 256,
+  /** Output of one compressed text chunk; settings JSON is a few hundred bytes. */
+  inflatedBytes: 1024 * 1024,
+});
+
+/** The text of one tEXt / zTXt / iTXt chunk (after its keyword's NUL), or undefined when unreadable. */
+function decodeTextChunk(type: string, data: Uint8Array, nul: number): string | undefined {
+  if (type === 'tEXt') return Buffer.from(data.subarray(nul + 1)).toString('latin1');
+  if (type === 'zTXt') {
+    const text = inflateBounded(data.subarray(nul + 2), PNG_TEXT_LIMITS.inflatedBytes);
+    return text && Buffer.from(text).toString('latin1');
+  }
+  // iTXt: keyword\0 flag method language\0 translated\0 text
+  const compressed = data[nul + 1] === 1;
+  const langEnd = data.indexOf(0, nul + 3);
+  const transEnd = langEnd < 0 ? -1 : data.indexOf(0, langEnd + 1);
+  if (transEnd < 0) return undefined;
+  const body = compressed ? inflateBounded(data.subarray(transEnd + 1), PNG_TEXT_LIMITS.inflatedBytes) : data.subarray(transEnd + 1);
+  return body && Buffer.from(body).toString('utf8');
+}
+
+/**
+ * Every tEXt / zTXt / iTXt keyword → text pair before the image data (first occurrence wins): stops
+ * at IDAT, IEND, a truncated chunk or after PNG_TEXT_LIMITS.chunks chunks; never throws on bad data.
+ */
 export function readTextChunks(png: Uint8Array): Map<string, string> {
   const out = new Map<string, string>();
-  for (const chunk of readChunks(png)) {
-    if (chunk.type !== 'tEXt' && chunk.type !== 'iTXt') continue;
-    const nul = chunk.data.indexOf(0);
-    if (nul <= 0) continue;
-    const keyword = Buffer.from(chunk.data.subarray(0, nul)).toString('latin1');
-    if (out.has(keyword)) continue;
-    if (chunk.type === 'tEXt') {
-      out.set(keyword, Buffer.from(chunk.data.subarray(nul + 1)).toString('latin1'));
-      continue;
+  if (!isPng(png)) return out;
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  let offset = 8;
+  for (let seen = 0; seen < PNG_TEXT_LIMITS.chunks && offset + 12 <= png.length; seen++) {
+    const length = view.getUint32(offset);
+    if (offset + 12 + length > png.length) break;
+    const type = Buffer.from(png.subarray(offset + 4, offset + 8)).toString('latin1');
+    if (type === 'IDAT' || type === 'IEND') break;
+    if (type === 'tEXt' || type === 'zTXt' || type === 'iTXt') {
+      const data = png.subarray(offset + 8, offset + 8 + length);
+      const nul = data.indexOf(0);
+      const keyword = nul > 0 ? Buffer.from(data.subarray(0, nul)).toString('latin1') : undefined;
+      const text = keyword !== undefined && !out.has(keyword) ? decodeTextChunk(type, data, nul) : undefined;
+      if (keyword !== undefined && text !== undefined) out.set(keyword, text);
     }
-    const compressed = chunk.data[nul + 1];
-    if (compressed !== 0) continue; // we never write compressed iTXt; other tools' ones are not ours
-    const langEnd = chunk.data.indexOf(0, nul + 3);
-    const transEnd = langEnd < 0 ? -1 : chunk.data.indexOf(0, langEnd + 1);
-    if (transEnd < 0) continue;
-    out.set(keyword, Buffer.from(chunk.data.subarray(transEnd + 1)).toString('utf8'));
+    offset += 12 + length;
   }
   return out;
 }

@@ -17,6 +17,8 @@ export interface KindPreset {
   padding: number;
   /** Palette limit when tracing to SVG. */
   svgColors: number;
+  /** #rrggbb that transparent pixels of an image-to-image start image are composited on. */
+  background: string;
 }
 
 
@@ -36,6 +38,7 @@ function checkPreset(kind: AssetKind, raw: unknown): KindPreset {
   if (typeof p.trim !== 'boolean') bad('trim');
   if (typeof p.padding !== 'number' || p.padding < 0 || p.padding >= 0.5) bad('padding');
   if (!Number.isInteger(p.svgColors) || (p.svgColors ?? 0) < 2) bad('svgColors');
+  if (typeof p.background !== 'string' || !/^#[0-9a-f]{6}$/i.test(p.background)) bad('background');
   return Object.freeze({ ...(p as KindPreset) });
 }
 

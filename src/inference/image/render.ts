@@ -10,6 +10,26 @@ import { presetFor } from './presets';
 import { rasterFromRgb, type Raster, type Rgb } from './raster';
 
 const DEFAULT_PADDING = 0.08;
+const CLEAR = { r: 0, g: 0, b: 0, alpha: 0 };
+
+/** keepAlpha: the generated colours under the start image's alpha (both at the run size); nothing is cut out or re-centred. */
+export function withAlphaOf(src: Raster, alphaSource: Raster): Raster {
+  if (alphaSource.width !== src.width || alphaSource.height !== src.height || alphaSource.channels !== 4) {
+    throw new Error(`the alpha source is ${alphaSource.width}×${alphaSource.height}×${alphaSource.channels}, the image ${src.width}×${src.height}: both must have the run size, the source RGBA`);
+  }
+  const plane = src.width * src.height;
+  const out = new Uint8Array(plane * 4);
+  for (let p = 0; p < plane; p++) {
+    for (let c = 0; c < 3; c++) out[p * 4 + c] = src.data[p * src.channels + c] as number;
+    out[p * 4 + 3] = alphaSource.data[p * 4 + 3] as number;
+  }
+  return { width: src.width, height: src.height, channels: 4, data: out };
+}
+
+export interface RenderOptions {
+  /** keepAlpha: the start image at the run size, whose alpha the result takes (see image/init-image.ts). */
+  alphaSource?: Raster;
+}
 
 export interface Prepared {
   fit: FitResult;
@@ -18,8 +38,9 @@ export interface Prepared {
 }
 
 /** Fits the image; when `transparent`, cuts the background out first and re-centres the subject. */
-export async function prepare(src: Raster, output: OutputOptions, padding: number): Promise<Prepared> {
+export async function prepare(src: Raster, output: OutputOptions, padding: number, alphaSource?: Raster): Promise<Prepared> {
   const mode = output.fit ?? 'cover';
+  if (alphaSource) return { fit: await fitRaster(withAlphaOf(src, alphaSource), output.width, output.height, mode, CLEAR), background: [255, 255, 255], warnings: [] };
   if (output.transparent) {
     const cut = removeBackground(src);
     if (cut.removed) {
@@ -39,7 +60,7 @@ export async function prepare(src: Raster, output: OutputOptions, padding: numbe
  * (ICO: its largest entry). Warnings (upscaling, background kept, JPEG without alpha) are returned,
  * never swallowed. `metadata.kind` picks the kind's padding and SVG palette.
  */
-export async function renderAsset(img: RgbImage, output: OutputOptions, metadata?: AssetMetadata): Promise<EncodedAsset> {
+export async function renderAsset(img: RgbImage, output: OutputOptions, metadata?: AssetMetadata, options: RenderOptions = {}): Promise<EncodedAsset> {
   validateSize(output.width, output.height, 'output size');
   if (!ASSET_FORMATS.includes(output.format)) {
     throw new AssetInputError(`unsupported format '${String(output.format)}'; supported: ${ASSET_FORMATS.join(', ')}`);
@@ -47,7 +68,7 @@ export async function renderAsset(img: RgbImage, output: OutputOptions, metadata
   // Fail before the (slower) cut-out when the ICO request cannot work at all.
   if (output.format === 'ico') icoSizesFor(output.width, output.height);
   const preset = metadata?.kind ? presetFor(metadata.kind) : undefined;
-  const prepared = await prepare(rasterFromRgb(img), output, preset?.padding ?? DEFAULT_PADDING);
+  const prepared = await prepare(rasterFromRgb(img), output, preset?.padding ?? DEFAULT_PADDING, options.alphaSource);
   const meta = metadata ? { ...metadata, width: output.width, height: output.height } : undefined;
   const encoded = await encodeRaster(prepared.fit.raster, output.format, {
     quality: output.quality,

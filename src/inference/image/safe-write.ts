@@ -2,7 +2,7 @@
 // path elsewhere, no symlink leading out), via a temp file in the same folder and a rename, and
 // never over an existing file unless forced (otherwise name-1.png, name-2.png, …).
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, unlinkSync } from 'node:fs';
 import * as path from 'node:path';
 
 export class UnsafePathError extends Error {
@@ -101,6 +101,24 @@ export function tempNameFor(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
+/** Temp files this process is writing right now; an interrupted CLI removes them before it exits. */
+const liveTemps = new Set<string>();
+
+/**
+ * Removes every temp file a writeFileSafely in this process has not finished, synchronously: for a
+ * process about to exit on Ctrl-C, so that no half-written `.tmp` stays beside the targets.
+ */
+export function removeLiveTempFilesSync(): void {
+  for (const temp of liveTemps) {
+    try {
+      unlinkSync(temp);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') process.stderr.write(`could not remove ${temp}: ${(error as Error).message}\n`);
+    }
+  }
+  liveTemps.clear();
+}
+
 /** Deletes `file`; a file that is already gone is fine. */
 export async function removeQuietly(file: string): Promise<void> {
   await fs.unlink(file).catch((error: NodeJS.ErrnoException) => {
@@ -115,6 +133,7 @@ export async function removeQuietly(file: string): Promise<void> {
 export async function writeFileSafely(root: string, target: string, bytes: Uint8Array, options: SafeWriteOptions = {}): Promise<string> {
   const { file } = await resolveInsideRoot(root, target);
   const temp = tempNameFor(file);
+  liveTemps.add(temp);
   try {
     await fs.writeFile(temp, bytes, { flag: 'wx' });
     if (options.force) {
@@ -125,5 +144,6 @@ export async function writeFileSafely(root: string, target: string, bytes: Uint8
   } finally {
     // After link() the temp name is a second link to the published file; after rename it is gone.
     await removeQuietly(temp);
+    liveTemps.delete(temp);
   }
 }

@@ -11,6 +11,7 @@
 // which take [0, 1], are not this layout).
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import type { NumberRange } from '../safety/ranges';
 import { ModelFolderError } from './errors';
 import { numberField, readJsonFile, requireFile, type JsonObject } from './json';
 
@@ -85,8 +86,9 @@ async function readPart(dir: string, file: string, configFile: string): Promise<
   return { config: await readJsonFile(dir, configFile, { optional: true }) };
 }
 
+/** Every VAE config's scaling_factor (SD 0.18215, SDXL 0.13025, TAESD 1): positive, and not absurd. */
+export const SCALING_FACTOR_RANGE: NumberRange = Object.freeze({ min: 0, max: 100, exclusiveMin: true });
+
 function positiveScaling(dir: string, file: string, config: JsonObject | undefined): number | undefined {
-  const value = numberField(dir, file, config, 'scaling_factor');
-  if (value !== undefined && !(value > 0)) throw new ModelFolderError(dir, file, `scaling_factor must be a positive number, got ${value}`);
-  return value;
+  return numberField(dir, file, config, 'scaling_factor', SCALING_FACTOR_RANGE);
 }

@@ -3,6 +3,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { StoreError } from './store';
+import { errorMessage } from '../errors';
 
 export const DEFAULT_MODEL_FILE = 'default-model.json';
 
@@ -14,13 +15,13 @@ export async function readDefaultModel(root: string): Promise<string | undefined
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new StoreError(`${file} cannot be read (${error instanceof Error ? error.message : String(error)})`);
+    throw new StoreError(`${file} cannot be read (${errorMessage(error)})`);
   }
   let id: unknown;
   try {
     id = (JSON.parse(text) as { id?: unknown } | null)?.id;
   } catch (error) {
-    throw new StoreError(`${file} is not valid JSON (${error instanceof Error ? error.message : String(error)}); choose the default again with nanoforge models default ID`);
+    throw new StoreError(`${file} is not valid JSON (${errorMessage(error)}); choose the default again with nanoforge models default ID`);
   }
   if (id !== undefined && typeof id !== 'string') throw new StoreError(`${file}: "id" must be a string; choose the default again with nanoforge models default ID`);
   return id || undefined;

@@ -6,6 +6,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import * as path from 'node:path';
+import { discardBounded } from '../safety/bounded';
 import { fileSize, renameWithRetry } from './disk';
 import { errorForStatus, HubAuthError, HubError, HubHttpError, HubNotFoundError, hubRequest, HubUnreachableError, type HubOptions } from './hub';
 import { AbortError, errorMessage } from '../errors';
@@ -168,7 +169,7 @@ async function openBody(job: FileJob, offset: number, ctx: FetchContext, signal:
   const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
   const res = await hubRequest(job.url, ctx.hub, { headers, signal, what: `${ctx.repo} ${job.path}`, repo: ctx.repo });
   if (res.status === 416) {
-    res.body.resume();
+    discardBounded(res.body);
     await fs.rm(partPath(job.dest), { force: true });
     ctx.onBytes?.(-offset, job.path);
     throw new TransferError(`${job.path}: the server cannot resume at byte ${offset} (416); starting the file again`);
@@ -177,13 +178,13 @@ async function openBody(job: FileJob, offset: number, ctx: FetchContext, signal:
   if (res.status === 206) {
     const start = contentRangeStart(res.headers['content-range']);
     if (start !== offset) {
-      res.body.resume();
+      discardBounded(res.body);
       throw new TransferError(`${job.path}: asked to resume at byte ${offset} but the server answered from ${start ?? 'an unknown byte'}`);
     }
     return { res, start };
   }
   if (res.status !== 200) {
-    res.body.resume();
+    discardBounded(res.body);
     throw new HubHttpError(`${ctx.repo} ${job.path}`, res.status);
   }
   if (offset > 0) ctx.log?.(`${job.path}: the server ignored the Range request; downloading from the start`);

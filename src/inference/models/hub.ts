@@ -5,9 +5,11 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as tls from 'node:tls';
-import { Readable } from 'node:stream';
 import { listFiles } from '@huggingface/hub';
 import { errorMessage } from '../errors';
+import { discardBounded, readBounded } from '../safety/bounded';
+import { assertSafeEntry } from '../safety/paths';
+import { describeValue } from '../safety/ranges';
 
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
 
@@ -175,7 +177,7 @@ function retryAfterMs(value: string | undefined): number | undefined {
 
 /** Maps a failed answer to a typed error (and drains it so the socket is freed). */
 export function errorForStatus(res: http.IncomingMessage, what: string, repo: string): HubError {
-  res.resume();
+  discardBounded(res);
   const status = res.statusCode ?? 0;
   if (status === 401 || status === 403) return new HubAuthError(repo, status);
   if (status === 404) return new HubNotFoundError(what);
@@ -207,7 +209,7 @@ export async function hubRequest(url: string, opts: HubOptions, req: RequestOpti
     const status = res.statusCode ?? 0;
     const location = res.headers.location;
     if ([301, 302, 303, 307, 308].includes(status) && location) {
-      res.resume();
+      discardBounded(res);
       current = new URL(location, current);
       continue;
     }
@@ -216,17 +218,38 @@ export async function hubRequest(url: string, opts: HubOptions, req: RequestOpti
   throw new HubError(`too many redirects for ${req.what}`);
 }
 
-/** A `fetch` for @huggingface/hub built on hubRequest, so listing uses the same proxy/token rules. */
+/** Limits on what the hub's API may send: one JSON answer, one listing page, pages, files. */
+export const HUB_LIMITS = Object.freeze({
+  /** Revision info is a few hundred bytes; 1 MiB leaves room for siblings lists and cards. */
+  apiAnswerBytes: 1024 * 1024,
+  /** A page of 1 000 entries with LFS and security info is well under 1 MiB on the real hub. */
+  listPageBytes: 16 * 1024 * 1024,
+  /** Real exports list tens of files; 1 000 pages of 1 000 entries is far beyond any model. */
+  listPages: 1000,
+  listedFiles: 100_000,
+});
+
+/**
+ * A `fetch` for @huggingface/hub built on hubRequest, so listing uses the same proxy/token rules.
+ * Each page is read whole but bounded, paging stops after HUB_LIMITS.listPages pages, and a "next"
+ * link may not lead away from the hub's origin.
+ */
 export function hubFetch(opts: HubOptions, repo: string, signal?: AbortSignal): typeof fetch {
+  let pages = 0;
+  const origin = new URL(hubEndpoint(opts)).origin;
   return async (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (++pages > HUB_LIMITS.listPages) throw new HubError(`${repo} file list: the hub listed more than ${HUB_LIMITS.listPages} pages; giving up`);
+    if (new URL(url).origin !== origin) throw new HubError(`${repo} file list: the hub's next page is on another site (${new URL(url).origin}); refusing to follow it`);
     const headers = Object.fromEntries(new Headers(init?.headers).entries());
     delete headers.authorization; // hubRequest adds ours, for the hub origin only
     const res = await hubRequest(url, opts, { method: 'GET', headers, signal: signal ?? init?.signal ?? undefined, what: `${repo} file list`, repo });
     if (res.status >= 400) throw errorForStatus(res.body, `${repo} (${new URL(url).pathname})`, repo);
+    const body = await readBounded(res.body, HUB_LIMITS.listPageBytes, `${repo} file list (page ${pages})`);
     const outHeaders = new Headers();
     for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) outHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
-    return new Response(Readable.toWeb(res.body) as ReadableStream<Uint8Array>, { status: res.status, headers: outHeaders });
+    // The page as text: a Uint8Array over a shared ArrayBufferLike is not a BodyInit for the DOM types.
+    return new Response(body.toString('utf8'), { status: res.status, headers: outHeaders });
   };
 }
 
@@ -240,10 +263,13 @@ export interface RepoFile {
   gitOid?: string;
 }
 
-async function readJson(res: HubResponse): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of res.body) chunks.push(chunk as Buffer);
-  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+async function readJson(res: HubResponse, what: string): Promise<unknown> {
+  const text = (await readBounded(res.body, HUB_LIMITS.apiAnswerBytes, what)).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HubError(`${what}: the hub's answer is not JSON (${errorMessage(error)})`);
+  }
 }
 
 /** API calls (revision, listing) must not hang on a silent hub or proxy; downloads have a stall timer. */
@@ -267,10 +293,11 @@ export async function resolveRevision(repo: string, revision: string, opts: HubO
   const info = (await withApiTimeout(opts, signal, async (combined) => {
     const res = await hubRequest(url, opts, { what, repo, signal: combined, headers: { accept: 'application/json' } });
     if (res.status >= 400) throw errorForStatus(res.body, what, repo);
-    return readJson(res);
-  })) as { sha?: unknown };
-  if (typeof info.sha !== 'string' || !/^[0-9a-f]{40}$/.test(info.sha)) throw new HubError(`the hub gave no commit id for ${what}`);
-  return info.sha;
+    return readJson(res, what);
+  })) as { sha?: unknown } | null;
+  const sha = info?.sha;
+  if (typeof sha !== 'string' || !/^[0-9a-f]{40}$/.test(sha)) throw new HubError(`the hub gave no commit id for ${what}`);
+  return sha;
 }
 
 /** Every file of the repository at `revision` (recursive listing, paged by the hub). */
@@ -279,12 +306,25 @@ export async function listRepoFiles(repo: string, revision: string, opts: HubOpt
     const files: RepoFile[] = [];
     const entries = listFiles({ repo: { type: 'model', name: repo }, revision, recursive: true, hubUrl: hubEndpoint(opts), fetch: hubFetch(opts, repo, combined) });
     for await (const entry of entries) {
-      if (entry.type !== 'file') continue;
-      const sha256 = entry.lfs?.oid && /^[0-9a-f]{64}$/.test(entry.lfs.oid) ? entry.lfs.oid : undefined;
-      files.push({ path: entry.path, size: entry.lfs?.size ?? entry.size, sha256, gitOid: sha256 ? undefined : entry.oid });
+      if (entry?.type !== 'file') continue;
+      if (files.length >= HUB_LIMITS.listedFiles) throw new HubError(`${repo}@${revision}: the hub listed more than ${HUB_LIMITS.listedFiles} files; giving up`);
+      files.push(checkedRepoFile(entry, `${repo}@${revision} (hub file list)`));
     }
     return files;
   });
+}
+
+/** One listing entry as a RepoFile, after its path and size pass the checks every listed file must pass. */
+function checkedRepoFile(entry: { path: unknown; size: unknown; oid?: unknown; lfs?: { oid?: unknown; size?: unknown } }, where: string): RepoFile {
+  const file = assertSafeEntry(entry.path, where);
+  const size = entry.lfs?.size ?? entry.size;
+  if (!Number.isSafeInteger(size) || (size as number) < 0) {
+    throw new HubError(`${where}: invalid size for "${file}": ${describeValue(size)} (a size must be a whole number of bytes from 0 to ${Number.MAX_SAFE_INTEGER})`);
+  }
+  const lfsOid = entry.lfs?.oid;
+  const sha256 = typeof lfsOid === 'string' && /^[0-9a-f]{64}$/.test(lfsOid) ? lfsOid : undefined;
+  const gitOid = !sha256 && typeof entry.oid === 'string' && /^[0-9a-f]{40}$/.test(entry.oid) ? entry.oid : undefined;
+  return { path: file, size: size as number, ...(sha256 ? { sha256 } : {}), ...(gitOid ? { gitOid } : {}) };
 }
 
 /** The download URL of one file at one revision. */

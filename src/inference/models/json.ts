@@ -1,8 +1,13 @@
 // Small readers for the model folder's files: every failure is a ModelFolderError naming the file.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { readTextFileBounded, TooLargeError } from '../safety/bounded';
+import { describeRange, describeValue, inRange, ownValue, type NumberRange } from '../safety/ranges';
 import { ModelFolderError } from './errors';
 import { errorMessage } from '../errors';
+
+/** Configs are a few KiB; tokenizer files a few MiB. Past this a "config" is an attack or a mistake. */
+export const CONFIG_MAX_BYTES = 16 * 1024 * 1024;
 
 export type JsonObject = Record<string, unknown>;
 
@@ -28,6 +33,7 @@ export async function requireFolder(dir: string): Promise<void> {
 function missingOrUnreadable(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT') return 'is missing';
+  if (error instanceof TooLargeError) return `is too large (more than ${error.limit} bytes)`;
   return `cannot be read (${errorMessage(error)})`;
 }
 
@@ -36,7 +42,7 @@ export async function readJsonFile(dir: string, file: string, options: { optiona
 export async function readJsonFile(dir: string, file: string, options?: { optional: true }): Promise<JsonObject | undefined> {
   let text: string;
   try {
-    text = await fs.readFile(path.join(dir, file), 'utf8');
+    text = await readTextFileBounded(path.join(dir, file), CONFIG_MAX_BYTES);
   } catch (error) {
     if (options?.optional && (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new ModelFolderError(dir, file, missingOrUnreadable(error));
@@ -53,12 +59,15 @@ export async function readJsonFile(dir: string, file: string, options?: { option
   return parsed as JsonObject;
 }
 
-/** `config[key]` as a number; absent → undefined; present but not a number → error naming the field. */
-export function numberField(dir: string, file: string, config: JsonObject | undefined, key: string): number | undefined {
-  const value = config?.[key];
+/**
+ * `config[key]` (own property) as a number inside `range`; absent or null → undefined; anything
+ * else → a ModelFolderError naming the file, the field, the value and the range.
+ */
+export function numberField(dir: string, file: string, config: JsonObject | undefined, key: string, range: NumberRange): number | undefined {
+  const value = ownValue(config, key);
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new ModelFolderError(dir, file, `field '${key}' must be a number, got ${JSON.stringify(value)}`);
+  if (!inRange(value, range)) {
+    throw new ModelFolderError(dir, file, `field '${key}' is ${describeValue(value)}; valid: ${describeRange(range)}`);
   }
   return value;
 }

@@ -6,6 +6,9 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import { errorMessage, throwIfAborted } from '../errors';
+import { entryPathProblem, resolveInside } from '../safety/paths';
+import { describeValue } from '../safety/ranges';
+import { escapeTerminal } from '../safety/text';
 
 export const DataType = onnx.TensorProto.DataType;
 
@@ -58,6 +61,30 @@ export function isExternal(tensor: onnx.ITensorProto): boolean {
   return tensor.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL;
 }
 
+/**
+ * An external tensor's data file, relative to the model's folder. The model file is not ours: the
+ * location passes the one path rule (plain segments, no "..", not absolute) like a hub listing.
+ */
+function externalLocation(tensor: onnx.ITensorProto, file: string): string {
+  const location = externalEntry(tensor, 'location');
+  const problem = entryPathProblem(location);
+  if (problem) {
+    throw new OnnxFileError(file, `tensor '${escapeTerminal(tensor.name ?? '')}' has an unsafe external data location ${escapeTerminal(describeValue(location))} (${problem})`);
+  }
+  return location as string;
+}
+
+/** A byte count or offset from external data entries: a whole number written in decimal digits. */
+function externalNumber(tensor: onnx.ITensorProto, key: 'offset' | 'length', fallback: number, file: string): number {
+  const text = externalEntry(tensor, key);
+  if (text === undefined) return fallback;
+  const value = /^[0-9]{1,16}$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value)) {
+    throw new OnnxFileError(file, `tensor '${escapeTerminal(tensor.name ?? '')}' has external data ${key} ${escapeTerminal(describeValue(text))}; valid: a whole number of bytes`);
+  }
+  return value;
+}
+
 /** An ONNX file opened for reading: the decoded graph plus on-demand access to tensor data. */
 export class OnnxSource {
   private readonly handles = new Map<string, Promise<fs.FileHandle>>();
@@ -88,8 +115,7 @@ export class OnnxSource {
   externalFiles(): string[] {
     const files = new Set<string>();
     for (const t of this.graph.initializer) {
-      const location = isExternal(t) ? externalEntry(t, 'location') : undefined;
-      if (location) files.add(location);
+      if (isExternal(t)) files.add(externalLocation(t, this.file));
     }
     return [...files];
   }
@@ -108,14 +134,11 @@ export class OnnxSource {
   }
 
   private async readExternal(tensor: onnx.ITensorProto, expected: number): Promise<Uint8Array> {
-    const location = externalEntry(tensor, 'location');
-    if (!location || path.isAbsolute(location) || location.split(/[\\/]/).includes('..')) {
-      throw new OnnxFileError(this.file, `tensor '${tensor.name ?? ''}' has an invalid external data location '${location ?? ''}'`);
-    }
-    const offset = Number(externalEntry(tensor, 'offset') ?? 0);
-    const length = Number(externalEntry(tensor, 'length') ?? expected);
+    const location = externalLocation(tensor, this.file);
+    const offset = externalNumber(tensor, 'offset', 0, this.file);
+    const length = externalNumber(tensor, 'length', expected, this.file);
     if (length !== expected) throw new OnnxFileError(this.file, `tensor '${tensor.name ?? ''}' declares ${length} external bytes, expected ${expected}`);
-    const dataFile = path.join(path.dirname(this.file), location);
+    const dataFile = resolveInside(path.dirname(this.file), location, this.file);
     let handle = this.handles.get(location);
     if (!handle) {
       handle = fs.open(dataFile, 'r');
@@ -137,6 +160,26 @@ export class OnnxSource {
     }
     if (done !== length) throw new OnnxFileError(dataFile, `ends before the ${length} bytes of '${tensor.name ?? ''}' at offset ${offset}`);
     return out;
+  }
+
+  /** Fails like a read would when an external tensor lies outside its data file (checks sizes only). */
+  async checkExternalData(): Promise<void> {
+    const sizes = new Map<string, number>();
+    for (const t of this.graph.initializer.filter(isExternal)) {
+      // The same rules as a read: the location passes the path rule, offset and length are whole numbers.
+      const location = externalLocation(t, this.file);
+      const dataFile = resolveInside(path.dirname(this.file), location, this.file);
+      let size = sizes.get(location);
+      if (size === undefined) {
+        size = await fs.stat(dataFile).then((st) => st.size, (error: NodeJS.ErrnoException) => {
+          throw new OnnxFileError(dataFile, `cannot read external data for '${t.name ?? ''}' (${error.code ?? String(error)})`);
+        });
+        sizes.set(location, size);
+      }
+      const offset = externalNumber(t, 'offset', 0, this.file);
+      const length = externalNumber(t, 'length', tensorByteLength(t, this.file), this.file);
+      if (offset + length > size) throw new OnnxFileError(dataFile, `ends before the ${length} bytes of '${t.name ?? ''}' at offset ${offset}`);
+    }
   }
 
   async close(): Promise<void> {

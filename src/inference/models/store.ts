@@ -5,6 +5,8 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { readTextFileBounded } from '../safety/bounded';
+import { resolveInsideReal } from '../safety/paths';
 import { isPinned, resolvePullSource, type PullSource } from './catalog';
 import { ensureFreeSpace, fileSize, freeSpace as statfsFreeSpace, renameWithRetry, sizeOnDisk, type FreeSpaceFn } from './disk';
 import { DEFAULT_RETRY, fetchFile, partPath, ProgressTracker, retryDelay, sleep, type FetchContext, type PullProgress, type RetryPolicy } from './download';
@@ -21,6 +23,8 @@ export const OPTIONAL_PIPELINE_FOLDERS = ['vae_encoder', 'vae_encoder_tiny', 'va
 const SKIPPED_FILES = /\.(safetensors|bin|ckpt|pt|pth|msgpack|h5|engine|plan|trt)$/i;
 const REGISTRY_FILE = 'local-models.json';
 const INCOMING = '.incoming';
+/** The registry of local folders is ours, but a broken or planted one must not be read without end. */
+const REGISTRY_MAX_BYTES = 4 * 1024 * 1024;
 
 export class StoreError extends Error {
   constructor(message: string) {
@@ -155,7 +159,14 @@ export class ModelStore {
 
   /** Checks space, then fetches every file into `dir` (skipping complete ones); returns the manifest list. */
   private async fetchAll(repo: string, commit: string, files: RepoFile[], dir: string, policy: RetryPolicy, opts: PullOptions): Promise<ManifestFile[]> {
-    const onDisk = await Promise.all(files.map((f) => Promise.all([fileSize(path.join(dir, f.path)), fileSize(partPath(path.join(dir, f.path)))])));
+    // Every destination (and its part file) must resolve inside `dir`, symlinks included, before
+    // anything is stat'ed, deleted or written: the listing and the manifest are not ours.
+    const where = `${repo}@${commit}`;
+    const dests = await Promise.all(files.map(async (f) => {
+      await resolveInsideReal(dir, `${f.path}.part`, where);
+      return resolveInsideReal(dir, f.path, where);
+    }));
+    const onDisk = await Promise.all(dests.map((dest) => Promise.all([fileSize(dest), fileSize(partPath(dest))])));
     const have = onDisk.reduce((total, [done, part], i) => total + (done !== undefined && done === files[i]?.size ? done : Math.max(0, Math.min(part ?? 0, files[i]?.size ?? 0))), 0);
     const total = sum(files);
     await fs.mkdir(this.root, { recursive: true });
@@ -167,7 +178,7 @@ export class ModelStore {
     for (const [index, file] of files.entries()) {
       if (opts.signal?.aborted) throw new AbortError('Download cancelled; the next pull resumes from the .part files.');
       tracker.startFile(file.path, index);
-      const dest = path.join(dir, file.path);
+      const dest = dests[index] as string;
       const complete = onDisk[index]?.[0] === file.size ? await sha256File(dest, opts.signal) : undefined;
       if (complete && (!file.sha256 || complete === file.sha256)) {
         result.push({ path: file.path, size: file.size, sha256: complete });
@@ -197,7 +208,7 @@ export class ModelStore {
   private async repairUnlocked(id: string, dir: string, manifest: ModelManifest, opts: PullOptions): Promise<PullResult & { report: VerifyReport }> {
     const report = await verifyAgainstManifest(dir, manifest, { signal: opts.signal });
     const damaged = manifest.files.filter((f) => report.problems.some((p) => p.path === f.path));
-    for (const f of damaged) await fs.rm(path.join(dir, f.path), { force: true });
+    for (const f of damaged) await fs.rm(await resolveInsideReal(dir, f.path, path.join(dir, MANIFEST_FILE)), { force: true });
     const files: RepoFile[] = damaged.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 }));
     await this.fetchAll(manifest.source.repo, manifest.source.commit, files, dir, { ...DEFAULT_RETRY, ...opts.retry }, opts);
     return { id, dir, status: 'repaired', repo: manifest.source.repo, commit: manifest.source.commit, totalBytes: sum(manifest.files), fetched: damaged.map((f) => f.path), report };
@@ -240,6 +251,8 @@ export class ModelStore {
   async add(folder: string, id?: string): Promise<InstalledModel> {
     const dir = path.resolve(folder);
     const info = await validateModelFolder(dir);
+    // A manifest that came with the folder is what verify will walk: its paths pass the same rule now.
+    await readManifest(dir);
     const chosen = id ?? (slug(path.basename(dir)) || slug(info.modelId));
     this.modelDir(chosen); // validates the id
     const taken = (await this.list()).find((m) => m.id === chosen);
@@ -307,8 +320,9 @@ export class ModelStore {
 
   private async readRegistry(): Promise<RegistryEntry[]> {
     try {
-      const data = JSON.parse(await fs.readFile(path.join(this.root, REGISTRY_FILE), 'utf8')) as { models?: RegistryEntry[] };
-      return (data.models ?? []).filter((m) => typeof m.id === 'string' && typeof m.path === 'string');
+      const data = JSON.parse(await readTextFileBounded(path.join(this.root, REGISTRY_FILE), REGISTRY_MAX_BYTES)) as { models?: unknown } | null;
+      const models = Array.isArray(data?.models) ? (data.models as Partial<RegistryEntry>[]) : [];
+      return models.filter((m): m is RegistryEntry => typeof m?.id === 'string' && typeof m.path === 'string');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw new StoreError(`${path.join(this.root, REGISTRY_FILE)} is unreadable (${errorMessage(error)})`);

@@ -7,7 +7,9 @@
 //   TAESD decoder, which ends in [0, 1]); a config key of ours, since diffusers' config has none.
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { describeValue, ownValue, type NumberRange } from '../safety/ranges';
 import { LATENT_FAMILIES, LATENT_FAMILY_NAMES, type LatentFamily } from '../tables';
+import { SCALING_FACTOR_RANGE } from './autoencoders';
 import { loadCatalog, type CatalogEntry } from './catalog';
 import { ModelFolderError } from './errors';
 import type { ModelFolderInfo } from './folder';
@@ -40,22 +42,21 @@ export function latentFamilyOf(info: Pick<ModelFolderInfo, 'vae'>): LatentFamily
   });
 }
 
+/** FLUX-style VAEs shift by ~0.1; anything far outside is a broken config, not a decoder. */
+const SHIFT_FACTOR_RANGE: NumberRange = Object.freeze({ min: -100, max: 100 });
+
 function readOutputRange(dir: string, file: string, config: JsonObject | undefined): OutputRange {
-  const value = config && Object.hasOwn(config, 'output_range') ? config.output_range : undefined;
+  const value = ownValue(config, 'output_range');
   if (value === undefined || value === null) return OUTPUT_RANGES[0] as OutputRange;
   const found = OUTPUT_RANGES.find((r) => Array.isArray(value) && value.length === 2 && value[0] === r[0] && value[1] === r[1]);
-  if (!found) throw new ModelFolderError(dir, file, `field 'output_range' is ${JSON.stringify(value).slice(0, 60)}; valid: [-1, 1] or [0, 1]`);
+  if (!found) throw new ModelFolderError(dir, file, `field 'output_range' is ${describeValue(value)}; valid: [-1, 1] or [0, 1]`);
   return found;
 }
 
 async function describe(dir: string, file: string, configFile: string, origin: string): Promise<TinyDecoderSource> {
   const config = await readJsonFile(dir, configFile, { optional: true });
-  const scaling = numberField(dir, configFile, config, 'scaling_factor');
-  if (scaling !== undefined && !(scaling > 0 && scaling <= 100)) {
-    throw new ModelFolderError(dir, configFile, `field 'scaling_factor' is ${scaling}; valid: a number above 0 and at most 100`);
-  }
-  const shift = numberField(dir, configFile, config, 'shift_factor');
-  if (shift !== undefined && Math.abs(shift) > 100) throw new ModelFolderError(dir, configFile, `field 'shift_factor' is ${shift}; valid: -100 to 100`);
+  const scaling = numberField(dir, configFile, config, 'scaling_factor', SCALING_FACTOR_RANGE);
+  const shift = numberField(dir, configFile, config, 'shift_factor', SHIFT_FACTOR_RANGE);
   return { dir, file, scalingFactor: scaling ?? 1, shiftFactor: shift ?? 0, outputRange: readOutputRange(dir, configFile, config), origin };
 }
 

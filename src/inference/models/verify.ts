@@ -5,8 +5,14 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { AbortError, errorMessage } from '../errors';
+import { readTextFileBounded, TooLargeError } from '../safety/bounded';
+import { entryPathProblem, resolveInsideReal } from '../safety/paths';
+import { describeValue } from '../safety/ranges';
+import { escapeTerminal } from '../safety/text';
 
 export const MANIFEST_FILE = 'nanoforge-model.json';
+/** A manifest lists tens of files; a few MiB is generous. */
+const MANIFEST_MAX_BYTES = 4 * 1024 * 1024;
 
 export interface ManifestFile {
   path: string;
@@ -42,9 +48,10 @@ export class ManifestError extends Error {
 export async function readManifest(dir: string): Promise<ModelManifest | undefined> {
   let text: string;
   try {
-    text = await fs.readFile(path.join(dir, MANIFEST_FILE), 'utf8');
+    text = await readTextFileBounded(path.join(dir, MANIFEST_FILE), MANIFEST_MAX_BYTES);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (error instanceof TooLargeError) throw new ManifestError(dir, `is larger than ${MANIFEST_MAX_BYTES} bytes; not a manifest Nanoforge wrote`);
     throw error;
   }
   let data: Partial<ModelManifest>;
@@ -54,9 +61,12 @@ export async function readManifest(dir: string): Promise<ModelManifest | undefin
     throw new ManifestError(dir, `is not valid JSON (${errorMessage(error)})`);
   }
   if (data.format !== 1 || typeof data.id !== 'string' || !data.source || !Array.isArray(data.files)) throw new ManifestError(dir, 'is not a Nanoforge model manifest (format 1)');
-  for (const f of data.files) {
-    const safe = typeof f.path === 'string' && !path.isAbsolute(f.path) && !f.path.split(/[\\/]/).includes('..');
-    if (!safe || typeof f.size !== 'number' || !/^[0-9a-f]{64}$/.test(String(f.sha256))) throw new ManifestError(dir, `bad file entry ${JSON.stringify(f)}`);
+  for (const f of data.files as unknown[]) {
+    const entry = (typeof f === 'object' && f !== null ? f : {}) as Partial<ManifestFile>;
+    const problem = entryPathProblem(entry.path)
+      ?? (!Number.isSafeInteger(entry.size) || (entry.size as number) < 0 ? `size ${describeValue(entry.size)} is not a whole number of bytes` : undefined)
+      ?? (!/^[0-9a-f]{64}$/.test(String(entry.sha256)) ? 'sha256 is not 64 hex digits' : undefined);
+    if (problem) throw new ManifestError(dir, `bad file entry ${escapeTerminal(describeValue(f))}: ${problem}`);
   }
   return data as ModelManifest;
 }
@@ -90,7 +100,7 @@ export async function verifyAgainstManifest(dir: string, manifest: ModelManifest
   const problems: VerifyReport['problems'] = [];
   for (const f of manifest.files) {
     if (opts.signal?.aborted) throw new AbortError('Verification cancelled.');
-    const file = path.join(dir, f.path);
+    const file = await resolveInsideReal(dir, f.path, path.join(dir, MANIFEST_FILE));
     const stat = await fs.stat(file).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return undefined;
       throw error;

@@ -35,6 +35,21 @@ export function checkInputs(req: PipelineRequest, multiple = 8): void {
   if (req.scheduler !== undefined && !SCHEDULER_NAMES.includes(req.scheduler)) {
     throw new InvalidRequestError('scheduler', `Unknown scheduler '${String(req.scheduler)}'. Valid: ${SCHEDULER_NAMES.join(', ')}.`);
   }
+  if (req.init) checkInit(req);
+}
+
+/** The start image must already have the run size (image/init-image.ts fits it). */
+function checkInit(req: PipelineRequest): void {
+  const { image, strength } = req.init as NonNullable<PipelineRequest['init']>;
+  if (typeof strength !== 'number' || !Number.isFinite(strength) || strength <= 0 || strength > 1) {
+    throw new InvalidRequestError('strength', `strength must be a number greater than 0 and at most 1, got ${String(strength)}.`);
+  }
+  if (image.width !== req.width || image.height !== req.height) {
+    throw new InvalidRequestError('initImage', `the start image is ${image.width}×${image.height}; fit it to the run size ${req.width}×${req.height} first.`);
+  }
+  if ((image.channels !== 3 && image.channels !== 4) || image.data.length !== image.width * image.height * image.channels) {
+    throw new InvalidRequestError('initImage', `the start image should hold ${image.width}×${image.height}×${image.channels} bytes, has ${image.data.length}.`);
+  }
 }
 
 function checkInteger(value: unknown, field: string, min: number, max: number): void {

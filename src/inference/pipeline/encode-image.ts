@@ -3,7 +3,10 @@
 // session seam like the other stages; the sessions come from autoencoder-sessions.ts.
 import type { ModelSession } from '../backend/types';
 import type { EncoderOutput } from '../models/signature';
+import type { PixelImage } from '../types';
 import type { LatentShape } from './latents';
+
+export type { PixelImage } from '../types';
 
 /** An encoder session with what the pipeline needs to read its output. */
 export interface ImageEncoder {
@@ -17,14 +20,6 @@ export interface ImageEncoder {
   latentToPixel: number;
   /** Latent channels the UNet expects (4 for SD). */
   latentChannels: number;
-}
-
-/** Interleaved 8-bit pixels; RGBA is composited on `background` before encoding. */
-export interface PixelImage {
-  width: number;
-  height: number;
-  channels: 3 | 4;
-  data: Uint8Array;
 }
 
 export interface EncodeImageOptions {

@@ -1,5 +1,7 @@
 // Text-to-image as numbered stages: 1 checkInputs, 2 encodePrompt, 3 prepareTimesteps,
 // 4 prepareLatents, 5 denoise, 6 decode. Same seed + settings + device = same pixels.
+// Image-to-image (a request with `init`) differs in stages 3 and 4 only (image-to-image.ts): the
+// schedule begins at the strength's step, and the latents are the encoded start image noised to it.
 import type { InferenceBackend } from '../backend/types';
 import { pairedDecoders } from '../models/tiny-decoder';
 import { createScheduler, type Scheduler } from '../schedulers';
@@ -10,6 +12,8 @@ import { resolveDecoder } from './decoders';
 import { denoise } from './denoise';
 import { encodePromptCached } from './encode-prompt';
 import { throwIfAborted } from '../errors';
+import { openImageEncoder, type HeldImageEncoder } from './autoencoder-sessions';
+import { beginIndexFor, prepareInitLatents } from './image-to-image';
 import { prepareLatents, type LatentShape } from './latents';
 import { loadModel, type LoadedModel, type LoadOptions, type ResolvedDecoder } from './model';
 import type { DecodeOptions, Pipeline, PipelineInfo } from './types';
@@ -22,8 +26,10 @@ class TextToImagePipeline implements Pipeline {
   private disposed = false;
   /** Runs one generation at a time: sessions are shared and memory is the scarce resource. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** The image encoder, opened by the first image-to-image run (text-to-image never pays for it). */
+  private encoder: Promise<HeldImageEncoder> | undefined;
 
-  constructor(private readonly model: LoadedModel) {
+  constructor(private readonly model: LoadedModel, private readonly openEncoder: () => Promise<HeldImageEncoder>) {
     const { info } = model;
     this.info = {
       modelDir: info.dir,
@@ -33,6 +39,7 @@ class TextToImagePipeline implements Pipeline {
       usesGuidance: info.usesGuidance,
       nativeSize: info.nativeSize,
       modelId: info.modelId,
+      imageToImage: info.autoencoders.encoder !== undefined || info.autoencoders.tinyEncoder !== undefined,
       loads: model.loads,
       ...(model.tiny ? { tinyDecoder: model.tiny.source } : {}),
       ...(!model.tiny && pairedDecoders(info)[0] ? { tinyDecoderOffer: offerOf(info) } : {}),
@@ -52,6 +59,11 @@ class TextToImagePipeline implements Pipeline {
     const { model } = this;
     // 1. checkInputs
     checkInputs(req, model.info.vae.latentToPixel);
+    const beginIndex = beginIndexFor(req.steps, req.init);
+    // A model without an encoder is reported before anything runs; opening it is timed on its own.
+    const opening = performance.now();
+    const encoder = req.init ? await this.imageEncoder() : undefined;
+    if (encoder) timings.openEncoder = performance.now() - opening;
     throwIfAborted(cb.signal);
     // 2. encodePrompt: classifier-free guidance only when guidance > 1 and the UNet has no guidance embedding.
     const guided = req.guidanceScale > 1 && !model.unet.inputs.some((i) => i.name === 'timestep_cond');
@@ -67,11 +79,13 @@ class TextToImagePipeline implements Pipeline {
       height: req.height / model.info.vae.latentToPixel,
       width: req.width / model.info.vae.latentToPixel,
     };
-    const images = prepareLatents(req.seed, req.count, shape, (schedulers[0] as Scheduler).initNoiseSigma);
-    timings.latents = performance.now() - started;
+    const images = req.init && encoder
+      ? await prepareInitLatents(encoder, req.init, { seed: req.seed, count: req.count, schedulers, beginIndex, shape })
+      : prepareLatents(req.seed, req.count, shape, (schedulers[0] as Scheduler).initNoiseSigma);
+    timings[req.init ? 'encode' : 'latents'] = performance.now() - started;
     // 5. denoise
     started = performance.now();
-    await denoise({ model, schedulers, images, embeddings, guidanceScale: req.guidanceScale, shape, callbacks: cb, timings, counters });
+    await denoise({ model, schedulers, images, embeddings, guidanceScale: req.guidanceScale, shape, callbacks: cb, timings, counters, beginIndex });
     timings.denoise = performance.now() - started;
     // 6. decode, with the decoder the request chose (decoders.ts); opening the full VAE is part of it
     throwIfAborted(cb.signal);
@@ -114,10 +128,23 @@ class TextToImagePipeline implements Pipeline {
     });
   }
 
+  /** The encoder of the first image-to-image run, kept for the next; a failed open is forgotten so a retry can succeed. */
+  private imageEncoder(): Promise<HeldImageEncoder> {
+    if (!this.encoder) {
+      const opening = this.openEncoder();
+      this.encoder = opening;
+      opening.catch(() => { if (this.encoder === opening) this.encoder = undefined; });
+    }
+    return this.encoder;
+  }
+
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     await this.queue;
+    const encoder = this.encoder;
+    this.encoder = undefined;
+    if (encoder) await encoder.then((e) => e.release(), () => undefined /* never opened: nothing to release */);
     await this.model.release();
   }
 }
@@ -138,5 +165,7 @@ function checkLatents(latents: FinalLatents, model: LoadedModel): void {
 
 /** Validates the folder, opens the sessions through `backend` and returns a ready pipeline. */
 export async function loadTextToImage(dir: string, backend: InferenceBackend, options: LoadOptions = {}): Promise<Pipeline> {
-  return new TextToImagePipeline(await loadModel(dir, backend, options));
+  const model = await loadModel(dir, backend, options);
+  // On the device the other sessions ended up on, so a fallback is not tried twice.
+  return new TextToImagePipeline(model, () => openImageEncoder(model.info, backend, { ...options, device: model.device }));
 }

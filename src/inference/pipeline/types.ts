@@ -16,6 +16,8 @@ export interface PipelineInfo {
   /** Pixel size the model was trained at, e.g. 512. */
   nativeSize: number;
   modelId: string;
+  /** Whether the folder has an image encoder (vae_encoder/ or vae_encoder_tiny/), which image-to-image needs. */
+  imageToImage: boolean;
   /** The tiny decoder's source ('vae_decoder_tiny', or an installed decoder's id such as 'taesd'); absent: none. */
   tinyDecoder?: string;
   /** No tiny decoder, but the catalog has one for this model's latents: what to download. */

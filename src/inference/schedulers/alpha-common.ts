@@ -1,5 +1,5 @@
 // Pieces shared by DDIM and LCM, which work in alpha space (x_t = sqrt(a) x0 + sqrt(1 - a) eps).
-import { checkSameLength, checkSameNoiseLength, readBool, readEnum, readNumber, requireOff } from './options';
+import { checkSameLength, checkSameNoiseLength, readBool, readEnum, readNumber, requireOff, SCHEDULER_RANGES } from './options';
 import type { SchedulerConfig } from './types';
 
 export type AlphaPrediction = 'epsilon' | 'v_prediction' | 'sample';
@@ -17,7 +17,7 @@ export function readAlphaOptions(config: SchedulerConfig, className: string, cli
   const clip = readBool(config, 'clip_sample', clipDefault);
   return {
     prediction: readEnum<AlphaPrediction>(config, 'prediction_type', 'epsilon', ['epsilon', 'v_prediction', 'sample']),
-    clipRange: clip ? readNumber(config, 'clip_sample_range', 1, { exclusiveMin: 0 }) : undefined,
+    clipRange: clip ? readNumber(config, 'clip_sample_range', 1, SCHEDULER_RANGES.clip_sample_range) : undefined,
     setAlphaToOne: readBool(config, 'set_alpha_to_one', true),
   };
 }

@@ -2,7 +2,7 @@
 import type { Rng } from '../pipeline/rng';
 import { addNoiseBySigma, discreteSchedule, eulerInitNoiseSigma, predictOriginal, scaleBySigma } from './euler-common';
 import { buildNoiseSchedule } from './noise-schedule';
-import { checkStepCount, checkStepIndex, readEnum } from './options';
+import { checkStepCount, checkStepIndex, raw, readEnum } from './options';
 import { sigmaTable } from './sigmas';
 import { readSpacing, type SpacingOptions } from './spacing';
 import type { SchedulerConfig, SigmaScheduler, StepResult } from './types';
@@ -24,7 +24,7 @@ export class EulerAncestralDiscreteScheduler implements SigmaScheduler {
     this.spacing = readSpacing(config, 'linspace');
     const noise = buildNoiseSchedule(config, { betaStart: 0.0001, betaEnd: 0.02, betaSchedule: 'linear' });
     this.alphasCumprod = noise.alphasCumprod;
-    if (config.rescale_betas_zero_snr === true) this.alphasCumprod[this.alphasCumprod.length - 1] = 2 ** -24;
+    if (raw(config, 'rescale_betas_zero_snr') === true) this.alphasCumprod[this.alphasCumprod.length - 1] = 2 ** -24;
     this.table = sigmaTable(this.alphasCumprod);
     this.sigmas = Float64Array.from([...this.table].reverse().concat(0));
   }

@@ -10,6 +10,11 @@ export type EulerPrediction = 'epsilon' | 'v_prediction' | 'sample';
 /** Float32 timesteps from the spacing and their linearly interpolated sigmas (float64, like np.interp). */
 export function discreteSchedule(table: Float64Array, n: number, spacing: SpacingOptions): { timesteps: number[]; sigmas: number[] } {
   const timesteps = spacedTimesteps(table.length, n, spacing, false).map(f32);
+  // Past the table the sigma would be clamped to the last one: every step the same noise level, a flat image.
+  const beyond = timesteps.find((t) => t < 0 || t > table.length - 1);
+  if (beyond !== undefined) {
+    throw new RangeError(`steps_offset ${spacing.stepsOffset} with ${n} steps reaches timestep ${beyond}, outside 0..${table.length - 1}.`);
+  }
   return { timesteps, sigmas: timesteps.map((t) => interpolateSigma(table, t)) };
 }
 

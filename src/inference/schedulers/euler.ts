@@ -2,7 +2,7 @@
 import type { Rng } from '../pipeline/rng';
 import { addNoiseBySigma, discreteSchedule, eulerInitNoiseSigma, predictOriginal, scaleBySigma, type EulerPrediction } from './euler-common';
 import { buildNoiseSchedule } from './noise-schedule';
-import { checkStepCount, checkStepIndex, readEnum, readBool, readNumber, requireOff } from './options';
+import { checkStepCount, checkStepIndex, raw, readEnum, readBool, readNumber, requireOff, SCHEDULER_RANGES } from './options';
 import { exponentialSigmas, karrasSigmas, sigmaTable, sigmaToTimestep } from './sigmas';
 import { readSpacing, type SpacingOptions } from './spacing';
 import { SchedulerConfigError, type SchedulerConfig, type SigmaScheduler, type StepResult } from './types';
@@ -33,8 +33,8 @@ function readSigmaSpacing(config: SchedulerConfig): SigmaSpacing {
   return karras ? 'karras' : exponential ? 'exponential' : 'discrete';
 }
 
-function readOptional(config: SchedulerConfig, field: string): number | undefined {
-  return config[field] === undefined || config[field] === null ? undefined : readNumber(config, field, 0, { exclusiveMin: 0 });
+function readOptional(config: SchedulerConfig, field: 'sigma_min' | 'sigma_max'): number | undefined {
+  return raw(config, field) === undefined ? undefined : readNumber(config, field, 0, SCHEDULER_RANGES[field]);
 }
 
 function readEulerOptions(config: SchedulerConfig): EulerOptions {
@@ -70,7 +70,7 @@ export class EulerDiscreteScheduler implements SigmaScheduler {
     this.options = readEulerOptions(config);
     const noise = buildNoiseSchedule(config, { betaStart: 0.0001, betaEnd: 0.02, betaSchedule: 'linear' });
     this.alphasCumprod = noise.alphasCumprod;
-    if (config.rescale_betas_zero_snr === true) {
+    if (raw(config, 'rescale_betas_zero_snr') === true) {
       // Zero terminal SNR makes the last sigma infinite; diffusers substitutes fp16's smallest subnormal.
       this.alphasCumprod[this.alphasCumprod.length - 1] = 2 ** -24;
     }

@@ -1,4 +1,5 @@
 // Picks the scheduler class named by scheduler_config.json (or the user's override).
+import { ownValue } from '../safety/ranges';
 import { SCHEDULER_CLASSES, SCHEDULER_NAMES, type SchedulerName } from '../tables';
 import { DDIMScheduler } from './ddim';
 import { EulerDiscreteScheduler } from './euler';
@@ -34,8 +35,9 @@ export function createScheduler(config: SchedulerConfig, override?: SchedulerNam
 
 /** Our name for the config's `_class_name`; an unknown class is an error listing the supported ones. */
 export function schedulerNameOf(config: SchedulerConfig): SchedulerName {
-  const className = config._class_name;
-  const name = typeof className === 'string' ? SCHEDULER_CLASSES[className] : undefined;
+  const className = ownValue(config, '_class_name');
+  // Own keys only: SCHEDULER_CLASSES['__proto__'] would otherwise be Object.prototype, not undefined.
+  const name = typeof className === 'string' && Object.hasOwn(SCHEDULER_CLASSES, className) ? SCHEDULER_CLASSES[className] : undefined;
   if (name === undefined) {
     throw new SchedulerConfigError('_class_name', className,
       `scheduler_config.json: _class_name ${JSON.stringify(className)} is not supported; valid: ${Object.keys(SCHEDULER_CLASSES).join(', ')}.`);

@@ -3,7 +3,7 @@
 import type { Rng } from '../pipeline/rng';
 import { addNoiseByAlpha, predictFromAlpha, readAlphaOptions, type AlphaOptions } from './alpha-common';
 import { buildNoiseSchedule } from './noise-schedule';
-import { checkStepCount, checkStepIndex, readNumber } from './options';
+import { checkStepCount, checkStepIndex, readNumber, SCHEDULER_RANGES } from './options';
 import { SchedulerConfigError, type Scheduler, type SchedulerConfig, type StepResult } from './types';
 
 /** sigma_data of the consistency-model boundary conditions. */
@@ -23,12 +23,12 @@ export class LCMScheduler implements Scheduler {
     this.options = readAlphaOptions(config, 'LCMScheduler', false);
     this.alphasCumprod = buildNoiseSchedule(config, { betaStart: 0.00085, betaEnd: 0.012, betaSchedule: 'scaled_linear' }).alphasCumprod;
     const trainSteps = this.alphasCumprod.length;
-    this.originalSteps = readNumber(config, 'original_inference_steps', 50, { integer: true, min: 1 });
+    this.originalSteps = readNumber(config, 'original_inference_steps', 50, SCHEDULER_RANGES.original_inference_steps);
     if (this.originalSteps > trainSteps) {
       throw new SchedulerConfigError('original_inference_steps', this.originalSteps,
         `scheduler_config.json: original_inference_steps ${this.originalSteps} is larger than num_train_timesteps ${trainSteps}.`);
     }
-    this.timestepScaling = readNumber(config, 'timestep_scaling', 10, { min: 0 });
+    this.timestepScaling = readNumber(config, 'timestep_scaling', 10, SCHEDULER_RANGES.timestep_scaling);
     this.finalAlphaCumprod = this.options.setAlphaToOne ? 1 : (this.alphasCumprod[0] as number);
   }
 

@@ -1,7 +1,7 @@
 // Training noise schedule shared by every scheduler: betas → alphas → alphas_cumprod.
 // Values are rounded to float32 where torch keeps them in float32 (betas, alphas, the stored cumprod),
 // while the running product is accumulated in float64 as torch's CPU cumprod does.
-import { readBool, readEnum, readNumber } from './options';
+import { raw, readBool, readEnum, readNumber, SCHEDULER_RANGES } from './options';
 import { SchedulerConfigError, type SchedulerConfig } from './types';
 
 const f32 = Math.fround;
@@ -48,13 +48,13 @@ function cosineBetas(n: number): Float64Array {
 }
 
 function trainedBetas(config: SchedulerConfig, trainSteps: number): Float64Array | undefined {
-  const given = config.trained_betas;
+  const given = raw(config, 'trained_betas');
   if (given === undefined || given === null) return undefined;
   const valid = Array.isArray(given) && given.length === trainSteps
-    && given.every((b) => typeof b === 'number' && b > 0 && b < 1);
+    && given.every((b) => typeof b === 'number' && f32(b) >= 1e-8 && f32(b) < 1);
   if (!valid) {
     throw new SchedulerConfigError('trained_betas', '[…]',
-      `scheduler_config.json: trained_betas must be ${trainSteps} numbers between 0 and 1 (one per num_train_timesteps).`);
+      `scheduler_config.json: trained_betas must be ${trainSteps} numbers from 1e-8 to below 1 (one per num_train_timesteps).`);
   }
   return Float64Array.from(given, f32);
 }
@@ -92,16 +92,26 @@ export function cumprodOfAlphas(betas: Float64Array): Float64Array {
 }
 
 export function buildNoiseSchedule(config: SchedulerConfig, defaults: NoiseDefaults): NoiseSchedule {
-  const trainSteps = readNumber(config, 'num_train_timesteps', 1000, { integer: true, min: 2 });
+  const trainSteps = readNumber(config, 'num_train_timesteps', 1000, SCHEDULER_RANGES.num_train_timesteps);
   let betas = trainedBetas(config, trainSteps);
   if (betas === undefined) {
     const schedule = readEnum(config, 'beta_schedule', defaults.betaSchedule, BETA_SCHEDULES);
-    const start = readNumber(config, 'beta_start', defaults.betaStart, { exclusiveMin: 0 });
-    const end = readNumber(config, 'beta_end', defaults.betaEnd, { exclusiveMin: 0 });
+    const start = readNumber(config, 'beta_start', defaults.betaStart, SCHEDULER_RANGES.beta_start);
+    const end = readNumber(config, 'beta_end', defaults.betaEnd, SCHEDULER_RANGES.beta_end);
     if (schedule === 'linear') betas = linspaceF32(start, end, trainSteps);
     else if (schedule === 'scaled_linear') betas = linspaceF32(Math.sqrt(start), Math.sqrt(end), trainSteps).map((b) => f32(b * b));
     else betas = cosineBetas(trainSteps);
   }
-  if (readBool(config, 'rescale_betas_zero_snr', false)) betas = rescaleZeroTerminalSnr(betas);
-  return { trainSteps, betas, alphasCumprod: cumprodOfAlphas(betas) };
+  const rescaled = readBool(config, 'rescale_betas_zero_snr', false);
+  if (rescaled) betas = rescaleZeroTerminalSnr(betas);
+  const alphasCumprod = cumprodOfAlphas(betas);
+  // Each field can be in range and the product still reach 0 in float32 (many steps, large betas):
+  // the last noise level is then infinite and every image comes out flat. Zero terminal SNR asks
+  // for exactly that and is handled by the schedulers that allow it.
+  const last = alphasCumprod[trainSteps - 1] as number;
+  if (!rescaled && !(last > 0 && Number.isFinite(f32(f32(1 - last) / last)))) {
+    throw new SchedulerConfigError('beta_end', raw(config, 'beta_end'),
+      `scheduler_config.json: num_train_timesteps ${trainSteps} with these betas (beta_end ${JSON.stringify(raw(config, 'beta_end') ?? defaults.betaEnd)}${raw(config, 'trained_betas') !== undefined ? ', trained_betas' : ''}) drives alphas_cumprod to ${last}, an infinite noise level; expected a schedule whose alphas_cumprod stays above 0 (fewer steps or smaller betas).`);
+  }
+  return { trainSteps, betas, alphasCumprod };
 }

@@ -1,10 +1,14 @@
 // Reading scheduler_config.json fields with diffusers' per-class defaults; a bad value is an error naming
 // the field, the value and what is accepted.
+import { describeRange, inRange, ownValue, type NumberRange } from '../safety/ranges';
 import { SchedulerConfigError, type SchedulerConfig } from './types';
 
-/** Absent and `null` both mean "use the class default", as in diffusers' `from_config`. */
-function raw(config: SchedulerConfig, field: string): unknown {
-  const value = config[field];
+/**
+ * Absent and `null` both mean "use the class default", as in diffusers' `from_config`. Own
+ * properties only: the file is not ours, and "constructor" must not find Object's.
+ */
+export function raw(config: SchedulerConfig, field: string): unknown {
+  const value = ownValue(config, field);
   return value === null ? undefined : value;
 }
 
@@ -21,21 +25,32 @@ export function readEnum<T extends string>(config: SchedulerConfig, field: strin
   return value as T;
 }
 
-export function readNumber(
-  config: SchedulerConfig, field: string, fallback: number,
-  rule: { integer?: boolean; min?: number; exclusiveMin?: number } = {},
-): number {
+/**
+ * The documented valid range of every number Nanoforge reads from scheduler_config.json. Beyond
+ * them a config either allocates without bound (num_train_timesteps sizes every table), or
+ * silently produces a black or grey image (betas at or above 1 make alphas negative, a large
+ * steps_offset walks past the schedule).
+ */
+export const SCHEDULER_RANGES = Object.freeze({
+  num_train_timesteps: { integer: true, min: 2, max: 10_000 },
+  // Betas are float32 in the schedule: below ~1e-8 they round towards 0 (a zero noise level).
+  beta_start: { min: 1e-8, max: 1, exclusiveMax: true },
+  beta_end: { min: 1e-8, max: 1, exclusiveMax: true },
+  steps_offset: { integer: true, min: 0, max: 1000 },
+  clip_sample_range: { min: 0, max: 10_000, exclusiveMin: true },
+  sigma_min: { min: 0, max: 10_000, exclusiveMin: true },
+  sigma_max: { min: 0, max: 10_000, exclusiveMin: true },
+  original_inference_steps: { integer: true, min: 1, max: 10_000 },
+  timestep_scaling: { min: 0, max: 10_000 },
+} satisfies Record<string, NumberRange>);
+
+/** A number field inside its documented range (see SCHEDULER_RANGES), else an error naming field, value and range. */
+export function readNumber(config: SchedulerConfig, field: string, fallback: number, range: NumberRange): number {
   const value = raw(config, field) ?? fallback;
-  const ok = typeof value === 'number' && Number.isFinite(value)
-    && (!rule.integer || Number.isInteger(value))
-    && (rule.min === undefined || value >= rule.min)
-    && (rule.exclusiveMin === undefined || value > rule.exclusiveMin);
-  if (!ok) {
-    const kind = rule.integer ? 'an integer' : 'a number';
-    const bound = rule.min !== undefined ? ` >= ${rule.min}` : rule.exclusiveMin !== undefined ? ` > ${rule.exclusiveMin}` : '';
-    throw new SchedulerConfigError(field, value, `scheduler_config.json: ${field} ${describe(value)} is invalid; expected ${kind}${bound}.`);
+  if (!inRange(value, range)) {
+    throw new SchedulerConfigError(field, value, `scheduler_config.json: ${field} ${describe(value)} is invalid; expected ${describeRange(range)}.`);
   }
-  return value as number;
+  return value;
 }
 
 export function readBool(config: SchedulerConfig, field: string, fallback: boolean): boolean {

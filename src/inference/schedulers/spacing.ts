@@ -1,6 +1,6 @@
 // How inference timesteps are picked from the training schedule (2305.08891, Table 2), the way
 // diffusers' numpy code does it, including numpy's round-half-to-even.
-import { readEnum, readNumber } from './options';
+import { readEnum, readNumber, SCHEDULER_RANGES } from './options';
 import type { SchedulerConfig } from './types';
 
 export type TimestepSpacing = 'leading' | 'trailing' | 'linspace';
@@ -14,7 +14,7 @@ export interface SpacingOptions {
 export function readSpacing(config: SchedulerConfig, defaultSpacing: TimestepSpacing): SpacingOptions {
   return {
     spacing: readEnum(config, 'timestep_spacing', defaultSpacing, TIMESTEP_SPACINGS),
-    stepsOffset: readNumber(config, 'steps_offset', 0, { integer: true, min: 0 }),
+    stepsOffset: readNumber(config, 'steps_offset', 0, SCHEDULER_RANGES.steps_offset),
   };
 }
 

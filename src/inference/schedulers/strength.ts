@@ -39,7 +39,7 @@ export function strengthSchedule(steps: number, strength: number): StrengthSched
   const denoiseSteps = Math.min(Math.trunc(steps * strength), steps);
   if (denoiseSteps < 1) {
     throw new StrengthError(
-      `strength ${strength} with ${steps} step${steps === 1 ? '' : 's'} runs no denoising step (int(${steps} × ${strength}) = 0); ` +
+      `strength ${strength} with ${steps} step${steps === 1 ? '' : 's'} runs no denoising step: steps × strength must be ≥ 1 (int(${steps} × ${strength}) = 0); ` +
       `use strength ≥ ${minimumStrength(steps)} or at least ${minimumSteps(strength)} steps.`);
   }
   return { beginIndex: steps - denoiseSteps, denoiseSteps };

@@ -1,7 +1,20 @@
 // Reading the tokenizer folder: vocab.json, merges.txt and the optional configs, with errors naming the file.
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { readTextFileBounded, TooLargeError } from '../safety/bounded';
+import { describeRange, describeValue, inRange, ownValue, type NumberRange } from '../safety/ranges';
 import { TokenizerError } from './types';
+
+/** CLIP's vocab.json is 1.6 MB and merges.txt 0.5 MB; configs a few KiB. */
+const TOKENIZER_FILE_MAX_BYTES = 32 * 1024 * 1024;
+/** Token ids travel as int32 or int64 tensors and index the embedding table: int32 is the bound. */
+const MAX_TOKEN_ID = 2 ** 31 - 1;
+/**
+ * tokenizer_config.json `model_max_length`: every prompt is padded to it (CLIP: 77; long-prompt
+ * CLIPs a few hundred). transformers saves an unset length as int(1e30); values from 1e20 up are
+ * read as that "unset", which leaves the text encoder's own limit in charge.
+ */
+export const MODEL_MAX_LENGTH_RANGE: NumberRange = Object.freeze({ integer: true, min: 2, max: 4096 });
+const UNSET_MAX_LENGTH = 1e20;
 
 export interface TokenizerFiles {
   vocab: Map<string, number>;
@@ -14,10 +27,11 @@ export interface TokenizerFiles {
 
 async function readText(file: string, required: boolean): Promise<string | undefined> {
   try {
-    return await readFile(file, 'utf8');
+    return await readTextFileBounded(file, TOKENIZER_FILE_MAX_BYTES);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && !required) return undefined;
+    if (err instanceof TooLargeError) throw new TokenizerError(file, `Tokenizer file ${file} is too large (more than ${err.limit} bytes).`);
     const why = code === 'ENOENT' ? 'is missing' : `cannot be read (${code ?? String(err)})`;
     throw new TokenizerError(file, `Tokenizer file ${file} ${why}.`);
   }
@@ -39,8 +53,8 @@ function parseJsonObject(file: string, text: string): Record<string, unknown> {
 function parseVocab(file: string, text: string): Map<string, number> {
   const vocab = new Map<string, number>();
   for (const [token, id] of Object.entries(parseJsonObject(file, text))) {
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) {
-      throw new TokenizerError(file, `Tokenizer file ${file}: token ${JSON.stringify(token)} has id ${JSON.stringify(id)}, expected an integer >= 0.`);
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > MAX_TOKEN_ID) {
+      throw new TokenizerError(file, `Tokenizer file ${file}: token ${JSON.stringify(token).slice(0, 60)} has id ${JSON.stringify(id)}, expected an integer from 0 to ${MAX_TOKEN_ID}.`);
     }
     vocab.set(token, id);
   }
@@ -67,10 +81,8 @@ function parseMerges(file: string, text: string): Map<string, number> {
 /** A special token in a config is either a string or an AddedToken object `{ content: "..." }`. */
 function tokenContent(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
-  if (typeof value === 'object' && value !== null && typeof (value as { content?: unknown }).content === 'string') {
-    return (value as { content: string }).content;
-  }
-  return undefined;
+  const content = ownValue(value, 'content');
+  return typeof content === 'string' ? content : undefined;
 }
 
 export async function readTokenizerFiles(dir: string): Promise<TokenizerFiles> {
@@ -83,13 +95,19 @@ export async function readTokenizerFiles(dir: string): Promise<TokenizerFiles> {
   ]);
   const config = configText === undefined ? {} : parseJsonObject(configFile, configText);
   const map = mapText === undefined ? {} : parseJsonObject(mapFile, mapText);
-  const pick = (key: string): string | undefined => tokenContent(config[key]) ?? tokenContent(map[key]);
-  const maxLength = config['model_max_length'];
+  const pick = (key: string): string | undefined => tokenContent(ownValue(config, key)) ?? tokenContent(ownValue(map, key));
   return {
     vocab: parseVocab(vocabFile, vocabText as string),
     mergeRanks: parseMerges(mergesFile, mergesText as string),
     special: { bos: pick('bos_token'), eos: pick('eos_token'), pad: pick('pad_token'), unk: pick('unk_token') },
-    // Unset lengths are saved as a huge sentinel (1e30); CLIP's position table is what limits us then.
-    modelMaxLength: typeof maxLength === 'number' && Number.isInteger(maxLength) && maxLength >= 2 && maxLength <= 1e6 ? maxLength : undefined,
+    modelMaxLength: readMaxLength(configFile, ownValue(config, 'model_max_length')),
   };
+}
+
+/** `model_max_length` in range, absent/null/"unset" → undefined, anything else a TokenizerError naming it. */
+function readMaxLength(file: string, value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' && value >= UNSET_MAX_LENGTH) return undefined;
+  if (inRange(value, MODEL_MAX_LENGTH_RANGE)) return value;
+  throw new TokenizerError(file, `Tokenizer file ${file}: field 'model_max_length' is ${describeValue(value)}; valid: ${describeRange(MODEL_MAX_LENGTH_RANGE)} (or 1e20 and above for "unset").`);
 }

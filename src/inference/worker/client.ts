@@ -15,6 +15,12 @@ export interface WorkerClientOptions {
   idleTimeoutMs?: number;
   log?: (line: string) => void;
   execArgv?: string[];
+  /**
+   * How long a cancelled call may take to answer before the worker is killed and the call rejected
+   * (default 5 s). A worker stuck in synchronous code never reads the cancel; a model step on a
+   * CPU takes a few seconds, so the grace is longer than a step, shorter than a user's patience.
+   */
+  cancelGraceMs?: number;
   /** Sees every generation of this client (the editor's status bar), whoever started it. */
   observer?: GenerationObserver;
 }
@@ -80,6 +86,7 @@ interface Pending {
 }
 
 const STDERR_LINES_KEPT = 20;
+const DEFAULT_CANCEL_GRACE_MS = 5000;
 type WorkRequest = Extract<WorkerRequest, { id: number; type: 'generate' | 'decodeLatents' | 'placeholder' | 'modelInfo' }>;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -177,11 +184,16 @@ export class WorkerClient {
     this.idleTimer = undefined;
     const child = this.ensureChild();
     return new Promise<WorkerResult>((resolve, reject) => {
+      let grace: NodeJS.Timeout | undefined;
       const onAbort = (): void => {
         if (child.connected) child.send({ type: 'cancel', id } satisfies WorkerRequest);
+        grace = setTimeout(() => this.killUnresponsive(child, id), this.opts.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      const done = (): void => signal?.removeEventListener('abort', onAbort);
+      const done = (): void => {
+        clearTimeout(grace);
+        signal?.removeEventListener('abort', onAbort);
+      };
       this.pending.set(id, {
         resolve: (r) => (done(), resolve(r)),
         reject: (e) => (done(), reject(e)),
@@ -191,6 +203,24 @@ export class WorkerClient {
         if (error) this.settle(id, (p) => p.reject(new Error(`Could not reach the image worker: ${error.message}`)));
       });
     });
+  }
+
+  /**
+   * A cancel the worker did not answer within the grace period: it is stuck (a synchronous loop, a
+   * native call that does not return). The child is detached and killed, the cancelled call rejects
+   * as cancelled, the calls queued behind it reject with the reason, and the next request starts a
+   * fresh worker instead of queueing behind this one forever.
+   */
+  private killUnresponsive(child: ChildProcess, id: number): void {
+    if (!this.pending.has(id) || this.child !== child) return;
+    const graceMs = this.opts.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS;
+    this.opts.log?.(`Image worker (pid ${String(child.pid)}) did not answer a cancel within ${graceMs} ms; killing it.`);
+    this.child = undefined;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    child.kill('SIGKILL');
+    this.settle(id, (p) => p.reject(new AbortError()));
+    this.rejectAll(new Error(`The image worker stopped answering and was stopped (a cancel got no answer within ${graceMs} ms); run the request again.`));
   }
 
   private ensureChild(): ChildProcess {

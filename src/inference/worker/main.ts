@@ -2,6 +2,7 @@
 // Native code (onnxruntime and sharp) lives only here, so a crash or OOM never takes the host down.
 import { WorkerHandler } from './handler';
 import { parseWorkerRequest, ProtocolError, toWireError, type WorkerEvent } from './protocol';
+import { startParentWatchdog } from './watchdog';
 
 function send(event: WorkerEvent): void {
   process.send?.(event);
@@ -37,5 +38,7 @@ process.on('message', (raw: unknown) => {
   }
 });
 
-// The host went away (closed, crashed): nothing can receive our results any more.
+// The host went away (closed, crashed): nothing can receive our results any more. The watchdog
+// thread covers the case where this thread is too busy to notice.
 process.on('disconnect', () => void shutdown(0));
+startParentWatchdog();

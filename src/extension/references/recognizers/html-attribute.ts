@@ -2,7 +2,7 @@
 // `href` on `<link rel="icon">`-style tags and SVG `<image>`. `alt`, `width`, `height` on the same
 // tag travel along as attributes (they seed the prompt and size).
 import type { AssetAttributes, AssetMatch, Recognizer } from '../types';
-import { findPathTokens, isImagePath, pushMatch } from './path-token';
+import { MAX_LINE_LENGTH, findPathTokens, isImagePath, pushMatch } from './path-token';
 
 interface AttributeValue {
   name: string;
@@ -68,6 +68,8 @@ function isHrefAsset(tag: string, values: AttributeValue[]): boolean {
 }
 
 export function recognizeHtmlAttributes(line: string): AssetMatch[] {
+  // Not linear in the line length (an attribute value that never closes is rescanned from every attribute start): lines over the documented cap are skipped, as recognizeLine does.
+  if (line.length > MAX_LINE_LENGTH) return [];
   const out: AssetMatch[] = [];
   for (const segment of tagSegments(line)) {
     const values = readAttributes(segment.text, segment.offset);

@@ -5,6 +5,7 @@ import { cssUrlRecognizer } from './css-url';
 import { htmlAttributeRecognizer } from './html-attribute';
 import { importRequireRecognizer } from './import-require';
 import { IMAGE_EXTENSIONS } from '../../../inference/tables';
+import { MAX_LINE_LENGTH } from './path-token';
 import { manifestIconRecognizer } from './manifest-icon';
 import { markdownImageRecognizer } from './markdown-image';
 import { quotedStringRecognizer } from './quoted-string';
@@ -18,8 +19,7 @@ export const RECOGNIZERS: readonly Recognizer[] = [
   quotedStringRecognizer,
 ];
 
-/** Longer lines are minified bundles or data; scanning them costs time and finds nothing useful. */
-export const MAX_LINE_LENGTH = 4000;
+export { MAX_LINE_LENGTH };
 
 function overlaps(a: AssetMatch, b: AssetMatch): boolean {
   return a.start < b.end && b.start < a.end;

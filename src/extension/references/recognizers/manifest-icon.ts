@@ -2,7 +2,7 @@
 // `- src: logo.svg`. Quoted JSON values are also strings (quoted-string), so this recognizer's own
 // job is YAML's unquoted scalars and the key-based attribution of quoted ones.
 import type { AssetMatch, Recognizer } from '../types';
-import { findPathTokens, pushMatch } from './path-token';
+import { MAX_LINE_LENGTH, findPathTokens, pushMatch } from './path-token';
 
 const DATA_LANGUAGES = ['json', 'jsonc', 'json5', 'yaml', 'webmanifest', 'toml', 'dotenv', 'properties'] as const;
 
@@ -13,6 +13,8 @@ const INLINE_JSON = /"([\w.@$-]+)"\s*:\s*"([^"]*)"/g;
 const LIST_ITEM = /^(\s*-\s+)(["']?)([^"'#\s]+)\2\s*(?:#.*)?$/;
 
 export function recognizeManifestIcon(line: string): AssetMatch[] {
+  // Not linear in the line length (its key/value pattern backtracks over long values): lines over the documented cap are skipped, as recognizeLine does.
+  if (line.length > MAX_LINE_LENGTH) return [];
   const out: AssetMatch[] = [];
   const kv = KEY_VALUE.exec(line);
   if (kv) {

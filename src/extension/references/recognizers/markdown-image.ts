@@ -1,7 +1,7 @@
 // Markdown images: inline `![alt](path "title")`, `![alt](<path with spaces.png>)`, and
 // reference-style definitions `[logo]: ./logo.png "title"` (the `![alt][logo]` use is elsewhere).
 import type { AssetMatch, Recognizer } from '../types';
-import { findPathTokens, isRemoteOrTemplate, pushMatch } from './path-token';
+import { MAX_LINE_LENGTH, findPathTokens, isRemoteOrTemplate, pushMatch } from './path-token';
 
 const MARKDOWN_LANGUAGES = ['markdown', 'mdx', 'quarto', 'rmd'] as const;
 const EXT = /\.(?:png|jpe?g|gif|webp|avif|svg|ico|bmp)$/i;
@@ -27,6 +27,8 @@ function pushPlain(out: AssetMatch[], value: string, start: number, alt?: string
 }
 
 export function recognizeMarkdownImage(line: string): AssetMatch[] {
+  // Not linear in the line length (an image opener `![` whose destination never closes is rescanned from every `![`): lines over the documented cap are skipped, as recognizeLine does.
+  if (line.length > MAX_LINE_LENGTH) return [];
   const out: AssetMatch[] = [];
   for (const m of line.matchAll(INLINE)) {
     const alt = m[1]?.trim() || undefined;

@@ -11,6 +11,7 @@ import { loadTextToImage } from '../../pipeline/text-to-image';
 import { timestepFeed } from '../../pipeline/unet-feeds';
 import { createScheduler } from '../../schedulers';
 import type { DeviceName, RgbImage } from '../../types';
+import { openTinyDecoder } from '../../pipeline/autoencoder-sessions';
 
 export type VerifyTarget = 'fp16' | 'int8' | 'int4';
 
@@ -47,6 +48,8 @@ export interface VerificationReport {
   textEncoder: ErrorStats;
   unet: ErrorStats & { calls: { seed: number; timestep: number; maxAbs: number; meanAbs: number }[] };
   vaeDecoder: ErrorStats;
+  /** The tiny decoder (vae_decoder_tiny/), when the folder has one. */
+  tinyDecoder?: ErrorStats;
   image: { prompt: string; width: number; height: number; steps: number; seed: number; psnr: number; maxPixelDiff: number };
   passed: boolean;
   failures: string[];
@@ -143,6 +146,27 @@ async function checkVae(a: LoadedModel, b: LoadedModel, inp: Inputs): Promise<Er
   return errorStats(ref.data, got.data);
 }
 
+/** Both tiny decoders on the same seeded latent; undefined when the folder has none. */
+async function checkTinyDecoder(a: LoadedModel, b: LoadedModel, device: DeviceName, inp: Inputs, stage: (m: string) => void): Promise<ErrorStats | undefined> {
+  if (!a.info.autoencoders.tinyDecoder) return undefined;
+  stage('comparing tiny decoders');
+  const latentChannels = a.info.vae.latentChannels;
+  const latent = createRng(4).normal(latentChannels * inp.latentH * inp.latentW);
+  const feeds = { latent_sample: { values: latent, dims: [1, latentChannels, inp.latentH, inp.latentW] } };
+  const outputs: Float32Array[] = [];
+  for (const model of [a, b]) {
+    const decoder = await openTinyDecoder(model.info, onnxBackend, { device });
+    try {
+      const sample = (await decoder.session.run(feeds, ['sample'])).sample;
+      if (!sample) throw new Error(`${decoder.session.file}: no output 'sample'`);
+      outputs.push(sample.data);
+    } finally {
+      await decoder.release();
+    }
+  }
+  return errorStats(outputs[0] as Float32Array, outputs[1] as Float32Array);
+}
+
 async function compareImages(original: string, converted: string, device: DeviceName, req: VerificationReport['image'], signal?: AbortSignal): Promise<{ psnr: number; maxPixelDiff: number }> {
   const images: RgbImage[] = [];
   for (const dir of [original, converted]) {
@@ -180,6 +204,7 @@ export async function verifyConversion(original: string, converted: string, targ
     const unet = await checkUnet(a, b, inputs, opts.signal);
     stage('comparing VAE decoders');
     const vaeDecoder = await checkVae(a, b, inputs);
+    const tinyDecoder = await checkTinyDecoder(a, b, device, inputs, stage);
     stage(`generating a ${size}×${size} image with both models`);
     const image = { prompt, width: size, height: size, steps: opts.steps ?? 2, seed, psnr: 0, maxPixelDiff: 0 };
     Object.assign(image, await compareImages(original, converted, device, image, opts.signal));
@@ -190,8 +215,9 @@ export async function verifyConversion(original: string, converted: string, targ
     check('text encoder', te.stats);
     check('UNet', unet);
     check('VAE decoder', vaeDecoder);
+    if (tinyDecoder) check('tiny decoder', tinyDecoder);
     if (!(image.psnr >= thresholds.psnr)) failures.push(`image: PSNR ${image.psnr.toFixed(1)} dB < ${thresholds.psnr} dB`);
-    return { device, thresholds, textEncoder: te.stats, unet, vaeDecoder, image, passed: failures.length === 0, failures };
+    return { device, thresholds, textEncoder: te.stats, unet, vaeDecoder, ...(tinyDecoder ? { tinyDecoder } : {}), image, passed: failures.length === 0, failures };
   } finally {
     await Promise.all([a.release(), b?.release()]);
   }

@@ -26,7 +26,7 @@ export interface WeightStats {
   skipped: string[];
 }
 
-interface Candidate {
+export interface Candidate {
   tensor: onnx.ITensorProto;
   axis: number;
   /** Every consumer reads it as MatMul's B with a 2-D float32 weight (int4 possible). */
@@ -37,7 +37,7 @@ interface Candidate {
 const QUANTIZABLE_SLOT: Record<string, number> = { MatMul: 1, Gemm: 1, Conv: 1, ConvTranspose: 1 };
 
 /** The output-channel axis of the weight read by `node`, or a reason it is not quantized. */
-function channelAxis(node: onnx.INodeProto, rank: number): number | string {
+export function channelAxis(node: onnx.INodeProto, rank: number): number | string {
   switch (node.opType) {
     case 'MatMul': return rank >= 2 ? rank - 1 : 'MatMul weight of rank < 2';
     case 'Gemm': return rank === 2 ? (intAttribute(node, 'transB', 0) ? 0 : 1) : 'Gemm weight not 2-D';
@@ -73,7 +73,7 @@ function findCandidates(graph: onnx.GraphProto, opts: WeightOptions, skipped: st
   return found;
 }
 
-function floatValues(tensor: onnx.ITensorProto, bytes: Uint8Array): Float32Array {
+export function floatValues(tensor: onnx.ITensorProto, bytes: Uint8Array): Float32Array {
   return tensor.dataType === DataType.FLOAT16 ? fromFloat16Array(asUint16(bytes)) : asFloat32(bytes);
 }
 
@@ -119,7 +119,7 @@ export function packInt4(values: Float32Array, K: number, N: number, block: numb
 }
 
 /** One weight's quantized parts, computed on first use and released once written. */
-function lazyParts(make: () => Promise<Uint8Array[]>): (index: number) => () => Promise<Uint8Array> {
+export function lazyParts(make: () => Promise<Uint8Array[]>): (index: number) => () => Promise<Uint8Array> {
   let parts: Promise<Uint8Array[]> | undefined;
   let left = 0;
   return (index) => {
@@ -134,11 +134,11 @@ function lazyParts(make: () => Promise<Uint8Array[]>): (index: number) => () => 
   };
 }
 
-function pending(header: onnx.ITensorProto, bytes: () => Promise<Uint8Array>): PendingTensor {
+export function pending(header: onnx.ITensorProto, bytes: () => Promise<Uint8Array>): PendingTensor {
   return { header, byteLength: tensorByteLength(header), bytes };
 }
 
-class WeightQuantizer {
+export class WeightQuantizer {
   readonly nodes: onnx.INodeProto[] = [];
   readonly tensors: PendingTensor[] = [];
   readonly replaced = new Map<string, onnx.INodeProto>();
@@ -193,7 +193,8 @@ class WeightQuantizer {
     this.count(t, N * blocks * (block / 2) + N * blocks * 4);
   }
 
-  private count(t: onnx.ITensorProto, after: number): void {
+  /** Counts one quantized weight: its float bytes before, `after` bytes once quantized. */
+  count(t: onnx.ITensorProto, after: number): void {
     this.stats.quantized++;
     this.stats.weightBytesBefore += tensorByteLength(t);
     this.stats.weightBytesAfter += after;

@@ -1,0 +1,45 @@
+// Ctrl-C for the CLI: one message, exit code 130, within a second or so whatever the command is
+// doing, and no half-written file left behind. The command's work is asked to stop through an
+// AbortSignal (it stops at the next step); if it has not finished a moment later the process
+// exits anyway, after removing the temp files of writes in flight.
+import { removeLiveTempFilesSync } from '../inference/image/safe-write';
+
+/** 128 + SIGINT, what shells report for a command stopped by Ctrl-C. */
+export const INTERRUPT_EXIT_CODE = 130;
+/** How long the command gets to stop by itself before the process exits. */
+export const INTERRUPT_GRACE_MS = 1000;
+
+/** The one line printed on Ctrl-C, at any stage. */
+export function interruptMessage(command: string): string {
+  return `nanoforge ${command}: interrupted by Ctrl-C; no partial file was left.`;
+}
+
+/** Removes unfinished temp files and exits with 130 (the message is already out). */
+export function exitInterrupted(): never {
+  removeLiveTempFilesSync();
+  process.exit(INTERRUPT_EXIT_CODE);
+}
+
+export interface InterruptWatch {
+  /** Aborted on the first Ctrl-C. */
+  readonly signal: AbortSignal;
+  /** Stops listening (the exit already scheduled by a Ctrl-C stays scheduled). */
+  dispose(): void;
+}
+
+/** Watches SIGINT for one command run: the first prints the message and aborts, a second exits at once. */
+export function watchInterrupt(command: string): InterruptWatch {
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    if (controller.signal.aborted) exitInterrupted();
+    process.stderr.write(`${interruptMessage(command)}\n`);
+    process.exitCode = INTERRUPT_EXIT_CODE;
+    controller.abort();
+    // unref: a run that stops by itself ends with 130 without waiting; otherwise this fires when
+    // due. A native call holding the thread (a model load, one UNet step on a CPU) delays it until
+    // that call returns: onnxruntime-node 1.30 runs both synchronously on the main thread.
+    setTimeout(exitInterrupted, INTERRUPT_GRACE_MS).unref();
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.removeListener('SIGINT', onSigint) };
+}
