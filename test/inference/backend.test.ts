@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { copyFixture, ensureFixtures, type Fixtures } from '../fixtures/models';
 import { loadPipeline, onnxBackend, type InferenceBackend, type ModelSession } from '../../src/inference';
 import { openSessionSetCount, PROVIDER_TABLE, providersFor, validDevices } from '../../src/inference/backend/onnx';
+import { isMachineFailure } from '../../src/inference/backend/providers';
 import { findVulkanLoader, hasVulkanLoader } from '../../src/inference/backend/vulkan';
 import { float16BitsToFloat32, float32ToFloat16Bits, fromFloat16Array, toFloat16Array } from '../../src/inference/backend/float16';
 
@@ -35,6 +36,20 @@ describe('onnx backend', function () {
       assert.deepEqual(providersFor('auto', 'win32'), ['dml', 'webgpu', 'cpu']);
       assert.deepEqual(providersFor('auto', 'darwin'), ['coreml', 'webgpu', 'cpu']);
       assert.deepEqual(providersFor('cpu', 'linux'), ['cpu']);
+    });
+
+    it("tells a machine's provider failure (remembered, not retried) from a model's, in onnxruntime's own wording", () => {
+      const lib = '/x/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so';
+      // The provider bridge's message when the CUDA provider's dependencies are missing (cuDNN, cuBLAS).
+      assert.ok(isMachineFailure(`[ONNXRuntimeError] : 1 : FAIL : Failed to load library ${lib} with error: libcudnn.so.9: cannot open shared object file: No such file or directory`));
+      // What onnxruntime-node 1.2x throws on this machine for executionProviders: ['cuda'].
+      assert.ok(isMachineFailure('OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library'));
+      assert.ok(isMachineFailure('LoadLibrary failed with error 126 "The specified module could not be found." when trying to load "C:\\x\\onnxruntime_providers_cuda.dll"'));
+      assert.ok(isMachineFailure('Failed to get a WebGPU adapter'));
+      // A model's fault is not the machine's: the next model must still try the provider.
+      assert.ok(!isMachineFailure('Load model from /m/unet/model.onnx failed:Protobuf parsing failed.'));
+      assert.ok(!isMachineFailure('Non-zero status code returned while running Conv node. Name:\'conv_in\' Status Message: Failed to allocate memory'));
+      assert.ok(!isMachineFailure('Failed to load model because protobuf parsing failed.'));
     });
 
     it('rejects an unknown device, listing the valid ones for the platform', () => {

@@ -34,12 +34,19 @@ export const NO_VULKAN_LOADER = 'WebGPU needs the Vulkan loader (libvulkan.so.1)
  * Failures that depend on the machine, not the model (no GPU adapter, missing provider library):
  * remembered for the life of the process so switching models does not probe the GPU again.
  */
-const MACHINE_FAILURE = /adapter|Failed to load shared library|backend not found|not installed/i;
+// onnxruntime words a missing provider library "Failed to load library X with error: Y" (the
+// provider bridge), the append call "Failed to load shared library", Windows "LoadLibrary failed".
+const MACHINE_FAILURE = /adapter|Failed to load (shared )?library|LoadLibrary failed|backend not found|not installed/i;
 const machineFailures = new Map<ConcreteDevice, string>();
+
+/** Whether a provider's failure is the machine's (no GPU adapter, a missing library), not the model's. */
+export function isMachineFailure(reason: string): boolean {
+  return MACHINE_FAILURE.test(reason);
+}
 
 /** Remembers `reason` when it is the machine's fault (see MACHINE_FAILURE). */
 export function noteProviderFailure(provider: ConcreteDevice, reason: string): void {
-  if (MACHINE_FAILURE.test(reason)) machineFailures.set(provider, reason.replace(/ \(while opening [^)]*\)$/, ''));
+  if (isMachineFailure(reason)) machineFailures.set(provider, reason.replace(/ \(while opening [^)]*\)$/, ''));
 }
 
 function bindingDir(): string {
