@@ -138,7 +138,11 @@ class GeneratorView {
   }
 
   private generate(request?: PanelRequest): void {
-    if (this.state.generation?.status === 'running' || this.run.liveToggle.value) return;
+    if (this.run.liveToggle.value) {
+      this.run.setStatus('Live is on: turn it off to generate several candidates');
+      return;
+    }
+    if (this.state.generation?.status === 'running') return;
     const problems = this.form.validate(true);
     if (!request && problems.length > 0) {
       this.run.setStatus(`Fix ${problems.length === 1 ? 'this' : 'these'} first: ${problems.join('; ')}`, true);

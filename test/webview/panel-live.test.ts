@@ -51,6 +51,7 @@ describe('generator webview: Live mode (Chromium)', function () {
     // Ctrl+Enter does not start a normal run while Live is on.
     await p.page.keyboard.press('Control+Enter');
     assert.equal((await p.posted()).filter((m) => m.type === 'generate').length, 0);
+    assert.equal(await text('#status'), 'Live is on: turn it off to generate several candidates');
     // An invalid form is not sent: the last valid text stands.
     await p.page.locator('#width input').fill('100');
     assert.equal((await lives()).length, sent.length, JSON.stringify((await lives()).slice(sent.length)));
