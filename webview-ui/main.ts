@@ -15,14 +15,16 @@ class GeneratorView {
   private state: PanelState;
   private readonly model = el('p', { id: 'model', className: 'model muted' }, 'Model: loading…');
   private readonly form = new SettingsForm({
-    onChange: () => this.persist(), onBrowse: (current) => this.link.post({ type: 'browseTarget', current }),
+    onChange: () => { this.persist(); this.sendLive(); }, onBrowse: (current) => this.link.post({ type: 'browseTarget', current }),
     onBrowseStart: () => this.link.post({ type: 'browseStartImage' }),
     onDropStart: (uriList) => this.link.post({ type: 'setStartImage', uri: uriList }),
   });
-  private readonly run = new RunBar(() => this.generate(), () => this.link.post({ type: 'cancel' }));
+  private readonly run = new RunBar(() => this.generate(), () => this.link.post({ type: 'cancel' }), (on) => this.toggleLive(on));
   private readonly grid = new CandidateGrid({ onSelect: (i) => this.onSelect(i), onAction: (a, i) => this.act(a, i) });
   private readonly actions = new CandidateActions((a) => this.act(a, this.state.selected));
   private readonly viewer = new CandidateViewer((i) => this.act('save', i), (i) => this.grid.select(i, true));
+  /** The last form sent to Live, so an unchanged form is not sent again. */
+  private lastLive: string | undefined;
   /** Stored (small) copies of the current candidates, by index; see thumbnails.ts. */
   private thumbs = new Map<number, string>();
   private readonly history = new HistoryList((entry) => this.restoreHistory(entry), () => this.link.post({ type: 'clearHistory' }));
@@ -109,7 +111,37 @@ class GeneratorView {
     this.persist();
   }
 
+  /** Live on: the host gets the form now and on every edit; off: it cancels what it runs. */
+  private toggleLive(on: boolean): void {
+    this.run.setLive(on);
+    this.lastLive = undefined;
+    if (!on) {
+      this.link.post({ type: 'live', request: null });
+      this.run.setStatus('Live off');
+      return;
+    }
+    this.run.setStatus('Live: generates one candidate after each pause in typing');
+    this.sendLive();
+  }
+
+  /** While Live is on, the form as it is (when valid) goes to the host, which waits for a pause. */
+  private sendLive(): void {
+    if (!this.run.liveToggle.value) return;
+    if (this.form.validate(true).length > 0) return; // the form shows what to fix; the last valid text stands
+    const { seedLocked, ...fields } = this.form.read();
+    const request: PanelRequest = { ...fields, seed: seedLocked ? fields.seed : null };
+    // A change event that changed nothing (focus leaving the prompt) must not restart the run.
+    const key = JSON.stringify(request);
+    if (key === this.lastLive) return;
+    this.lastLive = key;
+    this.link.post({ type: 'live', request });
+  }
+
   private generate(request?: PanelRequest): void {
+    if (this.run.liveToggle.value) {
+      this.run.setStatus('Live is on: turn it off to generate several candidates');
+      return;
+    }
     if (this.state.generation?.status === 'running') return;
     const problems = this.form.validate(true);
     if (!request && problems.length > 0) {
@@ -133,7 +165,7 @@ class GeneratorView {
         this.form.setModel(m.model);
         this.showModel();
         break;
-      case 'started': return this.onStarted(m.generationId, m.request, m.seed);
+      case 'started': return this.onStarted(m.generationId, m.request, m.seed, m.live === true);
       case 'progress': {
         const g = this.state.generation;
         if (g?.id !== m.generationId) return;
@@ -184,12 +216,14 @@ class GeneratorView {
     if (m.focusPrompt) this.form.focusPrompt();
   }
 
-  private onStarted(id: string, request: PanelRequest, seed: number): void {
-    this.state.generation = { id, request, seed, startedAt: Date.now(), status: 'running', candidates: [], warnings: [] };
+  private onStarted(id: string, request: PanelRequest, seed: number, live: boolean): void {
+    this.state.generation = { id, request, seed, startedAt: Date.now(), status: 'running', candidates: [], warnings: [], ...(live ? { live } : {}) };
     this.thumbs = new Map();
     this.grid.reserve(request.count, request.width, request.height);
     this.actions.setCandidate(undefined);
-    this.form.showSeed(seed);
+    // Live locks its seed: shown and kept, so every live image differs only by the prompt.
+    if (live) this.form.useSeed(seed);
+    else this.form.showSeed(seed);
     this.run.setRunning(true);
     const text = `Generating ${request.count} candidate${request.count === 1 ? '' : 's'} (seed ${seed})…`;
     this.run.setStatus(text);
@@ -203,6 +237,7 @@ class GeneratorView {
     Object.assign(g, { status: 'done', candidates, elapsedMs, warnings, device });
     this.run.setRunning(false);
     this.run.setElapsed(elapsedMs);
+    if (g.live) this.run.showLiveTime(elapsedMs / Math.max(1, candidates.length));
     this.grid.showCandidates(candidates);
     const text = `${candidates.length} candidate${candidates.length === 1 ? '' : 's'} ready on ${device}${warnings.length ? ` — ${warnings.join('; ')}` : ''}`;
     this.run.setStatus(text);
@@ -219,6 +254,12 @@ class GeneratorView {
     g.status = 'failed';
     g.message = cancelled ? 'Cancelled' : message;
     this.run.setRunning(false);
+    if (cancelled && g.live && this.run.liveToggle.value) {
+      // Superseded by newer text: its run follows at once, so no "Cancelled" flashes in between.
+      this.run.setStatus('Live: following your edits…');
+      this.persist();
+      return;
+    }
     this.grid.stop(cancelled ? 'Cancelled' : 'Failed');
     this.run.setStatus(g.message, !cancelled);
     this.run.announce(g.message);

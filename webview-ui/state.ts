@@ -19,6 +19,8 @@ export interface GenerationView {
   warnings: string[];
   elapsedMs?: number;
   message?: string;
+  /** A Live mode run (one candidate; a newer edit supersedes it). */
+  live?: boolean;
 }
 
 export interface PanelState {

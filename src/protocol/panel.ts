@@ -80,7 +80,12 @@ export type WebviewMessage =
    */
   | { type: 'setStartImage'; uri: string }
   | { type: 'clearHistory' }
-  | { type: 'rendered'; generationId: string; candidates: number };
+  | { type: 'rendered'; generationId: string; candidates: number }
+  /**
+   * Live mode: the form as it is now, sent when Live turns on and on every edit while it is on
+   * (the host waits for a pause, then generates one candidate); null turns Live off.
+   */
+  | { type: 'live'; request: PanelRequest | null };
 
 // ---- host → webview ----
 export interface ModelSummary {
@@ -140,7 +145,8 @@ export type HostMessage =
    */
   | { type: 'init'; prefill: PanelInit; sizes: string[]; history: HistoryView[]; activeGeneration: string | null; focusPrompt?: boolean }
   | { type: 'modelInfo'; model: ModelSummary | null; error?: string }
-  | { type: 'started'; generationId: string; request: PanelRequest; seed: number }
+  /** `live`: a Live mode run (one candidate, locked seed), superseded by the next edit. */
+  | { type: 'started'; generationId: string; request: PanelRequest; seed: number; live?: boolean }
   | { type: 'progress'; generationId: string; candidate: number; step: number; totalSteps: number; preview?: PreviewView }
   | { type: 'result'; generationId: string; candidates: CandidateView[]; device: string; warnings: string[]; elapsedMs: number }
   | { type: 'failed'; generationId: string; message: string; cancelled: boolean }
@@ -309,6 +315,9 @@ function readMessage(raw: Fields): WebviewMessage {
     case 'setStartImage':
       keys('uri');
       return { type, uri: str(raw, 'uri', LIMITS.pathChars * 4, type) };
+    case 'live':
+      keys('request');
+      return { type, request: raw.request === null ? null : readRequest(raw.request) };
     case 'rendered': {
       keys('generationId', 'candidates');
       const generationId = str(raw, 'generationId', 16, type);

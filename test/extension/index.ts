@@ -11,6 +11,7 @@ import './assets.test';
 import './commands.test';
 import './trust.test';
 import './panel.test';
+import './live.test';
 import './references.test';
 import './img2img.test';
 import './models.test';

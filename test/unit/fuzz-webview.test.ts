@@ -8,7 +8,7 @@ import { fc, fuzz, printFuzzCount } from '../fixtures/fuzz';
 
 const SUITE = 'webview message validator';
 const RUNS = 2000;
-const TYPES = ['ready', 'generate', 'cancel', 'save', 'saveAs', 'copy', 'browseTarget', 'clearHistory', 'rendered'];
+const TYPES = ['ready', 'generate', 'cancel', 'save', 'saveAs', 'copy', 'browseTarget', 'clearHistory', 'rendered', 'live'];
 
 const hostileValue = fc.oneof(
   fc.constantFrom(null, undefined, NaN, Infinity, -1, 0, 1, 2 ** 53, -0, 8, 16, 2048, 2056, 7.5, '', ' ', '\u0000', '__proto__', 'constructor', [], {}, true),
@@ -37,12 +37,13 @@ const nearValid = withExtra(fc.oneof(
   fc.record({ type: typeField('copy'), candidate, as: field(fc.constantFrom(...COPY_FORMATS)), target }),
   fc.record({ type: typeField('browseTarget'), current: field(fc.constantFrom('', 'a.png')) }),
   fc.record({ type: typeField('rendered'), generationId, candidates: field(fc.integer({ min: 0, max: 8 })) }),
+  fc.record({ type: typeField('live'), request: fc.oneof(request, fc.constant(null)) }),
 ));
 
 function checkAccepted(m: WebviewMessage): void {
   assert.ok(TYPES.includes(m.type));
-  if (m.type === 'generate') {
-    const r = m.request;
+  const r = m.type === 'generate' || m.type === 'live' ? m.request : null;
+  if (r) {
     assert.ok(r.prompt.trim() !== '' && r.prompt.length <= LIMITS.promptChars && r.negativePrompt.length <= LIMITS.promptChars);
     assert.ok(ASSET_KINDS.includes(r.kind));
     assert.equal(sizeProblem(r.width), undefined);

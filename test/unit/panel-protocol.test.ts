@@ -26,11 +26,20 @@ describe('validateWebviewMessage', () => {
       { type: 'copy', candidate, as: 'markdown', target: 'media/fox.png' },
       { type: 'browseTarget', current: '' },
       { type: 'rendered', generationId: candidate.generationId, candidates: 4 },
+      { type: 'live', request: goodRequest },
+      { type: 'live', request: null },
     ];
     for (const m of messages) {
       const result = validateWebviewMessage(JSON.parse(JSON.stringify(m)));
       assert.deepEqual(result, { ok: true, message: m });
     }
+  });
+
+  it('checks a Live edit as strictly as a generate, and turns Live off only with null', () => {
+    assert.match(reason({ type: 'live' }), /request must be an object/);
+    assert.match(reason({ type: 'live', request: { ...goodRequest, count: 9 } }), /count must be between 1 and 8/);
+    assert.match(reason({ type: 'live', request: { ...goodRequest, target: '../x.png' } }), /leaves the workspace/);
+    assert.match(reason({ type: 'live', request: null, extra: 1 }), /unexpected field 'extra'/);
   });
 
   it('rejects non-objects and unknown types, naming the type', () => {

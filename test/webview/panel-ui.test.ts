@@ -47,7 +47,7 @@ describe('generator webview: keyboard, state, look (Chromium)', function () {
     }
     assert.deepEqual(order, [
       'prompt', 'negative-summary', 'kind', 'size', 'width', 'height', 'count', 'steps', 'seed', 'seed-lock',
-      'start-browse', 'target', 'browse', 'generate', 'candidate-0',
+      'start-browse', 'target', 'browse', 'generate', 'live-mode', 'candidate-0',
       'action-save', 'action-saveAs', 'action-copyDataUri', 'action-copyMarkdown', 'action-copyImg', 'action-variation', 'action-useSeed', 'action-enlarge',
       'history-clear', 'history-item',
     ]);
@@ -65,7 +65,7 @@ describe('generator webview: keyboard, state, look (Chromium)', function () {
     for (const line of [
       'textbox "Prompt (Ctrl+Enter to generate)"', 'combobox "Kind"', 'combobox "Size"', 'textbox "Width"', 'textbox "Height"',
       'textbox "Count (1–8)"', 'textbox "Steps"', 'textbox "Seed"', 'checkbox "Lock seed"', 'textbox "Save to (workspace-relative)"',
-      'button "Browse for a target file"', 'button "Generate"', 'button "Cancel the generation" [disabled]',
+      'button "Browse for a target file"', 'button "Generate"', 'button "Cancel the generation" [disabled]', 'checkbox "Live"',
       'status: 3 candidates ready on cpu', 'listbox "Candidates"', 'option "Candidate 1, seed 900. Enter saves, Space enlarges." [selected]',
       'img "Candidate 2, seed 901, 256×128 png"', 'toolbar "Candidate 1 (seed 900):"', 'button "Save to the target path"', 'button "Clear history"',
     ]) assert.ok(tree.includes(line), `accessibility tree lacks ${line}:\n${tree}`);

@@ -7,11 +7,12 @@ import {
   PANEL_VIEW_TYPE, sizeProblem, validateWebviewMessage,
   type HostMessage, type ModelSummary, type PanelInit, type PanelRequest, type WebviewMessage,
 } from '../../protocol/panel';
-import { activeFolder } from '../generation';
+import { activeFolder, randomSeed } from '../generation';
 import { browseTarget, copyCandidate, historyViews, saveCandidate, saveCandidateAs, type ActionContext } from './actions';
 import { CandidateStore } from './candidates';
 import { makeNonce, renderPanelHtml } from './html';
 import { rememberLastChoice } from './last-choice';
+import { LiveController } from './live';
 import { runPanelGeneration } from './run';
 import { PanelProbe, registerPanelTestHook } from './probe';
 import { droppedUri, loadStartImageFile, StartImageRefused } from '../start-image';
@@ -24,6 +25,13 @@ export type GeneratorPanelInit = Omit<PanelInit, 'target' | 'startImage'> & { ta
 
 /** What Browse… offers for a start image: every format Nanoforge reads. */
 const START_IMAGE_EXTENSIONS = [...IMAGE_EXTENSIONS];
+
+/** The run the panel is working on; `done` settles when it ended, whichever way. */
+interface Running {
+  id: string;
+  abort: AbortController;
+  done: Promise<void>;
+}
 
 const COMMON_SIZES = ['16x16', '32x32', '64x64', '128x128', '256x256', '512x512', '768x512', '1024x1024'];
 
@@ -38,7 +46,13 @@ export class GeneratorPanel implements vscode.Disposable {
   readonly probe = new PanelProbe();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly store: CandidateStore;
-  private running: { id: string; abort: AbortController } | undefined;
+  private running: Running | undefined;
+  /** Live mode: one candidate per pause in typing, never more than one run in flight (live.ts). */
+  private readonly liveMode = new LiveController({
+    run: (request, signal) => this.runLive(request, signal),
+    randomSeed,
+    onError: (error) => this.services.log.error(`panel: live run failed: ${errorMessage(error)}`),
+  });
   /** The messages of the latest run, re-sent when the webview comes back without having seen them. */
   private lastRun: HostMessage[] = [];
   private needsReplay = false;
@@ -89,7 +103,12 @@ export class GeneratorPanel implements vscode.Disposable {
     panel.webview.html = this.html();
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
-      panel.onDidChangeViewState(() => { if (!panel.visible) this.live = false; }),
+      panel.onDidChangeViewState(() => {
+        if (panel.visible) return;
+        this.live = false;
+        // The webview unloads when hidden and comes back with Live off; nothing may keep running for it.
+        this.liveMode.stop();
+      }),
       panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
       services.history.onDidChange(() => this.post({ type: 'history', entries: historyViews(services) })),
     );
@@ -229,6 +248,10 @@ export class GeneratorPanel implements vscode.Disposable {
       case 'browseStartImage': return this.browseStartImage();
       case 'setStartImage': return this.useStartImage(droppedUri(m.uri, this.folder ?? activeFolder()));
       case 'clearHistory': return this.services.history.clear();
+      case 'live':
+        if (m.request) this.liveMode.edit(m.request);
+        else this.liveMode.stop();
+        return;
       case 'rendered':
         this.services.log.info(`panel: webview shows ${m.candidates} candidate(s) of ${m.generationId}`);
         return;
@@ -272,16 +295,36 @@ export class GeneratorPanel implements vscode.Disposable {
   }
 
   private async generate(request: PanelRequest): Promise<void> {
-    if (this.running) {
-      this.post({ type: 'notice', level: 'info', text: 'A generation is already running; cancel it first.' });
+    if (this.running || this.liveMode.active) {
+      const text = this.liveMode.active ? 'Live mode is on; turn it off to generate several candidates.' : 'A generation is already running; cancel it first.';
+      this.post({ type: 'notice', level: 'info', text });
       return;
     }
-    // Claimed before the first await, so a second "generate" arriving meanwhile is turned away.
-    const run = { id: randomBytes(8).toString('hex'), abort: new AbortController() };
-    this.running = run;
     rememberLastChoice(this.services.context.workspaceState, request).then(undefined, (error: unknown) => {
       this.services.log.warn(`panel: could not remember the kind, size and target: ${errorMessage(error)}`);
     });
+    await this.execute(request, false);
+  }
+
+  /** One Live candidate: a normal run still going is cancelled first (Live takes over the panel). */
+  private async runLive(request: PanelRequest, signal: AbortSignal): Promise<void> {
+    const previous = this.running;
+    if (previous) {
+      previous.abort.abort();
+      await previous.done;
+    }
+    if (signal.aborted || this.running) return;
+    await this.execute(request, true, signal);
+  }
+
+  /** Claims the panel's one run slot (synchronously, before any await) and runs the request in it. */
+  private async execute(request: PanelRequest, live: boolean, outer?: AbortSignal): Promise<void> {
+    let finish = (): void => undefined;
+    const done = new Promise<void>((resolve) => { finish = resolve; });
+    const run: Running = { id: randomBytes(8).toString('hex'), abort: new AbortController(), done };
+    this.running = run;
+    const forward = (): void => run.abort.abort();
+    outer?.addEventListener('abort', forward);
     try {
       if (!(await this.services.trust.allowGeneration('command'))) return;
       const model = await this.services.resolveModel();
@@ -290,15 +333,18 @@ export class GeneratorPanel implements vscode.Disposable {
         return;
       }
       const context = { services: this.services, store: this.store, folder: this.folder ?? activeFolder(), post: (m: HostMessage) => this.post(m) };
-      await runPanelGeneration(context, run.id, request, model, run.abort.signal);
+      await runPanelGeneration(context, run.id, request, model, run.abort.signal, { live });
     } finally {
+      outer?.removeEventListener('abort', forward);
       this.running = undefined;
+      finish();
     }
   }
 
   dispose(): void {
     if (GeneratorPanel.current === this) GeneratorPanel.current = undefined;
     this.live = false; // a model load that ends later must not post to the disposed webview
+    this.liveMode.stop();
     this.running?.abort.abort();
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();

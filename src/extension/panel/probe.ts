@@ -19,6 +19,8 @@ export class PanelProbe {
     type: HostMessage['type']; generationId?: string; candidates?: number; text?: string; preview?: string; startImage?: string; target?: string; strength?: number;
     /** Of an init: what the form was pre-filled with, and whether the prompt takes the focus. */
     prefill?: PanelInit; focusPrompt?: boolean;
+    /** Of a start: its prompt, seed and whether Live ran it. Of a result: its time. */
+    prompt?: string; seed?: number; live?: boolean; elapsedMs?: number;
   }[] = [];
 
   received(m: WebviewMessage): void {
@@ -33,7 +35,8 @@ export class PanelProbe {
     keep(this.toWebview, {
       type: m.type,
       ...('generationId' in m ? { generationId: m.generationId } : {}),
-      ...(m.type === 'result' ? { candidates: m.candidates.length } : {}),
+      ...(m.type === 'result' ? { candidates: m.candidates.length, elapsedMs: m.elapsedMs } : {}),
+      ...(m.type === 'started' ? { prompt: m.request.prompt, seed: m.seed, live: m.live === true } : {}),
       ...(m.type === 'init' ? { prefill: m.prefill, focusPrompt: m.focusPrompt === true } : {}),
       ...(m.type === 'progress' && m.preview ? { preview: `${m.preview.width}x${m.preview.height}` } : {}),
       ...(m.type === 'notice' ? { text: m.text } : m.type === 'failed' ? { text: m.message } : m.type === 'init' && m.prefill.prompt ? { text: m.prefill.prompt } : m.type === 'targetChosen' ? { text: m.target } : {}),
@@ -64,6 +67,8 @@ export type PanelTestRequest =
   | { op: 'open'; init?: { prompt?: string; kind?: 'icon'; width?: number; height?: number; target?: string } }
   | { op: 'state' }
   | { op: 'send'; message: unknown }
+  /** Several messages delivered in one go, as fast typing would (no pause between them). */
+  | { op: 'sendAll'; messages: unknown[] }
   | { op: 'close' }
   | { op: 'reviveFresh' };
 
@@ -95,6 +100,9 @@ export function registerPanelTestHook({ current, open, revive }: PanelHookTarget
       }
       case 'send':
         current()?.receive(req.message);
+        break;
+      case 'sendAll':
+        for (const message of req.messages) current()?.receive(message);
         break;
       case 'close':
         current()?.dispose();

@@ -48,15 +48,15 @@ async function imageToImageInput(ctx: RunContext, request: PanelRequest): Promis
 
 /** Runs to the end (result, failure or cancel) and always tells the webview which one it was. */
 export async function runPanelGeneration(
-  ctx: RunContext, id: string, request: PanelRequest, model: ResolvedModel, signal: AbortSignal,
+  ctx: RunContext, id: string, request: PanelRequest, model: ResolvedModel, signal: AbortSignal, opts: { live?: boolean } = {},
 ): Promise<void> {
   const { services } = ctx;
   const settings = services.settings();
   const seed = request.seed ?? randomSeed();
   const format = formatFromPath(request.target) ?? request.format ?? settings.format;
-  ctx.post({ type: 'started', generationId: id, request, seed });
+  ctx.post({ type: 'started', generationId: id, request, seed, ...(opts.live ? { live: true } : {}) });
   const from = request.startImage ? `, from ${'path' in request.startImage ? request.startImage.path : `candidate ${request.startImage.candidate.index + 1}`} at strength ${request.strength ?? 'default'}` : request.layout ? `, layout "${request.layout}"` : '';
-  services.log.info(`panel: generating ${request.count}× "${request.prompt}" (${request.kind} ${request.width}x${request.height}, ${request.steps} steps, seed ${seed}${from}) with ${model.id}`);
+  services.log.info(`panel: generating${opts.live ? ' (live)' : ''} ${request.count}× "${request.prompt}" (${request.kind} ${request.width}x${request.height}, ${request.steps} steps, seed ${seed}${from}) with ${model.id}`);
   const started = Date.now();
   try {
     const initImage = await imageToImageInput(ctx, request);
@@ -68,7 +68,10 @@ export async function runPanelGeneration(
         ctx.post({ type: 'progress', generationId: id, candidate: p.candidate, step: p.step, totalSteps: p.totalSteps, ...(preview ? { preview } : {}) });
       },
     });
+    // Aborted after the worker finished (a Live edit, Cancel): the user asked not to see this one.
+    signal.throwIfAborted();
     await ctx.store.put({ id, request: { ...request, seed }, modelId: model.id, device: result.device, candidates: result.candidates });
+    signal.throwIfAborted();
     for (const w of result.warnings) services.log.warn(`panel: ${w}`);
     ctx.post({
       type: 'result', generationId: id, candidates: result.candidates.map(candidateView),
