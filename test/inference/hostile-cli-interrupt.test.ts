@@ -12,10 +12,12 @@ import { CLI_MAIN } from './cli-helpers';
 
 interface Interrupted { code: number | null; signal: NodeJS.Signals | null; stderr: string }
 
-/** Runs the CLI and sends SIGINT `times` times once stderr matches `when`. */
-function interruptWhen(args: string[], when: RegExp, times = 1): Promise<Interrupted> {
+/** Runs the CLI (model store `store`) and sends SIGINT `times` times once stderr matches `when`. */
+function interruptWhen(store: string, args: string[], when: RegExp, times = 1): Promise<Interrupted> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), CLI_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own store: the optimized-graph cache lives there, and a test must not write to the user's.
+    const env = { ...process.env, NANOFORGE_MODELS: store };
+    const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), CLI_MAIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let sent = false;
     child.stderr.on('data', (d: Buffer) => {
@@ -60,7 +62,7 @@ describe('hostile CLI: Ctrl-C during nanoforge generate', function () {
     it(`${stage}: one message, exit 130, no file and no temp file`, async () => {
       const dir = path.join(tmp, stage.replace(/\W+/g, '-'));
       await fs.mkdir(dir);
-      const r = await interruptWhen(['generate', 'a red circle', '--model', model, '--out', path.join(dir, 'out.png'),
+      const r = await interruptWhen(path.join(tmp, 'store'), ['generate', 'a red circle', '--model', model, '--out', path.join(dir, 'out.png'),
         '--size', '512x512', '--count', '8', '--steps', '100', '--device', 'cpu', '--verbose'], when, times);
       assert.equal(r.code, 130, `exit ${r.code ?? r.signal}: ${r.stderr}`);
       const lines = r.stderr.trim().split('\n');

@@ -6,6 +6,7 @@
 // committed HEAD: commit first to test a change here.
 import * as assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
@@ -24,6 +25,7 @@ describe('README Quick start in a fresh clone', function () {
   let qs: QuickStartModule;
   let run: QuickStartRun | undefined;
   let output = '';
+  let store: string | undefined;
 
   before(async function () {
     // An ES module: loaded at run time (its path as a variable keeps TypeScript from resolving it).
@@ -31,6 +33,7 @@ describe('README Quick start in a fresh clone', function () {
     if (!existsSync(path.join(qs.REPO_ROOT, '.git'))) this.skip(); // an unpacked archive has nothing to clone
   });
   after(async () => {
+    if (store) await fs.rm(store, { recursive: true, force: true });
     if (run) await fs.rm(run.parent, { recursive: true, force: true });
   });
 
@@ -42,7 +45,10 @@ describe('README Quick start in a fresh clone', function () {
   });
 
   it('runs them verbatim in a clone with nothing beside it and writes the 512×512 icon', async () => {
-    run = await qs.runQuickStart({ env: { npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' }, log: (t) => (output += t) });
+    // The model store (and its optimized-graph cache) in a temp folder, not the user's ~/.cache.
+    store = await fs.mkdtemp(path.join(os.tmpdir(), 'nanoforge-quickstart-store-'));
+    const env = { npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', NANOFORGE_MODELS: store };
+    run = await qs.runQuickStart({ env, log: (t) => (output += t) });
     const parentEntries = await fs.readdir(run.parent);
     assert.deepEqual(parentEntries, ['nanoforge'], 'nothing beside the clone');
     // npm 11 skipped every dependency install script (package.json's allowScripts), and did not warn about .npmrc.
