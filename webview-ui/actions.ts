@@ -4,6 +4,7 @@ import type { CandidateAction } from './grid';
 
 const ACTIONS: { action: CandidateAction; label: string; aria: string; primary?: boolean }[] = [
   { action: 'save', label: 'Save', aria: 'Save to the target path', primary: true },
+  { action: 'saveFull', label: 'Save (full quality)', aria: 'Save to the target path, decoded again with the full VAE' },
   { action: 'saveAs', label: 'Save as…', aria: 'Save as a file you choose' },
   { action: 'copyDataUri', label: 'Copy data URI', aria: 'Copy as a data URI' },
   { action: 'copyMarkdown', label: 'Copy Markdown', aria: 'Copy as a Markdown image' },

@@ -281,6 +281,7 @@ class GeneratorView {
     const target = this.form.read().target;
     switch (action) {
       case 'save': return this.link.post({ type: 'save', candidate, target });
+      case 'saveFull': return this.link.post({ type: 'save', candidate, target, quality: 'full' });
       case 'saveAs': return this.link.post({ type: 'saveAs', candidate });
       case 'copyDataUri': return this.link.post({ type: 'copy', candidate, as: 'dataUri', target });
       case 'copyMarkdown': return this.link.post({ type: 'copy', candidate, as: 'markdown', target });

@@ -68,7 +68,8 @@ export type WebviewMessage =
   | { type: 'ready' }
   | { type: 'generate'; request: PanelRequest }
   | { type: 'cancel' }
-  | { type: 'save'; candidate: CandidateRef; target: string }
+  /** `quality: 'full'`: "Save (full quality)", the full VAE decodes the candidate's kept latents whatever the setting says. */
+  | { type: 'save'; candidate: CandidateRef; target: string; quality?: 'full' }
   | { type: 'saveAs'; candidate: CandidateRef }
   | { type: 'copy'; candidate: CandidateRef; as: CopyFormat; target: string }
   | { type: 'browseTarget'; current: string }
@@ -294,9 +295,11 @@ function readMessage(raw: Fields): WebviewMessage {
     case 'generate':
       keys('request');
       return { type, request: readRequest(raw.request) };
-    case 'save':
-      keys('candidate', 'target');
-      return { type, candidate: readCandidate(raw.candidate), target: targetField(raw, 'target', type) };
+    case 'save': {
+      keys('candidate', 'target', 'quality');
+      if (raw.quality !== undefined && raw.quality !== 'full') fail(`save.quality must be 'full' when present`);
+      return { type, candidate: readCandidate(raw.candidate), target: targetField(raw, 'target', type), ...(raw.quality === 'full' ? { quality: 'full' as const } : {}) };
+    }
     case 'saveAs':
       keys('candidate');
       return { type, candidate: readCandidate(raw.candidate) };

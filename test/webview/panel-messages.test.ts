@@ -138,6 +138,7 @@ describe('generator webview: messages (Chromium)', function () {
     const candidate = { generationId: GEN_ID, index: 1 };
     const expectations: [string, WebviewMessage][] = [
       ['#action-save', { type: 'save', candidate, target: 'media/fox.png' }],
+      ['#action-saveFull', { type: 'save', candidate, target: 'media/fox.png', quality: 'full' }],
       ['#action-saveAs', { type: 'saveAs', candidate }],
       ['#action-copyDataUri', { type: 'copy', candidate, as: 'dataUri', target: 'media/fox.png' }],
       ['#action-copyMarkdown', { type: 'copy', candidate, as: 'markdown', target: 'media/fox.png' }],

@@ -10,7 +10,11 @@ export interface StoredGeneration {
   id: string;
   request: PanelRequest;
   modelId: string;
+  /** The model folder, for decoding kept latents again (absent in a store written before). */
+  modelDir?: string;
   device: string;
+  /** Which decoder made the candidates' pixels; each candidate's `latentsId` names its kept latents. */
+  decoder?: 'tiny' | 'full';
   candidates: EncodedAsset[];
 }
 
@@ -21,7 +25,9 @@ interface DiskMeta {
   id: string;
   request: PanelRequest;
   modelId: string;
+  modelDir?: string;
   device: string;
+  decoder?: 'tiny' | 'full';
   candidates: Omit<EncodedAsset, 'bytes'>[];
 }
 
