@@ -16,6 +16,8 @@ const nativeExternals = ['onnxruntime-node', 'sharp'];
 const targets = [
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', external: ['vscode', ...nativeExternals] },
   { entryPoints: ['src/inference/worker/main.ts'], outfile: 'dist/worker.js', platform: 'node', format: 'cjs', external: nativeExternals },
+  // One onnxruntime session per thread (src/inference/backend/thread-session.ts), beside worker.js and cli.js.
+  { entryPoints: ['src/inference/backend/session-thread.ts'], outfile: 'dist/session-thread.js', platform: 'node', format: 'cjs', external: nativeExternals },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', external: nativeExternals, banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['webview-ui/main.ts'], outfile: 'dist/webview/main.js', platform: 'browser', format: 'iife' },
   { entryPoints: ['webview-ui/main.css'], outfile: 'dist/webview/main.css' },

@@ -1,7 +1,9 @@
 // (1) End-to-end generation per stage, (2) pipeline overhead over bare session.run, (3) full VAE
 // decoder vs TAESD-class tiny decoder, on the synthetic SD-Turbo (real architecture, random weights).
 //   npx tsx bench/generation.bench.ts [--device cpu|cuda|webgpu] [--precision fp32,fp16] [--scale 1]
-//       [--cases 512x1,256x1,512x4,256x4] [--runs 3] [--warmup 1] [--decoder-runs 3] [--no-decoders | --only-decoders]
+//       [--cases 512x1,256x1,512x4,256x4] [--runs 3] [--warmup 1] [--decoder auto|tiny|full] [--decoder-runs 3]
+//       [--no-decoders | --only-decoders]
+// --decoder: which decoder the stage runs use (default auto: tiny on the CPU, full on GPU providers).
 //       [--out file] [--no-write]
 // GPU machine, one command (< 8 min; writes models first if missing):
 //   npx tsx bench/generation.bench.ts --device cuda --precision fp16,fp32 --runs 5 --out bench/results-gpu.md
@@ -10,11 +12,17 @@ import * as path from 'node:path';
 import { setRunObserver } from '../src/inference/backend/onnx';
 import { encodePng } from '../src/inference/image/encode';
 import { rasterFromRgb } from '../src/inference/image/raster';
-import { loadPipeline, renderAsset, type DeviceName, type GenerationResult, type Pipeline } from '../src/inference';
+import { DECODER_CHOICES, DeviceError, loadPipeline, renderAsset, type DecoderChoice, type DeviceName, type GenerationResult, type Pipeline } from '../src/inference';
 import { parsePrecisions, sizeLabel, syntheticModel, type Precision } from './lib/models';
 import { argFlag, argNumber, argString, fmt, fmtStats, mib, publish, stats, table } from './lib/report';
 
 interface Case { size: number; steps: number }
+
+function decoderChoice(): DecoderChoice {
+  const value = argString('--decoder', 'auto');
+  if (!(DECODER_CHOICES as readonly string[]).includes(value)) throw new Error(`--decoder takes ${DECODER_CHOICES.join(', ')}, got '${value}'`);
+  return value as DecoderChoice;
+}
 
 interface RunSample {
   stages: Record<string, number>;
@@ -22,6 +30,8 @@ interface RunSample {
   pipelineMs: number;
   endToEndMs: number;
   bareMs: number;
+  /** Which decoder ran, e.g. 'tiny (vae_decoder_tiny)'. */
+  decoder: string;
 }
 
 function parseCases(list: string): Case[] {
@@ -38,7 +48,7 @@ async function runOnce(pipeline: Pipeline, c: Case, seed: number): Promise<RunSa
   const started = performance.now();
   let result: GenerationResult;
   try {
-    result = await pipeline.generate({ prompt: 'a flat vector icon of a red apple on white', width: c.size, height: c.size, steps: c.steps, guidanceScale: 0, seed, count: 1 });
+    result = await pipeline.generate({ prompt: 'a flat vector icon of a red apple on white', width: c.size, height: c.size, steps: c.steps, guidanceScale: 0, seed, count: 1, decoder: decoderChoice() });
   } finally {
     setRunObserver(undefined);
   }
@@ -52,7 +62,7 @@ async function runOnce(pipeline: Pipeline, c: Case, seed: number): Promise<RunSa
   t = performance.now();
   await encodePng(rasterFromRgb(image), metadata);
   const pngMs = performance.now() - t;
-  return { stages: { ...result.timings, post: postMs, png: pngMs }, pipelineMs, endToEndMs: pipelineMs + postMs, bareMs };
+  return { stages: { ...result.timings, post: postMs, png: pngMs }, pipelineMs, endToEndMs: pipelineMs + postMs, bareMs, decoder: `${result.decoder.kind} (${result.decoder.source})` };
 }
 
 function caseRow(precision: Precision, c: Case, samples: RunSample[]): string[] {
@@ -60,7 +70,7 @@ function caseRow(precision: Precision, c: Case, samples: RunSample[]): string[] 
   const steps = Array.from({ length: c.steps }, (_, i) => fmt(stats(samples.map((s) => s.stages[`unet.${i}`] ?? NaN)).median, 0)).join(' / ');
   const ratio = stats(samples.map((s) => s.pipelineMs / s.bareMs));
   const ratioE2e = stats(samples.map((s) => s.endToEndMs / s.bareMs));
-  return [precision, `${c.size}²`, String(c.steps), stage('tokenize'), stage('textEncoder'), steps, stage('decode'),
+  return [precision, `${c.size}²`, String(c.steps), stage('tokenize'), stage('textEncoder'), steps, `${stage('decode')} ${samples[0]?.decoder ?? ''}`.trim(),
     stage('post'), stage('png'), fmtStats(stats(samples.map((s) => s.endToEndMs)), 0), fmtStats(stats(samples.map((s) => s.bareMs)), 0),
     fmtStats(ratio, 3), fmtStats(ratioE2e, 3)];
 }
@@ -145,7 +155,7 @@ async function main(): Promise<void> {
   }
   const body = [
     `Synthetic SD-Turbo (${sizeLabel(scale)}, random weights; scripts/make-synthetic-sd-turbo.ts), device ${device}, prompt of 10 tokens, guidance 0, batch 1, ` +
-      `${argNumber('--runs', 3)} timed runs after ${argString('--warmup', '1')} warm-up; milliseconds as median (min–max). ${loads.join('; ')}.`,
+      `decoder ${decoderChoice()}, ${argNumber('--runs', 3)} timed runs after ${argString('--warmup', '1')} warm-up; milliseconds as median (min–max). ${loads.join('; ')}.`,
     '',
     '**(1) Stages and (2) overhead.** post = renderAsset (fit + PNG with metadata); png = PNG encode alone (part of post). ' +
       'bare = sum of bare session.run times in the same runs; overhead = generate() wall ÷ bare; with post = (generate + renderAsset) ÷ bare.',
@@ -161,6 +171,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  // A device that cannot start (no GPU, no CUDA libraries) is one line saying why, not a stack.
+  if (error instanceof DeviceError) process.stderr.write(`generation.bench: ${error.message}\n`);
+  else process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;
 });

@@ -4,6 +4,8 @@
 //   npx tsx bench/worker.bench.ts [--device cpu] [--precision fp32] [--scale 1] [--size 512]
 //       [--worker dist|src] [--idle-ms 3000] [--no-inprocess] [--out file] [--no-write]
 // --no-inprocess skips the in-process comparison run (it loads the model a second time).
+// Issue 13's before → after summary (the table BENCHMARKS.md opens with), one run, ~10 min at full size:
+//   npx tsx bench/worker.bench.ts --before-after [--runs 3] [--int8 bench/models/sd-turbo-synth-fp32-int8 | --no-int8]
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { setRunObserver } from '../src/inference/backend/onnx';
@@ -11,6 +13,7 @@ import { generateAsset } from '../src/inference/image/generate-asset';
 import type { GenerationRequest } from '../src/inference/request';
 import { loadPipeline, type DeviceName } from '../src/inference';
 import { WorkerClient } from '../src/inference/worker/client';
+import { beforeAfter } from './lib/before-after';
 import { parsePrecisions, sizeLabel, syntheticModel } from './lib/models';
 import { argFlag, argNumber, argString, fmt, mib, procMemory, publish, REPO, rssBytes, table } from './lib/report';
 
@@ -45,6 +48,10 @@ async function main(): Promise<void> {
   const device = argString('--device', 'cpu') as DeviceName;
   const scale = argNumber('--scale', 1);
   const size = argNumber('--size', 512);
+  if (argFlag('--before-after')) {
+    const [precision = 'fp32'] = parsePrecisions(argString('--precision', 'fp32'));
+    return beforeAfter({ modelDir: await syntheticModel(precision, scale), spawn: workerOptions(), device, size, label: `${precision}, ${sizeLabel(scale)}` });
+  }
   const idleMs = argNumber('--idle-ms', 3000);
   const [precision = 'fp32'] = parsePrecisions(argString('--precision', 'fp32'));
   const modelDir = await syntheticModel(precision, scale);

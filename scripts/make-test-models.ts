@@ -144,6 +144,9 @@ export const VARIANTS: VariantDef[] = [
   variant('oracle-taesd', 'as oracle-img2img, but vae_encoder_tiny/ and vae_decoder_tiny/ (AutoencoderTiny, scaling_factor 1) instead of vae_encoder/', {
     spec: { pull: IMG2IMG_PULL, latentScale: IMG2IMG_LATENT_SCALE, tinyAutoencoder: true },
   }),
+  variant('oracle-tiny', 'oracle-fp32 plus vae_decoder_tiny/ (AutoencoderTiny, scaling_factor 1): text-to-image decodes to the same colours with either decoder', {
+    spec: { tinyDecoder: true },
+  }),
 ];
 
 export function oracleSpec(v: VariantDef): OracleSpec {
@@ -238,11 +241,9 @@ async function writeConfigs(dir: string, v: VariantDef): Promise<void> {
   await writeJson(path.join(dir, 'vae_decoder', 'config.json'), vaeConfig);
   // optimum writes the same AutoencoderKL config into vae_encoder/.
   if (v.spec.encoderOutput) await writeJson(path.join(dir, 'vae_encoder', 'config.json'), vaeConfig);
-  if (v.spec.tinyAutoencoder) {
-    const tiny = { _class_name: 'AutoencoderTiny', _diffusers_version: '0.24.0.dev0', in_channels: 3, out_channels: 3, latent_channels: 4, scaling_factor: 1.0 };
-    await writeJson(path.join(dir, 'vae_encoder_tiny', 'config.json'), tiny);
-    await writeJson(path.join(dir, 'vae_decoder_tiny', 'config.json'), tiny);
-  }
+  const tiny = { _class_name: 'AutoencoderTiny', _diffusers_version: '0.24.0.dev0', in_channels: 3, out_channels: 3, latent_channels: 4, scaling_factor: 1.0 };
+  if (v.spec.tinyAutoencoder) await writeJson(path.join(dir, 'vae_encoder_tiny', 'config.json'), tiny);
+  if (v.spec.tinyAutoencoder || v.spec.tinyDecoder) await writeJson(path.join(dir, 'vae_decoder_tiny', 'config.json'), tiny);
 }
 
 async function writeModels(dir: string, v: VariantDef): Promise<void> {
@@ -253,10 +254,8 @@ async function writeModels(dir: string, v: VariantDef): Promise<void> {
   await buildUnet(spec).save(path.join(dir, 'unet', 'model.onnx'), { ...opts, external });
   await buildVaeDecoder(spec).save(path.join(dir, 'vae_decoder', 'model.onnx'), opts);
   if (v.spec.encoderOutput) await buildVaeEncoder(spec, v.spec.encoderOutput).save(path.join(dir, 'vae_encoder', 'model.onnx'), opts);
-  if (v.spec.tinyAutoencoder) {
-    await buildVaeEncoder(spec, 'latent_sample', 1, 'oracle_tiny_encoder').save(path.join(dir, 'vae_encoder_tiny', 'model.onnx'), opts);
-    await buildVaeDecoder(spec, 1, 'oracle_tiny_decoder').save(path.join(dir, 'vae_decoder_tiny', 'model.onnx'), opts);
-  }
+  if (v.spec.tinyAutoencoder) await buildVaeEncoder(spec, 'latent_sample', 1, 'oracle_tiny_encoder').save(path.join(dir, 'vae_encoder_tiny', 'model.onnx'), opts);
+  if (v.spec.tinyAutoencoder || v.spec.tinyDecoder) await buildVaeDecoder(spec, 1, 'oracle_tiny_decoder').save(path.join(dir, 'vae_decoder_tiny', 'model.onnx'), opts);
 }
 
 export async function writeVariant(root: string, v: VariantDef, clipDir = clipVocabDir()): Promise<string> {

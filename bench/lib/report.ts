@@ -128,3 +128,30 @@ export async function procMemory(pid: number): Promise<{ rss: number; peak: numb
   const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
 }
+
+const SUMMARY_BEGIN = '<!-- summary:begin (written by bench/worker.bench.ts --before-after) -->';
+const SUMMARY_END = '<!-- summary:end -->';
+
+/**
+ * Puts `markdown` at the top of BENCHMARKS.md (or `--out`), right under its title, replacing the
+ * previous summary; the dated sections stay below. `--no-write` only prints.
+ */
+export async function publishSummary(markdown: string): Promise<void> {
+  const block = `${SUMMARY_BEGIN}\n${markdown.trim()}\n${SUMMARY_END}`;
+  process.stdout.write(`\n${block}\n`);
+  if (argFlag('--no-write')) return;
+  const file = path.resolve(argString('--out', path.join(REPO, 'BENCHMARKS.md')));
+  const existing = await fs.readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return '# Benchmarks\n';
+    throw error;
+  });
+  const begin = existing.indexOf(SUMMARY_BEGIN);
+  const end = existing.indexOf(SUMMARY_END);
+  let rest: string;
+  if (begin >= 0 && end > begin) rest = existing.slice(0, begin) + existing.slice(end + SUMMARY_END.length);
+  else rest = existing;
+  const titleEnd = rest.startsWith('# ') ? rest.indexOf('\n') + 1 : 0;
+  const title = rest.slice(0, titleEnd).trimEnd() || '# Benchmarks';
+  await fs.writeFile(file, `${title}\n\n${block}\n\n${rest.slice(titleEnd).trim()}\n`);
+  process.stdout.write(`\n(summary written to the top of ${path.relative(process.cwd(), file) || file})\n`);
+}

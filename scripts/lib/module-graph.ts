@@ -8,10 +8,11 @@ import * as ts from 'typescript';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
-/** What ships: the extension host, the image worker, the CLI and the webview (see esbuild.mjs). */
+/** What ships: the extension host, the image worker (and its session threads), the CLI and the webview (see esbuild.mjs). */
 export const ENTRY_POINTS = [
   'src/extension/extension.ts',
   'src/inference/worker/main.ts',
+  'src/inference/backend/session-thread.ts',
   'src/cli/main.ts',
   'webview-ui/main.ts',
   'webview-ui/main.css',

@@ -46,6 +46,8 @@ export interface OracleSpec {
   encoderOutput?: 'latent_parameters' | 'latent_sample';
   /** Write vae_encoder_tiny/ and vae_decoder_tiny/ (AutoencoderTiny layout, scaling_factor 1). */
   tinyAutoencoder?: boolean;
+  /** Write only vae_decoder_tiny/ (AutoencoderTiny, scaling_factor 1) beside the plain oracle. */
+  tinyDecoder?: boolean;
 }
 
 const SEQ = 'sequence';
@@ -203,18 +205,25 @@ export function buildUnet(spec: OracleSpec): GraphBuilder {
 // ---------------------------------------------------------------- VAE decoder
 
 /** The decoder of the full VAE (scaling = the variant's scaling_factor) or of the tiny one (scaling 1). */
-export function buildVaeDecoder(spec: OracleSpec, scaling = spec.scalingFactor, name = 'oracle_vae_decoder'): GraphBuilder {
+/**
+ * The decoder: 1×1 conv with scaling·[A | channel3], nearest ×8. `range` is what black and white come
+ * out as: [-1, 1] (diffusers) or [0, 1] (a raw TAESD decoder), by an affine map folded into the conv.
+ */
+export function buildVaeDecoder(spec: OracleSpec, scaling = spec.scalingFactor, name = 'oracle_vae_decoder', range: readonly [number, number] = [-1, 1]): GraphBuilder {
   const b = new GraphBuilder(name);
   const ft = spec.floatType;
   const latent = castTo(b, b.input('latent_sample', ft, ['batch', 4, 'latent_height', 'latent_width']), ft, 'float32');
-  const s = scaling / (spec.latentScale ?? 1);
+  const gain = (range[1] - range[0]) / 2;
+  const offset = (range[1] + range[0]) / 2;
+  const s = (gain * scaling) / (spec.latentScale ?? 1);
   const W = new Float32Array(12);
   for (let r = 0; r < 3; r++) {
     for (let c = 0; c < 3; c++) W[r * 4 + c] = s * (spec.vaeMix[r * 3 + c] ?? 0);
     W[r * 4 + 3] = s * spec.vaeChannel3;
   }
   const weight = b.weight('conv_weight', W, [3, 4, 1, 1], spec.storage.vae);
-  const rgb = b.op('Conv', [latent, weight], { kernel_shape: attr.ints([1, 1]) });
+  const inputs = offset === 0 ? [latent, weight] : [latent, weight, b.f32([offset, offset, offset])];
+  const rgb = b.op('Conv', inputs, { kernel_shape: attr.ints([1, 1]) });
   const up = b.op('Resize', [rgb, '', b.f32([1, 1, 8, 8])], {
     mode: attr.string('nearest'),
     coordinate_transformation_mode: attr.string('asymmetric'),

@@ -8,12 +8,14 @@ import { throwIfAborted } from '../inference/errors';
 import type { ModelChoice } from '../inference/models/resolve';
 import type { ParsedArgs } from './args';
 import { INTERRUPT_EXIT_CODE, watchInterrupt } from './interrupt';
-import { modelFromArgs } from './model-arg';
+import { modelFromArgs, storeFromArgs } from './model-arg';
 import { createProgressBar } from './progress';
 
 export interface LoadedModel {
   model: ModelChoice;
   pipeline: Pipeline;
+  /** The model store's folder (its installed taesd pairs with the model; its .cache keeps optimized graphs). */
+  storeDir: string;
   /** performance.now() when loading began, and how long it took. */
   started: number;
   loadMs: number;
@@ -39,11 +41,12 @@ export async function runInterruptible(command: string, work: (signal: AbortSign
 /** The model `--model` names (or the default one), loaded on `device`; `verbose` prints the loader's log. */
 export async function loadModelFromArgs(parsed: ParsedArgs, device: DeviceName, verbose: boolean, signal: AbortSignal): Promise<LoadedModel> {
   const model = await modelFromArgs(parsed);
+  const storeDir = storeFromArgs(parsed).root;
   const started = performance.now();
   // After Ctrl-C the interrupt line is the last thing printed; the load itself cannot be aborted.
   const log = (line: string): void => void (signal.aborted || process.stderr.write(`${line}\n`));
-  const pipeline = await loadPipeline(model.dir, { device, log: verbose ? log : undefined });
-  const loaded = { model, pipeline, started, loadMs: performance.now() - started };
+  const pipeline = await loadPipeline(model.dir, { device, storeDir, log: verbose ? log : undefined });
+  const loaded = { model, pipeline, storeDir, started, loadMs: performance.now() - started };
   if (signal.aborted) {
     await pipeline.dispose();
     throwIfAborted(signal);

@@ -98,7 +98,10 @@ export async function generateToFile(
   const settings = services.settings();
   const seed = spec.seed ?? randomSeed();
   const { target, startImage, ...fields } = spec;
-  const request: WorkerRequest = { modelDir: model.dir, device: settings.device, ...fields, format, seed, count: 1, ...(initImage ? { initImage } : {}) };
+  const request: WorkerRequest = {
+    modelDir: model.dir, device: settings.device, storeDir: services.storeDir(), decoder: settings.decoder,
+    ...fields, format, seed, count: 1, ...(initImage ? { initImage } : {}),
+  };
   const name = vscode.workspace.asRelativePath(target);
   services.log.info(`generating ${name} with ${model.id}: "${spec.prompt}" (${spec.kind} ${spec.width}x${spec.height}, seed ${seed})`);
   let result: WorkerResult | undefined;

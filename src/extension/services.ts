@@ -5,7 +5,7 @@ import { WorkerClient } from '../inference/worker/client';
 import { Activity } from './activity';
 import { AssetWriter } from './assets';
 import { HistoryStore } from './history';
-import { resolveModelFolder, offerModelSetup, type ResolvedModel } from './models-resolve';
+import { modelsRoot, resolveModelFolder, offerModelSetup, type ResolvedModel } from './models-resolve';
 import { readSettings, type NanoforgeSettings } from './settings';
 import { workerObserver } from './worker-observer';
 import { TrustGate } from './workspace-trust';
@@ -22,6 +22,8 @@ export interface Services extends vscode.Disposable {
   readonly trust: TrustGate;
   /** The model folder to use, or undefined after telling the user how to get one. */
   resolveModel(): Promise<ResolvedModel | undefined>;
+  /** The models folder: the worker pairs its installed tiny decoder with models and caches optimized graphs in it. */
+  storeDir(): string;
 }
 
 class ExtensionServices implements Services {
@@ -77,6 +79,10 @@ class ExtensionServices implements Services {
   private stopWorker(): void {
     this.client?.dispose();
     this.client = undefined;
+  }
+
+  storeDir(): string {
+    return modelsRoot(this.settings(), vscode.Uri.joinPath(this.context.globalStorageUri, 'models')).fsPath;
   }
 
   async resolveModel(): Promise<ResolvedModel | undefined> {

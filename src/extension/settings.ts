@@ -1,7 +1,7 @@
 // Typed reader for the `nanoforge.*` settings. It takes the configuration as an argument and imports
 // `vscode` only as a type, so the validation runs (and is unit-tested) in plain Node.
 import { presetFor } from '../inference/image/presets';
-import { ASSET_FORMATS, ASSET_KINDS, DEVICE_NAMES, type AssetFormat, type AssetKind, type DeviceName } from '../inference/tables';
+import { ASSET_FORMATS, ASSET_KINDS, DECODER_CHOICES, DEVICE_NAMES, type AssetFormat, type AssetKind, type DecoderChoice, type DeviceName } from '../inference/tables';
 
 export type OverwritePolicy = 'ask' | 'never' | 'always';
 /** What the panel's Save writes: the full VAE's decode ('auto': on a GPU), or the candidate as shown. */
@@ -19,6 +19,8 @@ export interface NanoforgeSettings {
   /** Where catalog models live; '' = the extension's global storage. */
   modelsFolder: string;
   device: DeviceName;
+  /** Which decoder makes the pixels ('auto': the tiny one on the CPU, the full VAE on a GPU). */
+  decoder: DecoderChoice;
   /** Workspace-relative folder for new assets. */
   outputFolder: string;
   /** File name pattern with {slug} {kind} {width} {height} {seed} {date} {format}. */
@@ -58,6 +60,7 @@ export const DEFAULT_SETTINGS: NanoforgeSettings = {
   model: '',
   modelsFolder: '',
   device: 'auto',
+  decoder: 'auto',
   outputFolder: 'assets/generated',
   namingPattern: '{slug}.{format}',
   defaultSizes: { ...DEFAULT_SIZES },
@@ -156,6 +159,7 @@ export function readSettings(config: ConfigurationLike): { settings: NanoforgeSe
     model: text(config.get('model'), d.model, problems, 'model'),
     modelsFolder: text(config.get('modelsFolder'), d.modelsFolder, problems, 'modelsFolder'),
     device: pick(config.get('device'), DEVICE_NAMES, d.device, problems, 'device'),
+    decoder: pick(config.get('decoder'), DECODER_CHOICES, d.decoder, problems, 'decoder'),
     outputFolder: relativeFolder(text(config.get('outputFolder'), d.outputFolder, problems, 'outputFolder'), problems),
     namingPattern: namingPattern(text(config.get('namingPattern'), d.namingPattern, problems, 'namingPattern'), problems),
     defaultSizes: readSizes(config.get('defaultSizes'), problems),

@@ -5,7 +5,7 @@
 // with an `option` the CLI parses it and lists it in its usage. No imports beyond the tables and the
 // error module: the webview bundle validates with this file too.
 import { InvalidRequestError } from './errors';
-import { ASSET_FORMATS, ASSET_KINDS, FIT_MODES, SCHEDULER_NAMES, type AssetFormat, type AssetKind, type FitMode, type SchedulerName } from './tables';
+import { ASSET_FORMATS, ASSET_KINDS, DECODER_CHOICES, FIT_MODES, SCHEDULER_NAMES, type AssetFormat, type AssetKind, type DecoderChoice, type FitMode, type SchedulerName } from './tables';
 
 /** One generation as a person or a script asks for it, before the kind's template and the model's sizes apply. */
 export interface GenerationRequest {
@@ -35,6 +35,8 @@ export interface GenerationRequest {
   guidanceScale?: number;
   /** Overrides the model's own scheduler. */
   scheduler?: SchedulerName;
+  /** Which decoder makes the pixels (default 'auto': the tiny one on the CPU, the full VAE on a GPU). */
+  decoder?: DecoderChoice;
   /**
    * Image-to-image: the start image as encoded bytes (PNG, JPEG, WebP, AVIF, GIF, SVG, ICO; one frame),
    * never a path, so every caller reads files under its own rules (the panel only inside the workspace).
@@ -103,6 +105,7 @@ export const REQUEST_FIELDS = Object.freeze({
   steps: { rule: { type: 'integer', min: 1, max: REQUEST_LIMITS.maxSteps }, option: { flag: 'steps', value: 'N' } },
   guidanceScale: { rule: { type: 'number', min: 0, max: REQUEST_LIMITS.maxGuidance }, option: { flag: 'guidance', value: 'G' } },
   scheduler: { rule: { type: 'choice', choices: SCHEDULER_NAMES }, option: { flag: 'scheduler', value: 'NAME' } },
+  decoder: { rule: { type: 'choice', choices: DECODER_CHOICES }, option: { flag: 'decoder', value: 'NAME' } },
   initImage: { rule: { type: 'bytes', max: REQUEST_LIMITS.maxInitImageBytes }, option: { flag: 'init-image', value: 'FILE' } },
   strength: { rule: { type: 'number', min: 0, max: 1, minExclusive: true }, option: { flag: 'strength', value: 'S' } },
   keepAlpha: { rule: { type: 'boolean' }, option: { flag: 'keep-alpha', value: '' } },

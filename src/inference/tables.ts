@@ -63,6 +63,35 @@ export const ASSET_KINDS = frozen(Object.keys(ASSET_KIND_TABLE) as AssetKind[]) 
 export const FIT_MODES = frozen(['cover', 'contain', 'stretch'] as const);
 export type FitMode = (typeof FIT_MODES)[number];
 
+/**
+ * Which decoder turns latents into pixels: the model's full VAE decoder, or a TAESD-class tiny decoder
+ * (`vae_decoder_tiny/` in the model folder, or the installed `taesd` model for SD 1.x/2.x latents).
+ * `description` is what package.json shows beside each `nanoforge.decoder` choice.
+ */
+export const DECODERS = frozen({
+  auto: { description: 'The tiny decoder on the CPU (about 15× faster at 512×512), the full VAE on GPU providers; the full VAE when the model has no tiny decoder.' },
+  tiny: { description: 'Always the tiny decoder (fast, slightly softer detail); an error when the model has none.' },
+  full: { description: "Always the model's full VAE decoder (best quality; slow on the CPU)." },
+} as const);
+
+export type DecoderChoice = keyof typeof DECODERS;
+/** A decoder that actually runs (what `auto` resolves to). */
+export type DecoderKind = Exclude<DecoderChoice, 'auto'>;
+export const DECODER_CHOICES = frozen(Object.keys(DECODERS) as DecoderChoice[]) as readonly DecoderChoice[];
+
+/**
+ * Latent spaces a tiny decoder is made for, told apart by the VAE config (channels and
+ * scaling_factor): an installed preview decoder pairs with every model of its family
+ * (models/catalog.json's `latentFamily`, models/tiny-decoder.ts).
+ */
+export const LATENT_FAMILIES = frozen({
+  sd: { label: 'SD 1.x/2.x (SD-Turbo, LCM)', latentChannels: 4, scalingFactor: 0.18215 },
+  sdxl: { label: 'SDXL', latentChannels: 4, scalingFactor: 0.13025 },
+} as const);
+
+export type LatentFamily = keyof typeof LATENT_FAMILIES;
+export const LATENT_FAMILY_NAMES = frozen(Object.keys(LATENT_FAMILIES) as LatentFamily[]) as readonly LatentFamily[];
+
 /** Our scheduler names (the CLI's `--scheduler` values) and the diffusers class each implements. */
 export const SCHEDULERS = frozen({
   euler: { className: 'EulerDiscreteScheduler' },

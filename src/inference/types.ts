@@ -2,9 +2,9 @@
 // Kept free of runtime code so every layer (including the extension host) can import them cheaply;
 // the names of closed lists (devices, kinds, schedulers, formats) come from the tables in tables.ts.
 import type { GenerationRequest } from './request';
-import type { AssetFormat, AssetKind, ConcreteDevice, DeviceName } from './tables';
+import type { AssetFormat, AssetKind, ConcreteDevice, DecoderKind, DeviceName } from './tables';
 
-export type { AssetFormat, AssetKind, ConcreteDevice, DeviceName, FitMode, ImageFormat, SchedulerName } from './tables';
+export type { AssetFormat, AssetKind, ConcreteDevice, DecoderChoice, DecoderKind, DeviceName, FitMode, ImageFormat, SchedulerName } from './tables';
 export type { GenerationRequest } from './request';
 
 /** One provider the backend tried while opening sessions; `ok: false` carries why it failed. */
@@ -20,11 +20,38 @@ export interface ProviderAttempt {
  * `height` the size the model runs at (multiples of the VAE factor; see pipeline/check-inputs.ts).
  */
 export type PipelineRequest = Required<Pick<GenerationRequest, 'prompt' | 'width' | 'height' | 'steps' | 'guidanceScale' | 'seed' | 'count'>>
-  & Pick<GenerationRequest, 'negativePrompt' | 'scheduler'>
+  & Pick<GenerationRequest, 'negativePrompt' | 'scheduler' | 'decoder'>
   & {
+    /** Return each image's final latents (GeneratedImage.latents), e.g. to decode them again with the full VAE. */
+    keepLatents?: boolean;
     /** Image-to-image: start from this image instead of pure noise. */
     init?: PipelineInit;
   };
+
+/** An image's final latents, as the decoder reads them (before its own scaling). */
+export interface FinalLatents {
+  data: Float32Array;
+  shape: { channels: number; height: number; width: number };
+}
+
+/** Which decoder made a result's pixels, and how long decoding took (all images). */
+export interface DecoderUsed {
+  kind: DecoderKind;
+  /** 'vae_decoder', 'vae_decoder_tiny', or the installed tiny decoder's id ('taesd'). */
+  source: string;
+  ms: number;
+}
+
+/** How often each session ran for one result (what a cache saved shows here, not in wall time). */
+export interface RunCounters {
+  textEncoderRuns: number;
+  /** Prompt embeddings taken from the cache of recent prompts instead of the text encoder. */
+  promptCacheHits: number;
+  unetRuns: number;
+  decoderRuns: number;
+  /** Tiny-decoder runs for per-step previews. */
+  previewDecodes: number;
+}
 
 /** Interleaved 8-bit pixels, RGB or RGBA. */
 export interface PixelImage {
@@ -53,6 +80,8 @@ export interface RgbImage {
 
 export interface GeneratedImage extends RgbImage {
   seed: number;
+  /** With PipelineRequest.keepLatents. */
+  latents?: FinalLatents;
 }
 
 export interface StageTimings {
@@ -68,13 +97,15 @@ export interface GenerationResult {
   /** Milliseconds per stage: tokenize, textEncoder, unet (sum), unetStep[i] as `unet.i`, decode. */
   timings: StageTimings;
   warnings: string[];
+  decoder: DecoderUsed;
+  counters: RunCounters;
 }
 
 export interface ProgressEvent {
   /** 1-based step just finished. */
   step: number;
   totalSteps: number;
-  /** Optional cheap preview of image 0 (latent → RGB approximation), small size. */
+  /** Optional preview of image 0: the tiny decoder's (at most 256 px) when the model has one, else a latent → RGB approximation. */
   preview?: RgbImage;
 }
 
@@ -123,4 +154,6 @@ export interface EncodedAsset {
   /** Plain-language warnings for the user, e.g. "background not uniform enough to remove". */
   warnings: string[];
   metadata?: AssetMetadata;
+  /** The id its latents are kept under (generateAsset with a KeptLatentsStore), for a later full-quality decode. */
+  latentsId?: string;
 }

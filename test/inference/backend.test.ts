@@ -2,12 +2,14 @@
 // loader and no CUDA libraries, so `auto` must fall back to CPU and say why), session caching
 // with eviction of failed loads, and fp16 conversion.
 import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { copyFixture, ensureFixtures, type Fixtures } from '../fixtures/models';
 import { loadPipeline, onnxBackend, type InferenceBackend, type ModelSession } from '../../src/inference';
 import { openSessionSetCount, PROVIDER_TABLE, providersFor, validDevices } from '../../src/inference/backend/onnx';
+import { isMachineFailure } from '../../src/inference/backend/providers';
 import { findVulkanLoader, hasVulkanLoader } from '../../src/inference/backend/vulkan';
 import { float16BitsToFloat32, float32ToFloat16Bits, fromFloat16Array, toFloat16Array } from '../../src/inference/backend/float16';
 
@@ -34,6 +36,20 @@ describe('onnx backend', function () {
       assert.deepEqual(providersFor('auto', 'win32'), ['dml', 'webgpu', 'cpu']);
       assert.deepEqual(providersFor('auto', 'darwin'), ['coreml', 'webgpu', 'cpu']);
       assert.deepEqual(providersFor('cpu', 'linux'), ['cpu']);
+    });
+
+    it("tells a machine's provider failure (remembered, not retried) from a model's, in onnxruntime's own wording", () => {
+      const lib = '/x/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so';
+      // The provider bridge's message when the CUDA provider's dependencies are missing (cuDNN, cuBLAS).
+      assert.ok(isMachineFailure(`[ONNXRuntimeError] : 1 : FAIL : Failed to load library ${lib} with error: libcudnn.so.9: cannot open shared object file: No such file or directory`));
+      // What onnxruntime-node 1.2x throws on this machine for executionProviders: ['cuda'].
+      assert.ok(isMachineFailure('OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library'));
+      assert.ok(isMachineFailure('LoadLibrary failed with error 126 "The specified module could not be found." when trying to load "C:\\x\\onnxruntime_providers_cuda.dll"'));
+      assert.ok(isMachineFailure('Failed to get a WebGPU adapter'));
+      // A model's fault is not the machine's: the next model must still try the provider.
+      assert.ok(!isMachineFailure('Load model from /m/unet/model.onnx failed:Protobuf parsing failed.'));
+      assert.ok(!isMachineFailure('Non-zero status code returned while running Conv node. Name:\'conv_in\' Status Message: Failed to allocate memory'));
+      assert.ok(!isMachineFailure('Failed to load model because protobuf parsing failed.'));
     });
 
     it('rejects an unknown device, listing the valid ones for the platform', () => {
@@ -122,6 +138,26 @@ describe('onnx backend', function () {
       const p = await loadPipeline(dir, { device: 'cpu' });
       assert.equal((await p.generate(base)).images.length, 1);
       await p.dispose();
+    });
+  });
+
+  describe('session threads', () => {
+    it('an open session that is never released does not keep the process alive; a pending run does', async () => {
+      // A child process opens two sessions, runs one (awaiting the run keeps it alive), then forgets both:
+      // it must exit on its own (code 0). A hang is cut by the guard's SIGKILL and fails the test.
+      const onnx = path.resolve(__dirname, '../../src/inference/backend/onnx.ts');
+      const script = `const { openSessionSet } = require(${JSON.stringify(onnx)});
+        openSessionSet(${JSON.stringify(fx.path('oracle-fp32'))}, [{ file: 'vae_decoder/model.onnx' }, { file: 'unet/model.onnx' }], 'cpu').then(async ({ sessions }) => {
+          const out = await sessions[0].run({ latent_sample: { values: new Float32Array(4 * 2 * 2), dims: [1, 4, 2, 2] } }, ['sample']);
+          process.stdout.write('ran ' + out.sample.data.length);
+        });`;
+      const child = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
+        const p = execFile(process.execPath, ['--require', 'tsx/cjs', '-e', script], { timeout: 45_000, killSignal: 'SIGKILL' }, (_e, stdout, stderr) => {
+          resolve({ code: p.exitCode, signal: p.signalCode, stdout, stderr });
+        });
+      });
+      assert.deepEqual([child.code, child.signal], [0, null], child.stderr);
+      assert.match(child.stdout, /^ran \d+$/);
     });
   });
 

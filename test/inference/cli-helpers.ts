@@ -3,6 +3,11 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 
 export const CLI_MAIN = path.resolve(__dirname, '../../src/cli/main.ts');
+/**
+ * The models folder CLI runs use unless a test names its own: generate keeps optimized graphs and
+ * shown-tip markers in its store's .cache, which must not land in the developer's real store.
+ */
+export const TEST_STORE = path.resolve(__dirname, '../../test-output/cli-store');
 
 export interface CliRun {
   code: number | null;
@@ -16,7 +21,7 @@ export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
     const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), CLI_MAIN, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(opts.cwd ? { cwd: opts.cwd } : {}),
-      env: { ...process.env, NODE_PATH: path.resolve(__dirname, '../../node_modules'), ...opts.env },
+      env: { ...process.env, NANOFORGE_MODELS: TEST_STORE, NODE_PATH: path.resolve(__dirname, '../../node_modules'), ...opts.env },
     });
     let stdout = '';
     let stderr = '';

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { IMG2IMG_PULL } from '../../scripts/make-test-models';
 import { ensureFixtures, type Fixtures } from '../fixtures/models';
-import { generateAsset, loadPipeline, placeWireframe, parseLayout, strengthSchedule, WIREFRAME_COLOURS, type GenerationRequest, type Pipeline, type SchedulerConfig } from '../../src/inference';
+import { decodeKeptAsset, generateAsset, KeptLatentsStore, loadPipeline, placeWireframe, parseLayout, strengthSchedule, WIREFRAME_COLOURS, type GenerationRequest, type Pipeline, type SchedulerConfig } from '../../src/inference';
 import { setRunObserver } from '../../src/inference/backend/onnx';
 import { wireframeRects } from '../../src/inference/image/wireframe-draw';
 import { predictedColour, predictOracleImg2Img } from './img2img-helpers';
@@ -191,6 +191,33 @@ describe('image-to-image requests (oracle, generateAsset)', function () {
       const footer = placed.regions.find((g) => g.name === 'footer')!;
       assert.notDeepEqual(WIREFRAME_COLOURS.header, WIREFRAME_COLOURS.footer);
       assert.notDeepEqual(out.at(header.x + 300, header.y + Math.floor(header.height / 2)), out.at(footer.x + 300, footer.y + Math.floor(footer.height / 2)));
+    }
+  });
+
+  it('decodes with the chosen decoder as text-to-image does, and keeps latents that re-decode with the full VAE and the same alpha mask', async () => {
+    // oracle-taesd: tiny encoder, tiny decoder and the full vae_decoder/, all on the same latents.
+    const taesd = await loadPipeline(fx.path('oracle-taesd'), { device: 'cpu' });
+    try {
+      const inside = (x: number, y: number): boolean => x >= 16 && x < 48 && y >= 16 && y < 48;
+      const start = await png(64, 64, (x, y) => (inside(x, y) ? [...RED, 255] : [0, 0, 0, 0]));
+      const request: GenerationRequest = { prompt: 'a blue apple', kind: 'icon', width: 64, height: 64, initImage: start, strength: 0.5, steps: 4, seed: 6, keepAlpha: true };
+      const store = new KeptLatentsStore(4);
+      const auto = await generateAsset(taesd, request, {}, { keep: store });
+      assert.deepEqual([auto.decoder.kind, auto.decoder.source, auto.counters.decoderRuns], ['tiny', 'vae_decoder_tiny', 1], 'auto on the CPU: the tiny decoder');
+      const full = await generateAsset(taesd, { ...request, decoder: 'full' });
+      assert.deepEqual([full.decoder.kind, full.decoder.source], ['full', 'vae_decoder']);
+      const again = await decodeKeptAsset(taesd, store, auto.candidates[0]!.latentsId ?? assert.fail('no latentsId'));
+      assert.deepEqual([again.decoder.kind, again.decoder.source, again.asset.seed], ['full', 'vae_decoder', 6]);
+      const [tinyPx, fullPx, againPx] = await Promise.all([auto, full].map((r) => pixels(r.candidates[0]!.bytes)).concat(pixels(again.asset.bytes)));
+      for (const [x, y] of [[32, 32], [8, 32], [20, 44], [60, 4]] as const) {
+        near(fullPx!.at(x, y), tinyPx!.at(x, y), 2, `full vs tiny decoder at ${x},${y}`);
+        // The kept latents re-decode to the full decoder's image, start image's alpha mask included.
+        assert.deepEqual(againPx!.at(x, y), fullPx!.at(x, y), `re-decoded at ${x},${y}`);
+      }
+      assert.deepEqual([againPx!.at(8, 32)[3], againPx!.at(32, 32)[3]], [0, 255], 'the alpha mask of the start image, not a cut-out');
+      near(tinyPx!.at(32, 32).slice(0, 3), predictedColour(share(4, 0.5), RED, BLUE), 2, 'the square\'s colour');
+    } finally {
+      await taesd.dispose();
     }
   });
 

@@ -19,20 +19,17 @@ import {
 } from '../../src/inference/models/quantize';
 import { FolderPlan } from '../../src/inference/models/quantize/int8-plan';
 import { noiseToSignal } from '../../src/inference/models/quantize/int8-sites';
+import { createRng } from '../../src/inference/pipeline/rng';
 
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
+/** Uniform numbers in [-0.5, 0.5) from the pipeline's own seeded stream (the same on every platform). */
+function uniformCentred(seed: number): () => number {
+  const rng = createRng(seed);
+  return () => rng.uniform() - 0.5;
 }
 
 /** x [1,16,8,8] → Conv 3×3 (+bias) → Relu → Conv 1×1 → Flatten → MatMul [2048,256] → Gemm (transB, bias) → y [1,64]. */
 function randomModel(): GraphBuilder {
-  const rnd = mulberry(11);
+  const rnd = uniformCentred(11);
   const rand = (n: number, s: number) => Float32Array.from({ length: n }, () => rnd() * s);
   const b = new GraphBuilder('int8_kernels', 17);
   const x = b.input('x', 'float32', [1, 16, 8, 8]);

@@ -91,6 +91,31 @@ describe('worker process', function () {
     }
   });
 
+  it('keeps candidates\' latents on request and decodes one again with the full VAE (decodeLatents)', async () => {
+    const w = client();
+    try {
+      const req = request({ modelDir: fx.path('oracle-tiny'), prompt: 'a green circle on white', steps: 1, count: 2, seed: 8 });
+      const result = await w.generate(req, { keepLatents: true });
+      assert.deepEqual([result.decoder.kind, result.decoder.source], ['tiny', 'vae_decoder_tiny']);
+      const ids = result.candidates.map((c) => c.latentsId ?? assert.fail('no latentsId'));
+      const steps: number[] = [];
+      const full = await w.decodeLatents({ modelDir: req.modelDir, device: 'cpu', latentsId: ids[1]! }, { onProgress: (p) => steps.push(p.step) });
+      assert.deepEqual([full.decoder.kind, full.decoder.source, full.asset.seed, full.asset.latentsId], ['full', 'vae_decoder', 9, ids[1]]);
+      assert.deepEqual(steps, [0], 'the decode reported that it started');
+      const raw = async (bytes: Uint8Array) => (await sharp(bytes).removeAlpha().raw().toBuffer()).toString('hex');
+      assert.equal(await raw(full.asset.bytes), await raw(result.candidates[1]!.bytes));
+      const plain = await w.generate(req);
+      assert.ok(plain.candidates.every((c) => c.latentsId === undefined), 'nothing kept unless asked');
+      await assert.rejects(w.decodeLatents({ modelDir: req.modelDir, device: 'cpu', latentsId: 'latents-gone' }), { name: 'LatentsNotFoundError' });
+      // Another model drops the kept latents.
+      await w.modelInfo(fx.path('oracle-fp32'), 'cpu');
+      await assert.rejects(w.decodeLatents({ modelDir: req.modelDir, device: 'cpu', latentsId: ids[0]! }), { name: 'LatentsNotFoundError' });
+      assert.throws(() => parseWorkerRequest({ type: 'decodeLatents', id: 1, request: { modelDir: 'm', device: 'cpu', latentsId: 'x', decoder: 'huge' } }), /decoder 'huge' is not one of auto, tiny, full/);
+    } finally {
+      w.dispose();
+    }
+  });
+
   it('takes a start image as bytes (structured clone, no base64), checks its size, and runs image-to-image', async () => {
     const w = client();
     try {

@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
-  ASSET_FORMATS, ASSET_KIND_TABLE, ASSET_KINDS, DEVICE_NAMES, DEVICES, IMAGE_EXTENSIONS, IMAGE_FORMATS, PROVIDER_TABLE,
+  ASSET_FORMATS, ASSET_KIND_TABLE, ASSET_KINDS, DECODER_CHOICES, DECODERS, DEVICE_NAMES, DEVICES, IMAGE_EXTENSIONS, IMAGE_FORMATS, PROVIDER_TABLE,
   SCHEDULER_CLASSES, SCHEDULER_NAMES, SCHEDULERS, assetFormatOfExtension, formatOfExtension, mimeTypeOf,
 } from '../../src/inference/tables';
 import { REQUEST_FIELD_NAMES, REQUEST_FIELDS, type FieldSpec } from '../../src/inference/request';
@@ -90,6 +90,11 @@ describe('package.json settings follow the tables and the settings reader', () =
     assert.deepEqual(settings['nanoforge.device']?.enumDescriptions, DEVICE_NAMES.map((d) => DEVICES[d].description));
   });
 
+  it('nanoforge.decoder lists the decoder table, with its descriptions', () => {
+    assert.deepEqual(settings['nanoforge.decoder']?.enum, DECODER_CHOICES);
+    assert.deepEqual(settings['nanoforge.decoder']?.enumDescriptions, DECODER_CHOICES.map((d) => DECODERS[d].description));
+  });
+
   it('nanoforge.format lists the writable formats, with their descriptions', () => {
     assert.deepEqual(settings['nanoforge.format']?.enum, ASSET_FORMATS);
     assert.deepEqual(settings['nanoforge.format']?.enumDescriptions, ASSET_FORMATS.map((f) => IMAGE_FORMATS[f].description));
@@ -147,10 +152,11 @@ describe('the CLI help and the README list what the tables hold', function () {
     assert.match(r.stdout, new RegExp(`--verify-device .*${DEVICE_NAMES.join(', ')}`));
   });
 
-  it('the README documents the same --scheduler, --device and --kind values', () => {
+  it('the README documents the same --scheduler, --device, --kind and --decoder values', () => {
     const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     assert.deepEqual(listAfter(readme, '--scheduler'), SCHEDULER_NAMES);
     assert.deepEqual(listAfter(readme, '--device'), DEVICE_NAMES);
     assert.deepEqual(listAfter(readme, '--kind'), ASSET_KINDS);
+    assert.deepEqual(listAfter(readme, '--decoder'), DECODER_CHOICES);
   });
 });

@@ -4,7 +4,7 @@ import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import {
-  ASSET_KINDS, DEFAULT_STRENGTH, formatFromPath, MAX_PIXELS, MAX_SIDE, parseSize, presetFor,
+  ASSET_KINDS, DECODER_CHOICES, DECODERS, DEFAULT_STRENGTH, formatFromPath, MAX_PIXELS, MAX_SIDE, parseSize, presetFor,
   PROVIDER_TABLE, REQUEST_LIMITS, SCHEDULER_NAMES, validateGenerationRequest, validDevices,
   type AssetResult, type DeviceName, type GenerationRequest, type Pipeline,
 } from '../../inference';
@@ -17,6 +17,8 @@ import { choiceOption, CliUsageError, flag, MAX_SEED, parseCommandLine, required
 import type { CliCommand } from '../command';
 import { deviceLines } from '../device-report';
 import { optionKinds, renderHelp, type CommandHelp, type OptionDocs } from '../help';
+import { storeArgs } from '../model-arg';
+import { firstTime, tinyDecoderTip } from '../tiny-decoder-tip';
 import { readRequestOptions, requestOptionDocs, type OptionField, type RequestOptionHelp } from '../request-options';
 import { generateWithProgress, loadModelFromArgs, runInterruptible, writeCandidates } from '../run-generation';
 
@@ -33,6 +35,7 @@ export const REQUEST_OPTION_HELP: Record<OptionField, RequestOptionHelp> = {
   steps: { help: `Denoising steps, 1-${REQUEST_LIMITS.maxSteps}. More steps: slower, usually finer (turbo models are made for 1-4). With a start image only the last int(steps × strength) of them run.`, default: `${TURBO.steps} for guidance-free models (SD-Turbo, LCM), else ${CLASSIC.steps}; with a start image at least enough that steps × strength ≥ 1` },
   guidanceScale: { help: `Classifier-free guidance scale, 0-${REQUEST_LIMITS.maxGuidance}; applied only above 1 (turbo and LCM models are made for 0).`, default: `${TURBO.guidanceScale} for guidance-free models, else ${CLASSIC.guidanceScale}` },
   scheduler: { help: `Sampler: ${SCHEDULER_NAMES.join(', ')}.`, default: "the model's own (scheduler/scheduler_config.json)" },
+  decoder: { help: `Which decoder turns the result into pixels: ${DECODER_CHOICES.map((d) => `${d}: ${DECODERS[d].description}`).join(' ')} The tiny decoder is the model's vae_decoder_tiny/ or, for SD 1.x/2.x models, the installed taesd model (nanoforge models pull taesd).`, default: 'auto' },
   initImage: { help: `Image-to-image: start from this image instead of noise. PNG, JPEG, WebP, AVIF, GIF, SVG (rasterised), ICO (its largest entry) or BMP; one frame, at most ${MAX_SIDE} px a side and ${REQUEST_LIMITS.maxInitImageBytes / 1024 / 1024} MB. It is fitted to the model's size like the output (the --kind's fit), and transparent parts become the kind's background. Needs a model with vae_encoder/ (or vae_encoder_tiny/).`, default: 'none: the image comes from the prompt alone' },
   strength: { help: 'With --init-image or --layout: how far the result may move from the start image, greater than 0 and at most 1 (near 0: a light touch-up; 1: only the rough composition survives). Only the last int(steps × strength) steps run, so steps × strength must be at least 1.', default: `${DEFAULT_STRENGTH}` },
   keepAlpha: { help: "With --init-image: the result takes the start image's transparency (its alpha mask) instead of having a background cut out, so an icon keeps its exact silhouette." },
@@ -48,8 +51,8 @@ export const GENERATE_OPTIONS = {
   device: { type: 'string', value: 'NAME', help: `Where the model runs, on this platform one of ${validDevices().join(', ')}; auto tries ${autoOrder()} in that order and says which ran.`, default: 'auto' },
   store: { type: 'string', value: 'DIR', help: 'The models folder in which --model ids and the default model are looked up.', default: '$NANOFORGE_MODELS, else ~/.cache/nanoforge/models' },
   force: { type: 'boolean', help: 'Overwrite existing files; without it, generate refuses before loading the model and writes nothing.' },
-  json: { type: 'boolean', help: 'Print one JSON object on stdout: device, skipped GPU providers with their reasons, seeds, model, size, milliseconds per stage, files.' },
-  verbose: { type: 'boolean', help: "Also print why each skipped GPU provider failed, and the model loader's log, on stderr." },
+  json: { type: 'boolean', help: 'Print one JSON object on stdout: device, skipped GPU providers with their reasons, seeds, model, size, the decoder that ran and its milliseconds, milliseconds per stage, how each session loaded (optimized-graph cache hit or miss), run counts, files.' },
+  verbose: { type: 'boolean', help: "Also print why each skipped GPU provider failed, the model loader's log, and which decoder ran and its milliseconds, on stderr." },
 } satisfies OptionDocs;
 
 const HELP: CommandHelp = {
@@ -176,9 +179,8 @@ async function run(args: string[]): Promise<number> {
 }
 
 async function generateAndWrite(parsed: ParsedArgs, opts: GenerateOptions, early: GenerationRequest | undefined, targets: string[], signal: AbortSignal): Promise<number> {
-  const { model, pipeline, started, loadMs } = await loadModelFromArgs(parsed, opts.device, opts.verbose, signal);
+  const { model, pipeline, storeDir, started, loadMs } = await loadModelFromArgs(parsed, opts.device, opts.verbose, signal);
   try {
-
     const request = early || requestAt(opts, { width: pipeline.info.nativeSize, height: pipeline.info.nativeSize });
     const { width, height } = request;
     const result = await generateWithProgress(pipeline, request, opts.json, signal);
@@ -186,6 +188,10 @@ async function generateAndWrite(parsed: ParsedArgs, opts: GenerateOptions, early
     const files = await writeCandidates(result.candidates, targets, opts.force, signal);
     const timings = { load: loadMs, ...result.timings, write: performance.now() - writeStarted, total: performance.now() - started };
     report(opts, model, pipeline, result, files, timings, { width, height });
+    const offer = pipeline.info.tinyDecoderOffer;
+    if (offer && !opts.json && result.device === 'cpu' && result.decoder.kind === 'full' && (await firstTime(storeDir, `tiny-decoder-${pipeline.info.modelId}`))) {
+      process.stderr.write(`${tinyDecoderTip(offer, storeArgs(parsed))}\n`);
+    }
     return 0;
   } finally {
     await pipeline.dispose();
@@ -198,7 +204,11 @@ function report(opts: GenerateOptions, model: ModelChoice, pipeline: Pipeline, r
     const summary = {
       device: result.device, fallbacks: result.fallbacks, seed: opts.request.seed, seeds: result.candidates.map((c) => c.seed),
       model: pipeline.info.modelId, modelDir: model.dir, kind: opts.request.kind, width: size.width, height: size.height,
-      scheduler: opts.request.scheduler ?? pipeline.info.scheduler, timings: ms, files, warnings: result.warnings,
+      scheduler: opts.request.scheduler ?? pipeline.info.scheduler,
+      decoder: { ...result.decoder, ms: Math.round(result.decoder.ms * 10) / 10 },
+      ...(pipeline.info.tinyDecoderOffer ? { tinyDecoderOffer: pipeline.info.tinyDecoderOffer } : {}),
+      timings: ms, loads: pipeline.info.loads.map((l) => ({ file: l.file, ms: Math.round(l.ms), graphCache: l.graphCache })),
+      counters: result.counters, files, warnings: result.warnings,
       ...(opts.initFile !== undefined || opts.request.layout !== undefined ? { strength: opts.request.strength ?? DEFAULT_STRENGTH } : {}),
     };
     process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -206,6 +216,8 @@ function report(opts: GenerateOptions, model: ModelChoice, pipeline: Pipeline, r
   }
   for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
   for (const line of deviceLines(result.device, result.fallbacks, opts.verbose, `; seed ${opts.request.seed}; ${Math.round(timings.total ?? 0)} ms`)) process.stderr.write(`${line}\n`);
+  // The one-line summary stays as it was (scripts read it); the decoder is a detail for --verbose and --json.
+  if (opts.verbose) process.stderr.write(`decoder: ${result.decoder.kind} (${result.decoder.source}) ${Math.round(result.decoder.ms)} ms\n`);
   for (const file of files) process.stdout.write(`${file}\n`);
 }
 

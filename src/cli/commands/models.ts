@@ -10,6 +10,8 @@ import type { PullProgress } from '../../inference/models/download';
 import { HubAuthError, HubUnreachableError, type HubOptions } from '../../inference/models/hub';
 import { shellWord } from '../../inference/models/resolve';
 import type { ModelStore } from '../../inference/models/store';
+import { validateModelFolder } from '../../inference/models/folder';
+import { tinyDecoderOffer } from '../../inference/models/tiny-decoder';
 import { AbortError } from '../../inference/errors';
 import { escapeTerminal, jsonForTerminal } from '../../inference/safety/text';
 import { CliUsageError, flag, parseCommandLine, stringOption, type ParsedArgs } from '../args';
@@ -17,6 +19,7 @@ import type { CliCommand } from '../command';
 import { renderHelp } from '../help';
 import { storeArgs, storeFromArgs } from '../model-arg';
 import { createProgressBar } from '../progress';
+import { tinyDecoderTip } from '../tiny-decoder-tip';
 import { MODELS_HELP, MODELS_OPTIONS, SUBCOMMAND_HELP, type Subcommand } from './models-help';
 
 const SUBCOMMANDS = Object.keys(SUBCOMMAND_HELP) as Subcommand[];
@@ -79,7 +82,8 @@ async function pull(store: ModelStore, parsed: ParsedArgs, spec: string): Promis
     const summary = `${result.id}: ${what} (${result.repo}@${result.commit.slice(0, 12)}) in ${result.dir}`;
     // A preview decoder is used by the models it belongs to, never generated with directly.
     const next = source.kind === 'pipeline' ? `\nGenerate with it: ${command(parsed, `generate "a red fox, flat icon" --model ${shellWord(result.id)} --out fox.png`)}` : '';
-    out(parsed, result, `${summary}${next}`);
+    const offer = source.kind === 'pipeline' ? await tinyDecoderOffer(await validateModelFolder(result.dir), store.root) : undefined;
+    out(parsed, { ...result, ...(offer ? { tinyDecoderOffer: offer } : {}) }, `${summary}${next}${offer ? `\n${tinyDecoderTip(offer, storeArgs(parsed))}` : ''}`);
     return 0;
   } catch (error) {
     bar.finish();

@@ -19,7 +19,7 @@ import { readStartImageFile } from '../start-image-file';
 import { GENERATE_OPTIONS, REQUEST_OPTION_HELP, startImageSize } from './generate';
 
 /** The request options variations takes (no --init-image, --layout or --size: the file decides those). */
-const FIELDS = ['negativePrompt', 'kind', 'count', 'seed', 'steps', 'guidanceScale', 'scheduler', 'strength', 'keepAlpha'] as const;
+const FIELDS = ['negativePrompt', 'kind', 'count', 'seed', 'steps', 'guidanceScale', 'scheduler', 'decoder', 'strength', 'keepAlpha'] as const;
 
 /** What variations says differently from generate about the request options it shares. */
 const OWN_HELP: Partial<Record<OptionField, RequestOptionHelp>> = {

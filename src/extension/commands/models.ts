@@ -5,6 +5,8 @@
 import * as vscode from 'vscode';
 import { findCatalogEntry, loadCatalog, resolvePullSource, type CatalogEntry, type PullSource } from '../../inference/models/catalog';
 import { DiskSpaceError, formatBytes, formatDuration } from '../../inference/models/disk';
+import { validateModelFolder } from '../../inference/models/folder';
+import { tinyDecoderOffer } from '../../inference/models/tiny-decoder';
 import type { PullProgress } from '../../inference/models/download';
 import { HubAuthError, HubUnreachableError, type HubOptions } from '../../inference/models/hub';
 import { ModelStore, type InstalledModel, type PullResult } from '../../inference/models/store';
@@ -199,7 +201,12 @@ async function downloadModel(services: Services, spec?: string, opts: { repair?:
     try {
       const result = await runPull(services, source, opts.repair === true);
       const model = (await modelStore(services).list()).find((m) => m.id === result.id);
-      if (model) void offerToUse(services, model, result);
+      const pipeline = source.kind === 'pipeline' && result.status === 'downloaded';
+      if (model) {
+        void offerToUse(services, model, result)
+          .then(() => (pipeline ? offerTinyDecoder(services, model) : undefined))
+          .catch((error: unknown) => services.log.warn(`[models] tiny decoder offer: ${errorMessage(error)}`));
+      }
       return model ? { model, result } : undefined;
     } catch (error) {
       if (!(await explainFailure(services, error))) return undefined;
@@ -216,6 +223,15 @@ async function offerToUse(services: Services, model: InstalledModel, result: Pul
   }
   const use = 'Use It';
   if ((await vscode.window.showInformationMessage(`Nanoforge: ${done}.`, use)) === use) await useModel(model);
+}
+
+/** A pipeline model without a tiny decoder: offer the catalog's one for its latents (taesd), with its size. */
+async function offerTinyDecoder(services: Services, model: InstalledModel): Promise<void> {
+  const offer = await tinyDecoderOffer(await validateModelFolder(model.dir), modelStore(services).root);
+  if (!offer) return;
+  const download = `Download ${offer.id} (~${formatBytes(offer.approxDownloadBytes)})`;
+  const message = `Nanoforge: ${model.id} has no tiny decoder. ${offer.name} shows real previews while generating and, on the CPU, decodes a 512×512 image about 15× faster.`;
+  if ((await vscode.window.showInformationMessage(message, download)) === download) await downloadModel(services, offer.id);
 }
 
 async function manageModel(services: Services, model: InstalledModel): Promise<void> {

@@ -19,7 +19,7 @@ async function currentDevice(services: Services, modelDir: string): Promise<Conc
   const known = services.activity.state.device;
   if (known) return known;
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Nanoforge: checking which device runs the model…' },
-    async () => (await services.worker().modelInfo(modelDir, services.settings().device)).device);
+    async () => (await services.worker().modelInfo(modelDir, services.settings().device, services.storeDir())).device);
 }
 
 async function pickVariant(device: ConcreteDevice): Promise<QuantizeTarget | undefined> {

@@ -281,7 +281,7 @@ export class GeneratorPanel implements vscode.Disposable {
         this.model = null;
         this.modelError = 'no model is set up; run "Nanoforge: Download Model" or set nanoforge.model';
       } else {
-        const info = await this.services.worker().modelInfo(model.dir, this.services.settings().device);
+        const info = await this.services.worker().modelInfo(model.dir, this.services.settings().device, this.services.storeDir());
         this.model = { id: model.id, device: info.device, usesGuidance: info.usesGuidance, nativeSize: info.nativeSize, imageToImage: info.imageToImage };
         this.modelError = undefined;
       }

@@ -60,7 +60,8 @@ export async function runPanelGeneration(
   const started = Date.now();
   try {
     const initImage = await imageToImageInput(ctx, request);
-    const result = await services.worker().generate({ modelDir: model.dir, device: settings.device, ...toGenerationRequest(request, seed, format, initImage) }, {
+    const where = { modelDir: model.dir, device: settings.device, storeDir: services.storeDir(), decoder: settings.decoder };
+    const result = await services.worker().generate({ ...where, ...toGenerationRequest(request, seed, format, initImage) }, {
       signal, previews: true,
       onProgress: (p) => {
         const preview = previewView(p);

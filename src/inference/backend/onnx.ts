@@ -1,16 +1,22 @@
-// The onnxruntime-node backend, and the only module that imports it: execution providers,
-// sessions and tensors behind the InferenceBackend seam of types.ts (plain numbers in, Float32Array out).
+// The onnxruntime-node backend, and the only module that imports it: execution providers, sessions
+// and tensors behind the InferenceBackend seam of types.ts (plain numbers in, Float32Array out).
+// onnxruntime-node opens a session synchronously on the calling thread, so every session lives in a
+// thread of its own (thread-session.ts, session-thread.ts): the sessions of a pipeline load at the
+// same time, and the optimized-graph cache (graph-cache.ts) lets a second load skip optimization.
 import * as ort from 'onnxruntime-node';
-import { existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CPU_ONLY_ROW, PROVIDER_TABLE, type ConcreteDevice, type DeviceName } from '../tables';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ConcreteDevice, DeviceName } from '../tables';
 import type { ProviderAttempt } from '../types';
 import { ModelFolderError } from '../models/errors';
-import { fromFloat16Array, toFloat16Array } from './float16';
+import { fromFloat16Array } from './float16';
+import { failedTwice, GraphCache, uncachedPlan, type GraphKeyParts, type GraphLoadPlan } from './graph-cache';
+import { DeviceError, isModelProblem, noteProviderFailure, NO_VULKAN_LOADER, providersFor, unavailableReason } from './providers';
 import { SharedLoads } from './session-cache';
-import type { FloatTensor, HeldSessionSet, InferenceBackend, IoInfo, ModelSession, OpenOptions, SessionFile, SessionSet, TensorFeed } from './types';
-import { hasVulkanLoader } from './vulkan';
+import { openInThread, ThreadOpenError, type ThreadSession } from './thread-session';
+import type { FromThread, ThreadStart, ToThread } from './thread-protocol';
+import type { HeldSessionSet, InferenceBackend, IoInfo, OpenOptions, SessionFile, SessionLoad, SessionSet } from './types';
 import { errorMessage } from '../errors';
 
 // onnxruntime-node 1.30's Linux library carries Microsoft's 1DS telemetry client (its strings name the
@@ -22,107 +28,11 @@ process.env.ORT_DISABLE_TELEMETRY = '1';
 export type { ConcreteDevice } from '../tables';
 /** The device → provider table lives with the other closed lists (src/inference/tables.ts). */
 export { PROVIDER_TABLE } from '../tables';
+export { DeviceError, NO_VULKAN_LOADER, providersFor, validDevices } from './providers';
+export { setRunObserver, type RunObserver } from './thread-session';
 
-/** The device settings valid on `platform`, `auto` first. */
-export function validDevices(platform: string = process.platform): DeviceName[] {
-  return Object.keys(PROVIDER_TABLE[platform] ?? CPU_ONLY_ROW) as DeviceName[];
-}
-
-/** Providers to try for `device`; an unknown device is an error that lists the valid ones. */
-export function providersFor(device: string, platform: string = process.platform): readonly ConcreteDevice[] {
-  const table = PROVIDER_TABLE[platform] ?? CPU_ONLY_ROW;
-  const providers = Object.prototype.hasOwnProperty.call(table, device) ? table[device as DeviceName] : undefined;
-  if (!providers) {
-    throw new DeviceError(`Unknown device '${device}' on ${platform}. Valid devices: ${validDevices(platform).join(', ')}.`);
-  }
-  return providers;
-}
-
-export class DeviceError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DeviceError';
-  }
-}
-
-/** Receives the wall time of every bare `session.run` (benchmarks measure pipeline overhead with it). */
-export type RunObserver = (file: string, ms: number) => void;
-let runObserver: RunObserver | undefined;
-
-/** Sets (or, with undefined, clears) the process-wide observer of bare `session.run` times. */
-export function setRunObserver(observer: RunObserver | undefined): void {
-  runObserver = observer;
-}
-
-class OrtModelSession implements ModelSession {
-  readonly inputs: IoInfo[];
-  readonly outputs: IoInfo[];
-
-  constructor(
-    readonly file: string,
-    readonly session: ort.InferenceSession,
-  ) {
-    this.inputs = session.inputMetadata.map(toIoInfo);
-    this.outputs = session.outputMetadata.map(toIoInfo);
-  }
-
-  async run(feeds: Record<string, TensorFeed>, outputNames: string[]): Promise<Record<string, FloatTensor>> {
-    const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const input of this.inputs) {
-      const feed = feeds[input.name];
-      if (!feed) throw new Error(`${this.file}: no value for input '${input.name}'`);
-      ortFeeds[input.name] = makeTensor(input.type, feed);
-    }
-    let results: ort.InferenceSession.ReturnType;
-    try {
-      const started = runObserver ? performance.now() : 0;
-      results = await this.session.run(ortFeeds, outputNames);
-      runObserver?.(this.file, performance.now() - started);
-    } catch (error) {
-      const shapes = Object.entries(feeds).map(([name, f]) => `${name} [${f.dims.join(', ')}]`).join(', ');
-      throw new Error(`${this.file}: inference failed with ${shapes}: ${summariseOrtError(error)}`);
-    }
-    const out: Record<string, FloatTensor> = {};
-    for (const name of outputNames) {
-      const tensor = results[name];
-      if (!tensor) throw new Error(`${this.file}: output '${name}' missing from the results`);
-      out[name] = { data: toFloat32(tensor), dims: tensor.dims.slice() };
-    }
-    return out;
-  }
-}
-
-function toIoInfo(meta: ort.InferenceSession.ValueMetadata): IoInfo {
-  if (!meta.isTensor) return { name: meta.name, type: 'non-tensor', shape: [] };
-  return { name: meta.name, type: meta.type, shape: meta.shape };
-}
-
-function makeTensor(type: string, feed: TensorFeed): ort.Tensor {
-  const dims = feed.dims.slice();
-  switch (type) {
-    case 'float32':
-      return new ort.Tensor('float32', feed.values instanceof Float32Array ? feed.values : Float32Array.from(feed.values), dims);
-    case 'float16':
-      return new ort.Tensor('float16', toFloat16Array(feed.values), dims);
-    case 'int64':
-      return new ort.Tensor('int64', BigInt64Array.from(Array.from(feed.values, (v) => BigInt(Math.round(v)))), dims);
-    case 'int32':
-      return new ort.Tensor('int32', Int32Array.from(feed.values, (v) => Math.round(v)), dims);
-    case 'float64':
-      return new ort.Tensor('float64', Float64Array.from(feed.values), dims);
-    default:
-      throw new Error(`unsupported input element type '${type}'`);
-  }
-}
-
-function toFloat32(tensor: ort.Tensor): Float32Array {
-  const data = tensor.data;
-  if (tensor.type === 'float32' && data instanceof Float32Array) return data;
-  if (tensor.type === 'float16' && data instanceof Uint16Array) return fromFloat16Array(data);
-  if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Float32Array.from(data, (v) => Number(v));
-  if (ArrayBuffer.isView(data)) return Float32Array.from(data as unknown as ArrayLike<number>);
-  throw new Error(`output of type '${tensor.type}' is not numeric`);
-}
+/** onnxruntime-node's version (part of every optimized-graph cache key). */
+export const ORT_VERSION: string = ort.env.versions.node ?? ort.env.versions.common;
 
 /** onnxruntime messages start with a C++ source location; keep the part a person can act on. */
 export function summariseOrtError(error: unknown): string {
@@ -133,52 +43,80 @@ export function summariseOrtError(error: unknown): string {
   return firstLine.replace(/^\/onnxruntime_src\/\S+ \S+ /, '').trim();
 }
 
-/** A failure that the model file causes on every provider (not the provider's fault). */
-function isModelProblem(reason: string): boolean {
-  return /Load model from|Protobuf parsing|INVALID_PROTOBUF|INVALID_GRAPH|NO_SUCHFILE|external data|Deserialize tensor|model_path/i.test(reason);
+// ---------------------------------------------------------------- inside a session thread
+
+function toIoInfo(meta: ort.InferenceSession.ValueMetadata): IoInfo {
+  if (!meta.isTensor) return { name: meta.name, type: 'non-tensor', shape: [] };
+  return { name: meta.name, type: meta.type, shape: meta.shape };
 }
 
-function bindingDir(): string {
-  const pkg = require.resolve('onnxruntime-node/package.json');
-  return path.join(path.dirname(pkg), 'bin', 'napi-v6', process.platform, process.arch);
+/** A fresh Float32Array (its own buffer, so it can be transferred to the main thread). */
+function toFloat32(tensor: ort.Tensor): Float32Array {
+  const data = tensor.data;
+  if (tensor.type === 'float32' && data instanceof Float32Array) return data.slice();
+  if (tensor.type === 'float16' && data instanceof Uint16Array) return fromFloat16Array(data);
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Float32Array.from(data, (v) => Number(v));
+  if (ArrayBuffer.isView(data)) return Float32Array.from(data as unknown as ArrayLike<number>);
+  throw new Error(`output of type '${tensor.type}' is not numeric`);
 }
 
-/**
- * Failures that depend on the machine, not the model (no GPU adapter, missing provider library):
- * remembered for the life of the process so switching models does not probe the GPU again.
- */
-const MACHINE_FAILURE = /adapter|Failed to load shared library|backend not found|not installed/i;
-const machineFailures = new Map<ConcreteDevice, string>();
-
-export const NO_VULKAN_LOADER = 'WebGPU needs the Vulkan loader (libvulkan.so.1), which is not installed';
-
-/** Why `provider` cannot work in this install, without trying it (undefined: worth trying). */
-function unavailableReason(provider: ConcreteDevice): string | undefined {
-  if (provider === 'cpu') return undefined;
-  const known = machineFailures.get(provider);
-  if (known) return known;
-  const supported = ort.listSupportedBackends().map((b) => b.name);
-  if (!supported.includes(provider)) {
-    return `this onnxruntime-node build has no '${provider}' provider on ${process.platform} (it has: ${supported.join(', ')})`;
-  }
-  // Asking for WebGPU without the loader only makes Dawn print its Vulkan warning and fail.
-  if (provider === 'webgpu' && process.platform === 'linux' && !hasVulkanLoader()) return NO_VULKAN_LOADER;
-  if (provider === 'cuda') {
-    const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
-    if (!existsSync(path.join(bindingDir(), lib))) {
-      // npm install runs no dependency install scripts here (package.json's allowScripts denies
-      // onnxruntime-node's, which downloads these from NuGet), so the fetch is a step of its own.
-      const script = path.join(path.dirname(require.resolve('onnxruntime-node/package.json')), 'script', 'install');
-      return `CUDA provider libraries are not installed (${lib} not found; fetch them with: ONNXRUNTIME_NODE_INSTALL=cuda12 node ${script})`;
+async function serveRun(session: ort.InferenceSession, message: Extract<ToThread, { type: 'run' }>): Promise<{ reply: FromThread; transfer: ArrayBuffer[] }> {
+  try {
+    const feeds = Object.fromEntries(Object.entries(message.feeds).map(([name, t]) => [name, new ort.Tensor(t.type, t.data, t.dims)]));
+    const started = performance.now();
+    const results = await session.run(feeds, message.outputs);
+    const ms = performance.now() - started;
+    const outputs: Record<string, { data: Float32Array; dims: number[] }> = {};
+    for (const name of message.outputs) {
+      const tensor = results[name];
+      if (tensor) outputs[name] = { data: toFloat32(tensor), dims: tensor.dims.slice() };
     }
+    return { reply: { type: 'result', id: message.id, outputs, ms }, transfer: Object.values(outputs).map((o) => o.data.buffer as ArrayBuffer) };
+  } catch (error) {
+    return { reply: { type: 'error', id: message.id, reason: summariseOrtError(error) }, transfer: [] };
   }
-  return undefined;
 }
+
+/** The body of a session thread (session-thread.ts): open one session, then serve runs until released. */
+export function serveSessionThread(): void {
+  const port = parentPort;
+  if (!port) throw new Error('serveSessionThread() runs inside a session thread');
+  const start = workerData as ThreadStart;
+  void (async () => {
+    const started = performance.now();
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(start.path, start.options as ort.InferenceSession.SessionOptions);
+    } catch (error) {
+      port.postMessage({ type: 'failed', reason: summariseOrtError(error) } satisfies FromThread);
+      return;
+    }
+    const ready: FromThread = { type: 'ready', inputs: session.inputMetadata.map(toIoInfo), outputs: session.outputMetadata.map(toIoInfo), loadMs: performance.now() - started };
+    port.postMessage(ready);
+    port.on('message', (message: ToThread) => {
+      if (message.type === 'release') {
+        void session.release().finally(() => {
+          port.postMessage({ type: 'released' } satisfies FromThread);
+          port.close();
+        });
+        return;
+      }
+      void serveRun(session, message).then(({ reply, transfer }) => port.postMessage(reply, transfer));
+    });
+  })();
+}
+
+// ---------------------------------------------------------------- the main thread
 
 function defaultThreads(): number {
   const fromEnv = Number(process.env.NANOFORGE_THREADS);
   if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
   return Math.max(1, Math.min(8, os.availableParallelism()));
+}
+
+/** NANOFORGE_LOAD=sequential opens a set's sessions one after another (the old behaviour, for benchmarks). */
+function defaultParallel(): boolean {
+  return process.env.NANOFORGE_LOAD !== 'sequential';
 }
 
 class OpenFailure extends Error {
@@ -190,25 +128,85 @@ class OpenFailure extends Error {
   }
 }
 
-async function openAll(dir: string, files: SessionFile[], provider: ConcreteDevice, threads: number): Promise<OrtModelSession[]> {
-  const opened: OrtModelSession[] = [];
-  const options: ort.InferenceSession.SessionOptions = {
+function sessionOptions(provider: ConcreteDevice, threads: number): Record<string, unknown> {
+  return {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
     intraOpNumThreads: threads,
     logSeverityLevel: 3, // errors only: ort's warnings would clutter the CLI's stderr
     // onnxruntime's DirectML provider requires both (its documented session-option constraint).
-    ...(provider === 'dml' ? { enableMemPattern: false, executionMode: 'sequential' as const } : {}),
+    ...(provider === 'dml' ? { enableMemPattern: false, executionMode: 'sequential' } : {}),
   };
-  for (const { file } of files) {
-    try {
-      opened.push(new OrtModelSession(file, await ort.InferenceSession.create(path.join(dir, file), options)));
-    } catch (error) {
-      await Promise.all(opened.map((s) => s.session.release()));
-      throw new OpenFailure(file, summariseOrtError(error));
+}
+
+interface OpenContext {
+  provider: ConcreteDevice;
+  threads: number;
+  cache?: GraphCache;
+  log?: (line: string) => void;
+}
+
+async function openPlanned(file: string, modelPath: string, base: Record<string, unknown>, plan: GraphLoadPlan | undefined): Promise<{ session: ThreadSession; load: SessionLoad }> {
+  const start: ThreadStart = { path: plan?.path ?? modelPath, options: { ...base, ...plan?.options } };
+  try {
+    const { session, loadMs } = await openInThread(file, start);
+    await plan?.opened();
+    const load: SessionLoad = {
+      file, ms: loadMs, graphCache: plan?.status ?? 'off',
+      ...(plan?.reason ? { graphCacheReason: plan.reason } : {}), ...(plan?.entry ? { graphCacheEntry: plan.entry } : {}),
+    };
+    return { session, load };
+  } catch (error) {
+    await plan?.abandon();
+    throw error;
+  }
+}
+
+/** Opens one file on `provider`, through the graph cache when there is one (a cached graph that fails is rebuilt). */
+async function openOne(root: string, file: string, ctx: OpenContext): Promise<{ session: ThreadSession; load: SessionLoad }> {
+  const modelPath = path.join(root, file);
+  const base = sessionOptions(ctx.provider, ctx.threads);
+  const parts: GraphKeyParts = { ortVersion: ORT_VERSION, provider: ctx.provider, options: base };
+  const plan = ctx.cache ? await ctx.cache.plan(modelPath, parts) : undefined;
+  try {
+    return await openPlanned(file, modelPath, base, plan);
+  } catch (error) {
+    if (!(error instanceof ThreadOpenError)) throw error;
+    if (!(ctx.cache && plan?.status === 'hit' && plan.entry)) throw new OpenFailure(file, error.reason);
+    const reason = `the cached optimized graph did not load (${error.reason})`;
+    ctx.log?.(`${file}: ${reason}; rebuilding it from the model`);
+    const { retry } = await ctx.cache.evict(plan.entry, error.reason);
+    // Refused twice: this load (and later ones, via the unusable marker) opens the model file itself.
+    const again = retry ? await ctx.cache.plan(modelPath, parts, { rebuild: reason }) : uncachedPlan(path.resolve(modelPath), failedTwice(error.reason));
+    return openPlanned(file, modelPath, base, again).catch((second: unknown) => {
+      throw second instanceof ThreadOpenError ? new OpenFailure(file, second.reason) : second;
+    });
+  }
+}
+
+async function openAll(dir: string, files: SessionFile[], ctx: OpenContext, parallel: boolean): Promise<{ sessions: ThreadSession[]; loads: SessionLoad[] }> {
+  const open = (f: SessionFile): Promise<{ session: ThreadSession; load: SessionLoad }> => openOne(f.dir ?? dir, f.file, ctx);
+  const settled: Array<PromiseSettledResult<{ session: ThreadSession; load: SessionLoad }>> = [];
+  if (parallel) {
+    settled.push(...(await Promise.allSettled(files.map(open))));
+  } else {
+    for (const f of files) {
+      const [result] = await Promise.allSettled([open(f)]);
+      settled.push(result as PromiseSettledResult<{ session: ThreadSession; load: SessionLoad }>);
+      if (result?.status === 'rejected') break;
     }
   }
-  return opened;
+  const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const opened = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  if (failure) {
+    await Promise.all(opened.map((o) => o.session.release()));
+    throw failure.reason;
+  }
+  return { sessions: opened.map((o) => o.session), loads: opened.map((o) => o.load) };
+}
+
+function supportedProviders(): string[] {
+  return ort.listSupportedBackends().map((b) => b.name);
 }
 
 /** Opens every file on the first provider of `device` that works, recording each that did not. */
@@ -216,13 +214,15 @@ export async function openSessionSet(dir: string, files: SessionFile[], device: 
   const providers = providersFor(device);
   const fallbacks: ProviderAttempt[] = [];
   const threads = options.threads ?? defaultThreads();
+  const cache = options.graphCache ? new GraphCache(options.graphCache) : undefined;
   for (const provider of providers) {
-    const skip = unavailableReason(provider);
-    const reason = skip ?? (await tryOpen(dir, files, provider, threads));
-    if (typeof reason !== 'string') return { sessions: reason, device: provider, fallbacks };
-    if (MACHINE_FAILURE.test(reason)) machineFailures.set(provider, reason.replace(/ \(while opening [^)]*\)$/, ''));
-    fallbacks.push({ provider, ok: false, reason });
-    options.log?.(`Execution provider '${provider}' unavailable: ${reason}`);
+    const skip = unavailableReason(provider, supportedProviders());
+    const ctx: OpenContext = { provider, threads, ...(cache ? { cache } : {}), ...(options.log ? { log: options.log } : {}) };
+    const result = skip ?? (await tryOpen(dir, files, ctx, options.parallel ?? defaultParallel()));
+    if (typeof result !== 'string') return { sessions: result.sessions, loads: result.loads, device: provider, fallbacks };
+    noteProviderFailure(provider, result);
+    fallbacks.push({ provider, ok: false, reason: result });
+    options.log?.(`Execution provider '${provider}' unavailable: ${result}`);
   }
   const last = fallbacks[fallbacks.length - 1];
   const install = last?.reason === NO_VULKAN_LOADER ? ` Install it (Debian/Ubuntu: libvulkan1) with your GPU's Vulkan driver, or use` : ` Use`;
@@ -231,31 +231,32 @@ export async function openSessionSet(dir: string, files: SessionFile[], device: 
 }
 
 /** The sessions, or why this provider failed; a problem with the model file itself is thrown. */
-async function tryOpen(dir: string, files: SessionFile[], provider: ConcreteDevice, threads: number): Promise<OrtModelSession[] | string> {
+async function tryOpen(dir: string, files: SessionFile[], ctx: OpenContext, parallel: boolean): Promise<{ sessions: ThreadSession[]; loads: SessionLoad[] } | string> {
   try {
-    return await openAll(dir, files, provider, threads);
+    return await openAll(dir, files, ctx, parallel);
   } catch (error) {
     if (!(error instanceof OpenFailure)) throw error;
-    if (isModelProblem(error.reason) || provider === 'cpu') {
-      throw new ModelFolderError(dir, error.file, `cannot be loaded as an ONNX model (${error.reason})`);
+    if (isModelProblem(error.reason) || ctx.provider === 'cpu') {
+      const owner = files.find((f) => f.file === error.file)?.dir ?? dir;
+      throw new ModelFolderError(owner, error.file, `cannot be loaded as an ONNX model (${error.reason})`);
     }
     return `${error.reason} (while opening ${error.file})`;
   }
 }
 
 async function releaseSet(set: SessionSet): Promise<void> {
-  await Promise.all(set.sessions.map((s) => (s as OrtModelSession).session.release()));
+  await Promise.all(set.sessions.map((s) => (s as ThreadSession).release()));
 }
 
 const sharedSets = new SharedLoads<SessionSet>(releaseSet);
 
 /**
- * Sessions cached per model folder + device + file list (the pipeline's three, an encoder on its own);
- * a failed open is not cached, so a retry reopens.
+ * Sessions cached per model folder + device + file list (the pipeline's, a decoder on its own); a
+ * failed open is not cached, so a retry reopens.
  */
 export async function acquireSessionSet(dir: string, files: SessionFile[], device: DeviceName, options: OpenOptions = {}): Promise<HeldSessionSet> {
   providersFor(device); // unknown device: fail before touching the cache
-  const key = [path.resolve(dir), device, ...files.map((f) => f.file)].join('\u0000');
+  const key = [device, ...files.map((f) => path.resolve(f.dir ?? dir, f.file))].join('\u0000');
   const set = await sharedSets.acquire(key, () => openSessionSet(dir, files, device, options));
   let released = false;
   return {

@@ -3,6 +3,7 @@
 // types. onnx.ts (onnxruntime-node) is one implementation; a remote inference server would be another.
 import type { ConcreteDevice, DeviceName } from '../tables';
 import type { ProviderAttempt } from '../types';
+import type { GraphCacheOptions, GraphCacheStatus } from './graph-cache';
 
 /** One input or output as the session reports it (`shape` entries are sizes or symbolic names). */
 export interface IoInfo {
@@ -34,6 +35,21 @@ export interface ModelSession {
 export interface SessionFile {
   /** Relative to the model folder, e.g. `unet/model.onnx` (an external `.onnx.data` beside it loads too). */
   file: string;
+  /** Another folder the file lives in (an installed tiny decoder paired with the model); default: the set's folder. */
+  dir?: string;
+}
+
+/** How one session of a set was opened. */
+export interface SessionLoad {
+  file: string;
+  /** Wall time of creating the session (its thread's own measure). */
+  ms: number;
+  /** Whether it came from the optimized-graph cache ('off': no cache, or this provider is not cached). */
+  graphCache: GraphCacheStatus;
+  /** Why the cache was off or rebuilt. */
+  graphCacheReason?: string;
+  /** The cache entry's folder the session came from (hit) or was saved to (miss, rebuilt). */
+  graphCacheEntry?: string;
 }
 
 export interface SessionSet {
@@ -42,12 +58,18 @@ export interface SessionSet {
   device: ConcreteDevice;
   /** Providers tried before `device`, each with why it failed. */
   fallbacks: ProviderAttempt[];
+  /** One entry per session, in the same order. */
+  loads: SessionLoad[];
 }
 
 export interface OpenOptions {
   log?: (line: string) => void;
   /** Intra-op threads; defaults to NANOFORGE_THREADS or the available cores (max 8). */
   threads?: number;
+  /** Cache optimized graphs in this folder (see graph-cache.ts); absent: every load optimizes. */
+  graphCache?: GraphCacheOptions;
+  /** Open the set's sessions at the same time (default), or one after another (NANOFORGE_LOAD=sequential). */
+  parallel?: boolean;
 }
 
 export interface HeldSessionSet {

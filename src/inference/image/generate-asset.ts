@@ -3,6 +3,8 @@
 import { randomInt } from 'node:crypto';
 import type {
   AssetMetadata,
+  DecoderChoice,
+  DecoderUsed,
   DeviceName,
   EncodedAsset,
   GenerateCallbacks,
@@ -10,14 +12,16 @@ import type {
   OutputOptions,
   PipelineRequest,
   ProviderAttempt,
+  RunCounters,
   StageTimings,
 } from '../types';
 import { throwIfAborted } from '../errors';
 import type { Pipeline } from '../pipeline/types';
 import { NANOFORGE_VERSION } from '../version';
 import { planStartImage, stepsForStrength } from './init-image';
+import type { KeptLatentsStore } from './kept-latents';
 import { planGeneration, presetFor } from './presets';
-import { renderAsset } from './render';
+import { renderAsset, type RenderOptions } from './render';
 
 /** The part of the pipeline this module needs (tests and the worker pass a full Pipeline). */
 export type AssetPipeline = Pick<Pipeline, 'info' | 'generate'>;
@@ -28,6 +32,13 @@ export interface AssetResult {
   fallbacks: ProviderAttempt[];
   timings: StageTimings;
   warnings: string[];
+  decoder: DecoderUsed;
+  counters: RunCounters;
+}
+
+export interface AssetOptions {
+  /** Keep every candidate's latents here; each candidate then carries its `latentsId`. */
+  keep?: KeptLatentsStore;
 }
 
 /** Turbo (guidance-free) models are tuned for very few steps; classic SD needs ~25 with CFG 7.5. */
@@ -52,7 +63,7 @@ export function resolveOutput(req: Pick<GenerationRequest, 'kind' | 'width' | 'h
  * Plans `req` for the model (template, run size, defaults, the start image of image-to-image), runs
  * the pipeline and renders every candidate.
  */
-export async function generateAsset(pipeline: AssetPipeline, req: GenerationRequest, cb?: GenerateCallbacks): Promise<AssetResult> {
+export async function generateAsset(pipeline: AssetPipeline, req: GenerationRequest, cb?: GenerateCallbacks, opts: AssetOptions = {}): Promise<AssetResult> {
   const resolved = resolveOutput(req);
   const plan = planGeneration(req.kind, req.prompt, resolved, pipeline.info.nativeSize);
   const sampling = defaultSampling(pipeline.info.usesGuidance);
@@ -70,6 +81,8 @@ export async function generateAsset(pipeline: AssetPipeline, req: GenerationRequ
     seed: req.seed ?? randomInt(0, 2 ** 31),
     count: req.count ?? 1,
     ...(req.scheduler ? { scheduler: req.scheduler } : {}),
+    ...(req.decoder ? { decoder: req.decoder } : {}),
+    ...(opts.keep ? { keepLatents: true } : {}),
     ...(start ? { init: start.init } : {}),
   };
   const result = await pipeline.generate(generation, cb);
@@ -91,10 +104,36 @@ export async function generateAsset(pipeline: AssetPipeline, req: GenerationRequ
       ...(req.layout !== undefined ? { layout: req.layout } : {}),
       generator: `nanoforge ${NANOFORGE_VERSION}`,
     };
-    const rendered = await renderAsset(image, output, metadata, start?.alphaSource ? { alphaSource: start.alphaSource } : {});
-    candidates.push({ ...rendered, seed: image.seed });
+    const render: RenderOptions = start?.alphaSource ? { alphaSource: start.alphaSource } : {};
+    const kept = opts.keep && image.latents
+      ? opts.keep.keep({ latents: image.latents, seed: image.seed, modelDir: pipeline.info.modelDir, output, metadata, render })
+      : undefined;
+    const rendered = await renderAsset(image, output, metadata, render);
+    candidates.push({ ...rendered, seed: image.seed, ...(kept ? { latentsId: kept } : {}) });
   }
   const timings = { ...result.timings, postprocess: performance.now() - started };
   const warnings = [...new Set([...result.warnings, ...candidates.flatMap((c) => c.warnings)])];
-  return { candidates, device: result.device, fallbacks: result.fallbacks, timings, warnings };
+  return { candidates, device: result.device, fallbacks: result.fallbacks, timings, warnings, decoder: result.decoder, counters: result.counters };
+}
+
+export interface KeptAssetResult {
+  asset: EncodedAsset;
+  decoder: DecoderUsed;
+  timings: StageTimings;
+}
+
+/**
+ * A kept candidate decoded again (default: with the full VAE) and rendered exactly as it was the
+ * first time (size, fit, transparency, format, metadata).
+ */
+export async function decodeKeptAsset(pipeline: Pick<Pipeline, 'info' | 'decode'>, store: KeptLatentsStore, latentsId: string, decoder: DecoderChoice = 'full', cb: Pick<GenerateCallbacks, 'signal'> = {}): Promise<KeptAssetResult> {
+  const kept = store.get(latentsId);
+  if (kept.modelDir !== pipeline.info.modelDir) {
+    throw new Error(`The latents '${latentsId}' were made by ${kept.modelDir}, not by the loaded ${pipeline.info.modelDir}; generate the image again.`);
+  }
+  const decoded = await pipeline.decode(kept.latents, kept.seed, { decoder, ...(cb.signal ? { signal: cb.signal } : {}) });
+  throwIfAborted(cb.signal);
+  const started = performance.now();
+  const asset = { ...(await renderAsset(decoded.image, kept.output, kept.metadata, kept.render ?? {})), seed: kept.seed, latentsId };
+  return { asset, decoder: decoded.decoder, timings: { decode: decoded.decoder.ms, postprocess: performance.now() - started } };
 }

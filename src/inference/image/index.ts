@@ -1,7 +1,9 @@
 // Asset post-processing (sharp): exact sizes, transparency, formats, icon sets, placeholders, metadata.
 export { renderAsset } from './render';
-export { generateAsset, resolveOutput } from './generate-asset';
-export type { AssetPipeline, AssetResult } from './generate-asset';
+export { decodeKeptAsset, generateAsset, resolveOutput } from './generate-asset';
+export type { AssetOptions, AssetPipeline, AssetResult, KeptAssetResult } from './generate-asset';
+export { KeptLatentsStore, LatentsNotFoundError } from './kept-latents';
+export type { KeptCandidate } from './kept-latents';
 export { planGeneration, applyTemplate, nativeSizeFor, presetFor } from './presets';
 export { ASSET_KINDS } from '../tables';
 export type { GenerationPlan, KindPreset } from './presets';

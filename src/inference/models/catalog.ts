@@ -1,6 +1,7 @@
 // The catalog of known ONNX exports (models/catalog.json), its schema check, and how a `pull`
 // argument (catalog id or owner/repo[@revision]) becomes a concrete source to download.
 import rawCatalog from '../../../models/catalog.json';
+import { LATENT_FAMILY_NAMES, type LatentFamily } from '../tables';
 
 export type CatalogKind = 'pipeline' | 'preview-decoder';
 export type CatalogPrecision = 'fp16' | 'fp32' | 'int8';
@@ -38,6 +39,8 @@ export interface CatalogEntry {
   license: CatalogLicense;
   source: string;
   previewDecoder?: string;
+  /** Preview decoders: the latent space they decode (a tiny decoder pairs with every model of it). */
+  latentFamily?: LatentFamily;
   /** Top-level folders the repository is known to have (descriptive). */
   repoFolders?: string[];
   /** Folders to fetch instead of the pipeline's default set. */
@@ -97,6 +100,8 @@ export function checkCatalogEntry(entry: Partial<CatalogEntry>): string[] {
   const lic = entry.license;
   need(!!lic && typeof lic.id === 'string' && typeof lic.name === 'string' && typeof lic.url === 'string' && typeof lic.summary === 'string', 'license needs id, name, summary and url');
   need(typeof entry.filesChecked === 'boolean' && typeof entry.verified === 'boolean', 'filesChecked and verified must be true or false');
+  need(entry.kind !== 'preview-decoder' || (LATENT_FAMILY_NAMES as readonly string[]).includes(String(entry.latentFamily)),
+    `a preview decoder needs latentFamily, one of ${LATENT_FAMILY_NAMES.join(', ')}`);
   if (entry.verified) {
     const files = entry.files ?? [];
     need(entry.filesChecked === true, 'verified entries must also have filesChecked');

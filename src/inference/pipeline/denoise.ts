@@ -1,11 +1,12 @@
 // Stage 5: the denoising loop. Per step: scale inputs, one batched UNet run (unconditional rows
 // first when guiding), classifier-free guidance, scheduler step, progress; cancellation between steps.
 import type { Scheduler } from '../schedulers';
-import type { GenerateCallbacks, StageTimings } from '../types';
+import type { GenerateCallbacks, RunCounters, StageTimings } from '../types';
 import type { PromptEmbeddings } from './encode-prompt';
 import { throwIfAborted } from '../errors';
-import { previewFromLatents, type ImageLatents, type LatentShape } from './latents';
+import type { ImageLatents, LatentShape } from './latents';
 import type { LoadedModel } from './model';
+import { stepPreview } from './preview';
 import { guidanceEmbedding, timestepFeed, unetBatchLimit } from './unet-feeds';
 
 export interface DenoiseJob {
@@ -18,6 +19,8 @@ export interface DenoiseJob {
   shape: LatentShape;
   callbacks: GenerateCallbacks;
   timings: StageTimings;
+  /** Counts UNet runs and preview decodes when given. */
+  counters?: RunCounters;
   /**
    * Image-to-image: the first step to run (strengthSchedule's beginIndex; the latents were noised to
    * its level with the scheduler's addNoise). 0, text-to-image, runs the whole schedule.
@@ -55,7 +58,7 @@ export async function denoise(job: DenoiseJob): Promise<void> {
       image.latents = result.prevSample;
       if (i === 0) previewSource = result.predOriginal;
     });
-    const preview = callbacks.previews && previewSource ? previewFromLatents(previewSource, job.shape) : undefined;
+    const preview = callbacks.previews && previewSource ? await stepPreview(job.model, previewSource, job.shape, job.counters) : undefined;
     callbacks.onProgress?.({ step: step - begin + 1, totalSteps, ...(preview ? { preview } : {}) });
   }
   job.timings.unet = unetMs;
@@ -111,6 +114,7 @@ async function runUnet(job: DenoiseJob, rows: UnetRow[], timestep: number): Prom
     };
     const cond = guidanceEmbedding(model, job.guidanceScale, batch);
     const out = await model.unet.run(cond ? { ...feeds, timestep_cond: cond } : feeds, ['out_sample']);
+    if (job.counters) job.counters.unetRuns++;
     const data = out.out_sample?.data;
     if (!data || data.length !== batch * latentSize) {
       throw new Error(`${model.unet.file}: out_sample has ${data?.length ?? 0} values, expected ${batch * latentSize}`);

@@ -1,14 +1,23 @@
-// Stage 2: prompt (and, for classifier-free guidance, the negative prompt) → text embeddings.
+// Stage 2: prompt (and, for classifier-free guidance, the negative prompt) → text embeddings, from
+// the cache of recent prompts when the same text encoder already encoded them.
 import type { LoadedModel } from './model';
+import { PromptCache, type CachedEmbeddings } from './prompt-cache';
 
-export interface PromptEmbeddings {
-  cond: Float32Array;
-  /** Embedding of the negative prompt ('' when none), present only with classifier-free guidance. */
-  uncond?: Float32Array;
-  /** [tokens, hidden] of one embedding, e.g. [77, 1024]. */
-  shape: [number, number];
-  warnings: string[];
+export interface PromptEmbeddings extends CachedEmbeddings {
   timings: { tokenize: number; textEncoder: number };
+  /** Text-encoder runs this call made (0 when the embeddings came from the cache). */
+  encoderRuns: number;
+  fromCache: boolean;
+}
+
+/** encodePrompt through the model's cache of recent prompts (prompt-cache.ts). */
+export async function encodePromptCached(model: LoadedModel, prompt: string, negativePrompt: string | undefined, guidance: boolean, cache: PromptCache = model.promptCache): Promise<PromptEmbeddings> {
+  const key = PromptCache.key(model.textEncoderId, prompt, negativePrompt, guidance);
+  const cached = cache.get(key);
+  if (cached) return { ...cached, warnings: [...cached.warnings], timings: { tokenize: 0, textEncoder: 0 }, encoderRuns: 0, fromCache: true };
+  const fresh = await encodePrompt(model, prompt, negativePrompt, guidance);
+  cache.set(key, { cond: fresh.cond, ...(fresh.uncond ? { uncond: fresh.uncond } : {}), shape: fresh.shape, warnings: [...fresh.warnings] });
+  return fresh;
 }
 
 export async function encodePrompt(model: LoadedModel, prompt: string, negativePrompt: string | undefined, guidance: boolean): Promise<PromptEmbeddings> {
@@ -26,6 +35,8 @@ export async function encodePrompt(model: LoadedModel, prompt: string, negativeP
     shape: cond.shape,
     warnings,
     timings: { tokenize: tokenizeMs, textEncoder: performance.now() - started },
+    encoderRuns: uncond ? 2 : 1,
+    fromCache: false,
   };
 }
 

@@ -3,18 +3,20 @@
 // Image-to-image (a request with `init`) differs in stages 3 and 4 only (image-to-image.ts): the
 // schedule begins at the strength's step, and the latents are the encoded start image noised to it.
 import type { InferenceBackend } from '../backend/types';
+import { pairedDecoders } from '../models/tiny-decoder';
 import { createScheduler, type Scheduler } from '../schedulers';
-import type { GenerateCallbacks, PipelineRequest, GenerationResult, GeneratedImage, StageTimings } from '../types';
+import type { DecoderUsed, FinalLatents, GenerateCallbacks, PipelineRequest, GenerationResult, GeneratedImage, RunCounters, StageTimings } from '../types';
 import { checkInputs } from './check-inputs';
-import { decodeLatents } from './decode';
+import { decodeWith } from './decode';
+import { resolveDecoder } from './decoders';
 import { denoise } from './denoise';
-import { encodePrompt } from './encode-prompt';
+import { encodePromptCached } from './encode-prompt';
 import { throwIfAborted } from '../errors';
 import { openImageEncoder, type HeldImageEncoder } from './autoencoder-sessions';
 import { beginIndexFor, prepareInitLatents } from './image-to-image';
 import { prepareLatents, type LatentShape } from './latents';
-import { loadModel, type LoadedModel, type LoadOptions } from './model';
-import type { Pipeline, PipelineInfo } from './types';
+import { loadModel, type LoadedModel, type LoadOptions, type ResolvedDecoder } from './model';
+import type { DecodeOptions, Pipeline, PipelineInfo } from './types';
 import { latentChannels } from './unet-feeds';
 
 export type { LoadOptions } from './model';
@@ -38,6 +40,9 @@ class TextToImagePipeline implements Pipeline {
       nativeSize: info.nativeSize,
       modelId: info.modelId,
       imageToImage: info.autoencoders.encoder !== undefined || info.autoencoders.tinyEncoder !== undefined,
+      loads: model.loads,
+      ...(model.tiny ? { tinyDecoder: model.tiny.source } : {}),
+      ...(!model.tiny && pairedDecoders(info)[0] ? { tinyDecoderOffer: offerOf(info) } : {}),
     };
   }
 
@@ -62,8 +67,9 @@ class TextToImagePipeline implements Pipeline {
     throwIfAborted(cb.signal);
     // 2. encodePrompt: classifier-free guidance only when guidance > 1 and the UNet has no guidance embedding.
     const guided = req.guidanceScale > 1 && !model.unet.inputs.some((i) => i.name === 'timestep_cond');
-    const embeddings = await encodePrompt(model, req.prompt, req.negativePrompt, guided);
+    const embeddings = await encodePromptCached(model, req.prompt, req.negativePrompt, guided);
     Object.assign(timings, embeddings.timings);
+    const counters: RunCounters = { textEncoderRuns: embeddings.encoderRuns, promptCacheHits: embeddings.fromCache ? 1 : 0, unetRuns: 0, decoderRuns: 0, previewDecodes: 0 };
     // 3. prepareTimesteps
     const schedulers = this.prepareTimesteps(req);
     // 4. prepareLatents
@@ -79,18 +85,38 @@ class TextToImagePipeline implements Pipeline {
     timings[req.init ? 'encode' : 'latents'] = performance.now() - started;
     // 5. denoise
     started = performance.now();
-    await denoise({ model, schedulers, images, embeddings, guidanceScale: req.guidanceScale, shape, callbacks: cb, timings, beginIndex });
+    await denoise({ model, schedulers, images, embeddings, guidanceScale: req.guidanceScale, shape, callbacks: cb, timings, counters, beginIndex });
     timings.denoise = performance.now() - started;
-    // 6. decode
+    // 6. decode, with the decoder the request chose (decoders.ts); opening the full VAE is part of it
+    throwIfAborted(cb.signal);
     started = performance.now();
+    const decoder = await resolveDecoder(model, req.decoder);
     const decoded: GeneratedImage[] = [];
     for (const image of images) {
       throwIfAborted(cb.signal);
-      decoded.push(await decodeLatents(model, image.latents, shape, image.seed));
+      const pixels = await decodeWith(decoder, image.latents, shape, image.seed);
+      counters.decoderRuns++;
+      decoded.push(req.keepLatents ? { ...pixels, latents: { data: image.latents, shape: { ...shape } } } : pixels);
     }
     timings.decode = performance.now() - started;
     timings.total = performance.now() - startedAt;
-    return { images: decoded, device: model.device, fallbacks: model.fallbacks, timings, warnings: embeddings.warnings };
+    const used: DecoderUsed = { kind: decoder.kind, source: decoder.source, ms: timings.decode };
+    return { images: decoded, device: model.device, fallbacks: model.fallbacks, timings, warnings: embeddings.warnings, decoder: used, counters };
+  }
+
+  decode(latents: FinalLatents, seed: number, options: DecodeOptions = {}): Promise<{ image: GeneratedImage; decoder: DecoderUsed }> {
+    const run = this.queue.then(async () => {
+      if (this.disposed) throw new Error('This pipeline was disposed; load the model again.');
+      throwIfAborted(options.signal);
+      checkLatents(latents, this.model);
+      const started = performance.now();
+      const decoder: ResolvedDecoder = await resolveDecoder(this.model, options.decoder);
+      throwIfAborted(options.signal);
+      const image = await decodeWith(decoder, latents.data, latents.shape, seed);
+      return { image, decoder: { kind: decoder.kind, source: decoder.source, ms: performance.now() - started } };
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   private prepareTimesteps(req: PipelineRequest): Scheduler[] {
@@ -120,6 +146,20 @@ class TextToImagePipeline implements Pipeline {
     this.encoder = undefined;
     if (encoder) await encoder.then((e) => e.release(), () => undefined /* never opened: nothing to release */);
     await this.model.release();
+  }
+}
+
+function offerOf(info: LoadedModel['info']): PipelineInfo['tinyDecoderOffer'] {
+  const entry = pairedDecoders(info)[0];
+  return entry && { id: entry.id, name: entry.name, approxDownloadBytes: entry.approxDownloadBytes };
+}
+
+/** Latents someone kept must still fit this model (channels) and be a plausible size. */
+function checkLatents(latents: FinalLatents, model: LoadedModel): void {
+  const { channels, height, width } = latents.shape;
+  const ok = [channels, height, width].every((n) => Number.isInteger(n) && n > 0 && n <= 4096) && latents.data.length === channels * height * width;
+  if (!ok || channels !== latentChannels(model)) {
+    throw new Error(`latents of shape [${channels}, ${height}, ${width}] (${latents.data.length} values) do not fit this model's ${latentChannels(model)}-channel decoder`);
   }
 }
 

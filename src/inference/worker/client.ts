@@ -1,11 +1,11 @@
 // Host side of the worker: spawns it on first use, routes replies to pending calls, survives its
 // death. Imports only Node built-ins and types, so the extension host never loads native code.
 import { fork, type ChildProcess } from 'node:child_process';
-import type { AssetResult } from '../image/generate-asset';
+import type { AssetResult, KeptAssetResult } from '../image/generate-asset';
 import type { PlaceholderOptions } from '../image/placeholder';
 import type { PipelineInfo } from '../pipeline/types';
 import type { DeviceName, EncodedAsset, RgbImage } from '../types';
-import { parseWorkerEvent, type WireError, type WorkerEvent, type WorkerGenerateRequest, type WorkerRequest, type WorkerResult } from './protocol';
+import { parseWorkerEvent, type WireError, type WorkerDecodeRequest, type WorkerEvent, type WorkerGenerateRequest, type WorkerRequest, type WorkerResult } from './protocol';
 import { AbortError, errorMessage } from '../errors';
 
 export interface WorkerClientOptions {
@@ -47,6 +47,8 @@ export interface WorkerGenerateCallbacks {
   signal?: AbortSignal;
   onProgress?: (p: WorkerProgress) => void;
   previews?: boolean;
+  /** Keep the candidates' latents in the worker (each candidate gets a `latentsId` for decodeLatents). */
+  keepLatents?: boolean;
 }
 
 /** The worker died (crash, out of memory, killed) while this call was pending. */
@@ -85,7 +87,7 @@ interface Pending {
 
 const STDERR_LINES_KEPT = 20;
 const DEFAULT_CANCEL_GRACE_MS = 5000;
-type WorkRequest = Extract<WorkerRequest, { id: number; type: 'generate' | 'placeholder' | 'modelInfo' }>;
+type WorkRequest = Extract<WorkerRequest, { id: number; type: 'generate' | 'decodeLatents' | 'placeholder' | 'modelInfo' }>;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export class WorkerClient {
@@ -111,7 +113,8 @@ export class WorkerClient {
     const watch = this.opts.observer?.generationStarted(req);
     const onProgress = watch ? (p: WorkerProgress): void => { watch.progress(p); cb.onProgress?.(p); } : cb.onProgress;
     try {
-      const result = expectKind(await this.call({ type: 'generate', request: req, previews: cb.previews === true }, cb.signal, onProgress), 'generate');
+      const message = { type: 'generate' as const, request: req, previews: cb.previews === true, ...(cb.keepLatents ? { keepLatents: true } : {}) };
+      const result = expectKind(await this.call(message, cb.signal, onProgress), 'generate');
       watch?.succeeded(result);
       return result;
     } catch (error) {
@@ -120,12 +123,20 @@ export class WorkerClient {
     }
   }
 
+  /**
+   * Decodes a kept candidate again (default: with the full VAE, "save in full quality") and renders it
+   * as the first time; a latentsId the worker no longer keeps fails with LatentsNotFoundError.
+   */
+  async decodeLatents(req: WorkerDecodeRequest, cb: Pick<WorkerGenerateCallbacks, 'signal' | 'onProgress'> = {}): Promise<KeptAssetResult> {
+    return expectKind(await this.call({ type: 'decodeLatents', request: req }, cb.signal, cb.onProgress), 'decodeLatents');
+  }
+
   async placeholder(options: PlaceholderOptions): Promise<EncodedAsset> {
     return expectKind(await this.call({ type: 'placeholder', options }), 'placeholder');
   }
 
-  async modelInfo(modelDir: string, device: DeviceName): Promise<PipelineInfo> {
-    return expectKind(await this.call({ type: 'modelInfo', modelDir, device }), 'modelInfo');
+  async modelInfo(modelDir: string, device: DeviceName, storeDir?: string): Promise<PipelineInfo> {
+    return expectKind(await this.call({ type: 'modelInfo', modelDir, device, ...(storeDir === undefined ? {} : { storeDir }) }), 'modelInfo');
   }
 
   /** Stops the worker; pending calls reject. */

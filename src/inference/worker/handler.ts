@@ -1,10 +1,11 @@
-// Serves worker requests: keeps the most recent model loaded, runs generations, honours cancel.
-import { generateAsset } from '../image/generate-asset';
+// Serves worker requests: keeps the most recent model loaded, runs generations, honours cancel, and
+// keeps recent candidates' latents for a later full-quality decode.
+import { decodeKeptAsset, generateAsset } from '../image/generate-asset';
+import { KeptLatentsStore } from '../image/kept-latents';
 import { makePlaceholder } from '../image/placeholder';
 import { loadPipeline } from '../load-pipeline';
 import type { Pipeline } from '../pipeline/types';
-import type { DeviceName } from '../types';
-import { toWireError, type WorkerEvent, type WorkerRequest, type WorkerResult } from './protocol';
+import { toWireError, type ModelPlace, type WorkerEvent, type WorkerRequest, type WorkerResult } from './protocol';
 import { errorMessage } from '../errors';
 
 export interface HandlerHooks {
@@ -17,6 +18,8 @@ export class WorkerHandler {
   /** One model at a time: a 2-GB model per folder is what the worker exists to contain. */
   private current: { key: string; pipeline: Promise<Pipeline> } | undefined;
   private readonly active = new Map<number, AbortController>();
+  /** Latents of recent candidates (generate with keepLatents); a model switch drops them. */
+  private readonly kept = new KeptLatentsStore(32);
 
   constructor(private readonly hooks: HandlerHooks) {}
 
@@ -29,6 +32,7 @@ export class WorkerHandler {
         this.hooks.shutdown();
         return;
       case 'generate':
+      case 'decodeLatents':
       case 'placeholder':
       case 'modelInfo':
         void this.serve(req);
@@ -40,7 +44,7 @@ export class WorkerHandler {
     }
   }
 
-  private async serve(req: Extract<WorkerRequest, { id: number; type: 'generate' | 'placeholder' | 'modelInfo' }>): Promise<void> {
+  private async serve(req: Extract<WorkerRequest, { id: number; type: 'generate' | 'decodeLatents' | 'placeholder' | 'modelInfo' }>): Promise<void> {
     const controller = new AbortController();
     this.active.set(req.id, controller);
     try {
@@ -53,15 +57,21 @@ export class WorkerHandler {
     }
   }
 
-  private async compute(req: Extract<WorkerRequest, { type: 'generate' | 'placeholder' | 'modelInfo' }>, signal: AbortSignal): Promise<WorkerResult> {
+  private async compute(req: Extract<WorkerRequest, { type: 'generate' | 'decodeLatents' | 'placeholder' | 'modelInfo' }>, signal: AbortSignal): Promise<WorkerResult> {
     switch (req.type) {
       case 'placeholder':
         return { kind: 'placeholder', value: await makePlaceholder(req.options) };
       case 'modelInfo':
-        return { kind: 'modelInfo', value: (await this.pipeline(req.modelDir, req.device)).info };
+        return { kind: 'modelInfo', value: (await this.pipeline(req)).info };
+      case 'decodeLatents': {
+        const pipeline = await this.pipeline(req.request);
+        // Step 0 of 1: the decode started (opening the full VAE, then one decoder run).
+        this.hooks.send({ type: 'progress', id: req.id, candidate: 0, step: 0, totalSteps: 1 });
+        return { kind: 'decodeLatents', value: await decodeKeptAsset(pipeline, this.kept, req.request.latentsId, req.request.decoder ?? 'full', { signal }) };
+      }
       case 'generate': {
-        const { modelDir, device, ...asset } = req.request;
-        const pipeline = await this.pipeline(modelDir, device);
+        const { modelDir, device, storeDir, ...asset } = req.request;
+        const pipeline = await this.pipeline({ modelDir, device, ...(storeDir === undefined ? {} : { storeDir }) });
         const value = await generateAsset(pipeline, asset, {
           signal,
           previews: req.previews,
@@ -69,18 +79,19 @@ export class WorkerHandler {
             const base = { id: req.id, candidate: 0, step: p.step, totalSteps: p.totalSteps };
             this.hooks.send(p.preview ? { type: 'preview', ...base, image: p.preview } : { type: 'progress', ...base });
           },
-        });
+        }, req.keepLatents ? { keep: this.kept } : {});
         return { kind: 'generate', value };
       }
     }
   }
 
-  /** The pipeline for this folder + device; switching models disposes the previous one. */
-  private pipeline(modelDir: string, device: DeviceName): Promise<Pipeline> {
-    const key = `${modelDir}\u0000${device}`;
+  /** The pipeline for this folder + device + store; switching models disposes the previous one. */
+  private pipeline({ modelDir, device, storeDir }: ModelPlace): Promise<Pipeline> {
+    const key = `${modelDir}\u0000${device}\u0000${storeDir ?? ''}`;
     if (this.current?.key === key) return this.current.pipeline;
     const previous = this.current;
-    const pipeline = loadPipeline(modelDir, { device, log: this.hooks.log });
+    this.kept.clear();
+    const pipeline = loadPipeline(modelDir, { device, log: this.hooks.log, ...(storeDir === undefined ? {} : { storeDir }) });
     const entry = { key, pipeline };
     this.current = entry;
     pipeline.catch((error: unknown) => {

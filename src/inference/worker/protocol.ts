@@ -1,25 +1,40 @@
 // Host ↔ worker messages: discriminated unions on `type`, validated on arrival in both directions.
 // The channel uses Node's 'advanced' (structured clone) serialization, so image bytes cross as
 // Uint8Array without base64's extra third and its encode/decode passes.
-import type { AssetResult } from '../image/generate-asset';
+import type { AssetResult, KeptAssetResult } from '../image/generate-asset';
 import type { PlaceholderOptions } from '../image/placeholder';
 import type { PipelineInfo } from '../pipeline/types';
 import { validateGenerationRequest, type GenerationRequest } from '../request';
-import { DEVICE_NAMES, type DeviceName } from '../tables';
+import { DECODER_CHOICES, DEVICE_NAMES, type DecoderChoice, type DeviceName } from '../tables';
 import type { EncodedAsset, RgbImage } from '../types';
 
+/**
+ * Where a model runs: its folder, the device, and the model store (optional): the store's installed
+ * tiny decoder pairs with the model and its `.cache` keeps optimized graphs (pipeline/model.ts).
+ */
+export interface ModelPlace {
+  modelDir: string;
+  device: DeviceName;
+  storeDir?: string;
+}
+
 /** The core's request plus where to run it; its fields are checked by the core's one validator. */
-export type WorkerGenerateRequest = { modelDir: string; device: DeviceName } & GenerationRequest;
+export type WorkerGenerateRequest = ModelPlace & GenerationRequest;
+
+/** Decode a kept candidate's latents again (default with the full VAE) and render it as before. */
+export type WorkerDecodeRequest = ModelPlace & { latentsId: string; decoder?: DecoderChoice };
 
 export type WorkerRequest =
-  | { type: 'generate'; id: number; request: WorkerGenerateRequest; previews: boolean }
+  | { type: 'generate'; id: number; request: WorkerGenerateRequest; previews: boolean; keepLatents?: boolean }
+  | { type: 'decodeLatents'; id: number; request: WorkerDecodeRequest }
   | { type: 'placeholder'; id: number; options: PlaceholderOptions }
-  | { type: 'modelInfo'; id: number; modelDir: string; device: DeviceName }
+  | { type: 'modelInfo'; id: number; modelDir: string; device: DeviceName; storeDir?: string }
   | { type: 'cancel'; id: number }
   | { type: 'shutdown' };
 
 export type WorkerResult =
   | { kind: 'generate'; value: AssetResult }
+  | { kind: 'decodeLatents'; value: KeptAssetResult }
   | { kind: 'placeholder'; value: EncodedAsset }
   | { kind: 'modelInfo'; value: PipelineInfo };
 
@@ -64,6 +79,16 @@ function str(o: Obj, key: string, what: string): string {
   return v;
 }
 
+function optionalStr(o: Obj, key: string, what: string): string | undefined {
+  return o[key] === undefined ? undefined : str(o, key, what);
+}
+
+/** modelDir, device and the optional storeDir of a request object. */
+function place(o: Obj, what: string): ModelPlace {
+  const storeDir = optionalStr(o, 'storeDir', what);
+  return { modelDir: str(o, 'modelDir', what), device: device(o, what), ...(storeDir === undefined ? {} : { storeDir }) };
+}
+
 function device(o: Obj, what: string): DeviceName {
   const v = str(o, 'device', what);
   if (!(DEVICE_NAMES as readonly string[]).includes(v)) throw new ProtocolError(`${what}.device '${v}' is not one of ${DEVICE_NAMES.join(', ')}`);
@@ -80,16 +105,30 @@ export function parseWorkerRequest(raw: unknown): WorkerRequest {
     case 'generate': {
       const id = int(msg, 'id', 'generate');
       const raw = object(msg.request, 'generate.request');
-      const { modelDir: _dir, device: _device, ...fields } = raw;
-      const where = { modelDir: str(raw, 'modelDir', 'generate.request'), device: device(raw, 'generate.request') };
-      return { type: 'generate', id, request: { ...where, ...validateGenerationRequest(fields, { where: 'generate.request' }) }, previews: msg.previews === true };
+      const { modelDir: _dir, device: _device, storeDir: _store, ...fields } = raw;
+      const where = place(raw, 'generate.request');
+      return {
+        type: 'generate', id, request: { ...where, ...validateGenerationRequest(fields, { where: 'generate.request' }) },
+        previews: msg.previews === true, ...(msg.keepLatents === true ? { keepLatents: true } : {}),
+      };
+    }
+    case 'decodeLatents': {
+      const raw = object(msg.request, 'decodeLatents.request');
+      const decoder = optionalStr(raw, 'decoder', 'decodeLatents.request');
+      if (decoder !== undefined && !(DECODER_CHOICES as readonly string[]).includes(decoder)) {
+        throw new ProtocolError(`decodeLatents.request.decoder '${decoder}' is not one of ${DECODER_CHOICES.join(', ')}`);
+      }
+      const latentsId = str(raw, 'latentsId', 'decodeLatents.request');
+      if (latentsId.length > 100) throw new ProtocolError('decodeLatents.request.latentsId is longer than 100 characters');
+      const request: WorkerDecodeRequest = { ...place(raw, 'decodeLatents.request'), latentsId, ...(decoder === undefined ? {} : { decoder: decoder as DecoderChoice }) };
+      return { type: 'decodeLatents', id: int(msg, 'id', 'decodeLatents'), request };
     }
     case 'placeholder': {
       const options = object(msg.options, 'placeholder.options');
       return { type: 'placeholder', id: int(msg, 'id', 'placeholder'), options: options as unknown as PlaceholderOptions };
     }
     case 'modelInfo':
-      return { type: 'modelInfo', id: int(msg, 'id', 'modelInfo'), modelDir: str(msg, 'modelDir', 'modelInfo'), device: device(msg, 'modelInfo') };
+      return { type: 'modelInfo', id: int(msg, 'id', 'modelInfo'), ...place(msg, 'modelInfo') };
     case 'cancel':
       return { type: 'cancel', id: int(msg, 'id', 'cancel') };
     case 'shutdown':
@@ -127,7 +166,16 @@ function workerResult(value: unknown): WorkerResult {
       str(v, 'device', 'result.value');
       if (!Array.isArray(v.fallbacks) || !Array.isArray(v.warnings)) throw new ProtocolError('result.value.fallbacks/warnings must be arrays');
       object(v.timings, 'result.value.timings');
+      object(v.decoder, 'result.value.decoder');
+      object(v.counters, 'result.value.counters');
       return { kind: 'generate', value: v as unknown as AssetResult };
+    }
+    case 'decodeLatents': {
+      const v = object(o.value, 'result.value');
+      encodedAsset(v.asset, 'result.value.asset');
+      str(object(v.decoder, 'result.value.decoder'), 'kind', 'result.value.decoder');
+      object(v.timings, 'result.value.timings');
+      return { kind: 'decodeLatents', value: v as unknown as KeptAssetResult };
     }
     case 'placeholder':
       return { kind: 'placeholder', value: encodedAsset(o.value, 'result.value') };

@@ -139,8 +139,9 @@ async function checkUnet(a: LoadedModel, b: LoadedModel, inp: Inputs, signal?: A
 async function checkVae(a: LoadedModel, b: LoadedModel, inp: Inputs): Promise<ErrorStats> {
   const latent = createRng(3).normal(a.info.vae.latentChannels * inp.latentH * inp.latentW);
   const feeds = { latent_sample: { values: latent, dims: [1, a.info.vae.latentChannels, inp.latentH, inp.latentW] } };
-  const ref = (await a.vae.run(feeds, ['sample'])).sample;
-  const got = (await b.vae.run(feeds, ['sample'])).sample;
+  // The full VAE decoder opens on first use (pipeline/model.ts).
+  const ref = (await (await a.fullDecoder()).session.run(feeds, ['sample'])).sample;
+  const got = (await (await b.fullDecoder()).session.run(feeds, ['sample'])).sample;
   if (!ref || !got) throw new Error('VAE decoder gave no sample');
   return errorStats(ref.data, got.data);
 }
@@ -172,7 +173,7 @@ async function compareImages(original: string, converted: string, device: Device
     const pipeline = await loadTextToImage(dir, onnxBackend, { device });
     try {
       const guidanceScale = 0; // one deterministic path for every model kind; guidance is linear on top
-      const result = await pipeline.generate({ prompt: req.prompt, width: req.width, height: req.height, steps: req.steps, guidanceScale, seed: req.seed, count: 1 }, { signal });
+      const result = await pipeline.generate({ prompt: req.prompt, width: req.width, height: req.height, steps: req.steps, guidanceScale, seed: req.seed, count: 1, decoder: 'full' }, { signal });
       const image = result.images[0];
       if (!image) throw new Error(`${dir}: the pipeline returned no image`);
       images.push(image);

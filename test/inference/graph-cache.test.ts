@@ -1,0 +1,179 @@
+// The optimized-graph cache, observed through real session loads: a miss writes an entry (atomically,
+// with its manifest), a hit opens that entry without rewriting it, a changed model file is a new key
+// (the stale entry is not used), a corrupt entry is detected and rebuilt, a cached graph onnxruntime
+// refuses is evicted and rebuilt once and then the key is left uncached, and the folder stays bounded.
+import { strict as assert } from 'node:assert';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { copyFixture } from '../fixtures/models';
+import { openSessionSet, ORT_VERSION } from '../../src/inference/backend/onnx';
+import { GraphCache, GRAPH_FILE, type GraphCacheOptions } from '../../src/inference/backend/graph-cache';
+import type { ModelSession, SessionSet } from '../../src/inference/backend/types';
+import { loadPipeline } from '../../src/inference';
+import { graphCacheDir } from '../../src/inference/models/store-cache';
+
+const DECODER = 'vae_decoder/model.onnx';
+const UNET = 'unet/model.onnx';
+
+async function decode(session: ModelSession): Promise<number[]> {
+  const latent = Float32Array.from({ length: 4 * 2 * 3 }, (_, i) => (i % 7) / 7 - 0.4);
+  const out = await session.run({ latent_sample: { values: latent, dims: [1, 4, 2, 3] } }, ['sample']);
+  return Array.from(out.sample?.data ?? []);
+}
+
+async function identity(file: string): Promise<string> {
+  const stat = await fs.stat(file);
+  return `${stat.ino}:${stat.mtimeMs}:${stat.size}`;
+}
+
+describe('optimized-graph cache', function () {
+  this.timeout(120_000);
+  let tmp: string;
+  let model: string;
+  let reference: number[];
+  const opened: SessionSet[] = [];
+
+  async function openWith(file: string, cache: GraphCacheOptions | undefined, dir = model): Promise<SessionSet> {
+    const set = await openSessionSet(dir, [{ file }], 'cpu', cache ? { graphCache: cache } : {});
+    opened.push(set);
+    return set;
+  }
+
+  async function cacheFolder(): Promise<string[]> {
+    return (await fs.readdir(path.join(tmp, 'cache')).catch(() => [] as string[])).sort();
+  }
+
+  before(async () => {
+    tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'nanoforge-graph-cache-'));
+    model = await copyFixture('oracle-ext-data', tmp);
+    reference = await decode((await openWith(DECODER, undefined)).sessions[0] as ModelSession);
+  });
+
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).flatMap((s) => s.sessions.map((x) => (x as unknown as { release(): Promise<void> }).release())));
+  });
+
+  after(async () => {
+    await fs.rm(tmp, { recursive: true, force: true });
+  });
+
+  it('miss: the first load saves the optimized graph as one entry, renamed into place with its manifest', async () => {
+    const cache = { dir: path.join(tmp, 'cache') };
+    const set = await openWith(DECODER, cache);
+    const load = set.loads[0] ?? assert.fail('no load');
+    assert.equal(load.graphCache, 'miss');
+    const entry = load.graphCacheEntry ?? assert.fail('no entry');
+    assert.deepEqual((await fs.readdir(entry)).sort(), ['entry.json', GRAPH_FILE]);
+    const manifest = JSON.parse(await fs.readFile(path.join(entry, 'entry.json'), 'utf8')) as { key: string; files: Record<string, number>; material: { ortVersion: string; provider: string } };
+    assert.equal(manifest.key, path.basename(entry));
+    assert.deepEqual([manifest.material.ortVersion, manifest.material.provider], [ORT_VERSION, 'cpu']);
+    assert.equal(manifest.files[GRAPH_FILE], (await fs.stat(path.join(entry, GRAPH_FILE))).size);
+    assert.deepEqual(await cacheFolder(), [path.basename(entry)], 'no temp folder left behind');
+    assert.deepEqual(await decode(set.sessions[0] as ModelSession), reference);
+  });
+
+  it('hit: the second load opens the cached graph and leaves the entry as it was; the output is the same', async () => {
+    const cache = { dir: path.join(tmp, 'cache') };
+    const entry = (await openWith(DECODER, cache)).loads[0]?.graphCacheEntry ?? assert.fail('no entry');
+    const before = await identity(path.join(entry, GRAPH_FILE));
+    const set = await openWith(DECODER, cache);
+    assert.deepEqual([set.loads[0]?.graphCache, set.loads[0]?.graphCacheEntry], ['hit', entry]);
+    assert.equal(await identity(path.join(entry, GRAPH_FILE)), before, 'not rewritten');
+    assert.deepEqual(await decode(set.sessions[0] as ModelSession), reference);
+  });
+
+  it('keeps graphs over 2 GB possible: initializers go to an external data file (the ext-data UNet here)', async () => {
+    const set = await openWith(UNET, { dir: path.join(tmp, 'cache') });
+    const entry = set.loads[0]?.graphCacheEntry ?? assert.fail('no entry');
+    const files = (await fs.readdir(entry)).sort();
+    assert.deepEqual(files, ['entry.json', GRAPH_FILE, 'model.onnx.data']);
+    assert.ok((await fs.stat(path.join(entry, 'model.onnx.data'))).size >= 4000, 'the sigma table lives in the data file');
+  });
+
+  it('stale: a changed model file is another key; the old entry is not used', async () => {
+    const cache = { dir: path.join(tmp, 'cache') };
+    const old = (await openWith(DECODER, cache)).loads[0]?.graphCacheEntry ?? assert.fail('no entry');
+    const source = path.join(model, DECODER);
+    const later = new Date(Date.now() + 60_000);
+    await fs.utimes(source, later, later);
+    const set = await openWith(DECODER, cache);
+    const fresh = set.loads[0]?.graphCacheEntry ?? assert.fail('no entry');
+    assert.equal(set.loads[0]?.graphCache, 'miss');
+    assert.notEqual(fresh, old);
+    assert.ok((await cacheFolder()).includes(path.basename(old)), 'the stale entry is only pruned by the bounds');
+    const again = await openWith(DECODER, cache);
+    assert.deepEqual([again.loads[0]?.graphCache, again.loads[0]?.graphCacheEntry], ['hit', fresh]);
+  });
+
+  it('corrupt: a truncated cached graph is detected and rebuilt', async () => {
+    const cache = { dir: path.join(tmp, 'cache') };
+    const entry = (await openWith(DECODER, cache)).loads[0]?.graphCacheEntry ?? assert.fail('no entry');
+    const graph = path.join(entry, GRAPH_FILE);
+    const size = (await fs.stat(graph)).size;
+    await fs.truncate(graph, 10);
+    const set = await openWith(DECODER, cache);
+    assert.equal(set.loads[0]?.graphCache, 'rebuilt');
+    assert.match(set.loads[0]?.graphCacheReason ?? '', /corrupt: model\.onnx is 10 bytes, not \d+/);
+    assert.equal((await fs.stat(graph)).size, size);
+    assert.deepEqual(await decode(set.sessions[0] as ModelSession), reference);
+  });
+
+  it('a cached graph onnxruntime refuses is evicted and rebuilt once; refused again, the key stays uncached', async () => {
+    const cache = { dir: path.join(tmp, 'cache') };
+    const spoil = async (entry: string): Promise<void> => {
+      const graph = path.join(entry, GRAPH_FILE);
+      await fs.writeFile(graph, Buffer.alloc((await fs.stat(graph)).size, 0x5a)); // same size, not a model
+    };
+    const entry = (await openWith(DECODER, cache)).loads[0]?.graphCacheEntry ?? assert.fail('no entry');
+    await spoil(entry);
+    const rebuilt = await openWith(DECODER, cache);
+    assert.equal(rebuilt.loads[0]?.graphCache, 'rebuilt');
+    assert.match(rebuilt.loads[0]?.graphCacheReason ?? '', /did not load/);
+    assert.deepEqual(await decode(rebuilt.sessions[0] as ModelSession), reference);
+    await spoil(entry);
+    const off = await openWith(DECODER, cache);
+    assert.equal(off.loads[0]?.graphCache, 'off', 'falls back to the model file');
+    assert.deepEqual(await decode(off.sessions[0] as ModelSession), reference);
+    assert.match(off.loads[0]?.graphCacheReason ?? '', /failed to load twice/);
+    assert.equal((await openWith(DECODER, cache)).loads[0]?.graphCache, 'off', 'and stays so');
+  });
+
+  it('stays within its bounds, dropping the least recently used entry', async () => {
+    const dir = path.join(tmp, 'bounded');
+    const first = (await openWith(DECODER, { dir, maxEntries: 2 })).loads[0]?.graphCacheEntry ?? assert.fail('no entry');
+    await new Promise((r) => setTimeout(r, 20));
+    const second = (await openWith(UNET, { dir, maxEntries: 2 })).loads[0]?.graphCacheEntry ?? assert.fail('no entry');
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal((await openWith(DECODER, { dir, maxEntries: 2 })).loads[0]?.graphCache, 'hit', 'a hit marks the entry used');
+    await new Promise((r) => setTimeout(r, 20));
+    const third = (await openWith('text_encoder/model.onnx', { dir, maxEntries: 2 })).loads[0]?.graphCacheEntry ?? assert.fail('no entry');
+    assert.deepEqual((await fs.readdir(dir)).sort(), [path.basename(first), path.basename(third)].sort(), `${path.basename(second)} was least recently used`);
+    const budget = new GraphCache({ dir, maxBytes: 1 });
+    assert.deepEqual((await budget.prune(first)).sort(), [third], 'only the entry in use survives a 1-byte budget');
+  });
+
+  it('caches only the CPU provider, and only with room on the disk', async () => {
+    const parts = { ortVersion: ORT_VERSION, provider: 'cuda', options: {} };
+    const gpu = await new GraphCache({ dir: path.join(tmp, 'other') }).plan(path.join(model, DECODER), parts);
+    assert.deepEqual([gpu.status, gpu.reason, gpu.path], ['off', "the cuda provider's graphs are not cached", path.join(model, DECODER)]);
+    const full = await new GraphCache({ dir: path.join(tmp, 'other'), freeSpace: async () => 1000 }).plan(path.join(model, DECODER), { ...parts, provider: 'cpu' });
+    assert.equal(full.status, 'off');
+    assert.match(full.reason ?? '', /MiB free/);
+  });
+
+  it('the pipeline caches under the store\'s .cache folder, and a second load of the model is all hits', async () => {
+    const store = path.join(tmp, 'store');
+    const first = await loadPipeline(model, { device: 'cpu', storeDir: store });
+    await first.generate({ prompt: 'green', width: 64, height: 64, steps: 1, guidanceScale: 0, seed: 1, count: 1 });
+    assert.deepEqual(first.info.loads.map((l) => [l.file, l.graphCache]), [['text_encoder/model.onnx', 'miss'], [UNET, 'miss'], [DECODER, 'miss']]);
+    await first.dispose();
+    const second = await loadPipeline(model, { device: 'cpu', storeDir: store });
+    try {
+      assert.deepEqual(second.info.loads.map((l) => l.graphCache), ['hit', 'hit']);
+      assert.ok(second.info.loads.every((l) => l.graphCacheEntry?.startsWith(graphCacheDir(store))));
+    } finally {
+      await second.dispose();
+    }
+  });
+});
