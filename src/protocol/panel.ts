@@ -6,7 +6,7 @@
 // and the start image named by path or candidate: the host reads its bytes, the webview never sends any).
 import { errorMessage, InvalidRequestError } from '../inference/errors';
 import { REQUEST_LIMITS, validateGenerationRequest, type GenerationRequest } from '../inference/request';
-import type { AssetFormat } from '../inference/tables';
+import type { AssetFormat, DecoderKind } from '../inference/tables';
 
 export const PANEL_VIEW_TYPE = 'nanoforge.generator';
 
@@ -149,7 +149,8 @@ export type HostMessage =
   /** `live`: a Live mode run (one candidate, locked seed), superseded by the next edit. */
   | { type: 'started'; generationId: string; request: PanelRequest; seed: number; live?: boolean }
   | { type: 'progress'; generationId: string; candidate: number; step: number; totalSteps: number; preview?: PreviewView }
-  | { type: 'result'; generationId: string; candidates: CandidateView[]; device: string; warnings: string[]; elapsedMs: number }
+  /** `decoder`: which decoder made the candidates ('full': "Save (full quality)" has nothing to add). */
+  | { type: 'result'; generationId: string; candidates: CandidateView[]; device: string; warnings: string[]; elapsedMs: number; decoder?: DecoderKind }
   | { type: 'failed'; generationId: string; message: string; cancelled: boolean }
   | { type: 'history'; entries: HistoryView[] }
   | { type: 'targetChosen'; target: string }

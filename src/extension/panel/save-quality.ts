@@ -22,9 +22,11 @@ export function isGpuDevice(device: string): boolean {
 }
 
 /**
- * True when Save must decode the kept latents with the full VAE first. Candidates the full VAE
- * already made are final as they are; an unknown decoder (no record) is treated as the tiny one,
- * so asking for full quality is never silently skipped.
+ * True when Save must decode the kept latents with the full VAE first. Every loadable model has the
+ * full VAE (vae_decoder/ is required), so what varies is which decoder made the candidates: a model
+ * without a tiny decoder (or a GPU on decoder 'auto') already gave full-VAE pixels, final as they
+ * are. An unknown decoder (no record) is treated as the tiny one, so asking for full quality is
+ * never silently skipped.
  */
 export function wantsFullDecode({ setting, forced, decodedWith, device }: SaveQualityInput): boolean {
   if (decodedWith === 'full') return false;
