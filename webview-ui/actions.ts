@@ -29,9 +29,19 @@ export class CandidateActions {
     this.setCandidate(undefined);
   }
 
-  /** `undefined` when there is nothing to act on; the toolbar stays in place (no layout jump). */
-  setCandidate(label: string | undefined): void {
+  /**
+   * `undefined` when there is nothing to act on; the toolbar stays in place (no layout jump).
+   * `fullAlready`: the full VAE made the candidates, so "Save (full quality)" would save the same
+   * pixels as Save; it stays visible, disabled, with a tooltip that says why.
+   */
+  setCandidate(label: string | undefined, fullAlready = false): void {
     this.title.textContent = label ?? 'No candidate selected';
-    for (const b of this.buttons) b.disabled = label === undefined;
+    ACTIONS.forEach((a, i) => {
+      const b = this.buttons[i];
+      if (!b) return;
+      const redundant = a.action === 'saveFull' && fullAlready;
+      b.disabled = label === undefined || redundant;
+      if (a.action === 'saveFull') b.title = redundant ? 'These candidates were decoded with the full VAE already: Save keeps them as they are' : '';
+    });
   }
 }

@@ -163,6 +163,32 @@ describe('generator webview: messages (Chromium)', function () {
     assert.match(await p.page.locator('#start-thumb').getAttribute('src') ?? '', /^data:image\/png;base64,/);
   });
 
+  it('"Save (full quality)" is offered for tiny-decoder candidates, and disabled (saying why) when the full VAE made them', async () => {
+    const saveFull = p.page.locator('#action-saveFull');
+    const state = async (): Promise<[boolean, string]> => [
+      await saveFull.evaluate((e) => (e as HTMLButtonElement).disabled), (await saveFull.getAttribute('title')) ?? '',
+    ];
+    assert.equal((await state())[0], true, 'nothing selected yet');
+    await p.send(started(REQUEST, 600));
+    await p.send({ ...(await result(REQUEST, 600)), decoder: 'tiny' });
+    assert.deepEqual(await state(), [false, '']);
+    await p.clearPosted();
+    await saveFull.click();
+    assert.deepEqual(await p.waitForPosted('save'), { type: 'save', candidate: { generationId: GEN_ID, index: 0 }, target: '', quality: 'full' });
+
+    await p.send(started(REQUEST, 700));
+    await p.send({ ...(await result(REQUEST, 700)), decoder: 'full' });
+    const [disabled, title] = await state();
+    assert.equal(disabled, true, 'the full VAE made these: Save already writes full quality');
+    assert.match(title, /decoded with the full VAE already/);
+    assert.equal(await p.page.locator('#action-save').evaluate((e) => (e as HTMLButtonElement).disabled), false, 'Save stays available');
+    // Another candidate of the same generation: still disabled.
+    await p.page.click('#candidate-1');
+    await p.page.locator('#viewer-close').click(); // a click on a thumbnail enlarges it first
+    assert.match(await text('#actions-title'), /^Candidate 2 /);
+    assert.equal((await state())[0], true);
+  });
+
   it('history entries restore their settings on click; Browse asks the host', async () => {
     await p.send({ type: 'history', entries: [{ id: 'h1', at: Date.UTC(2026, 0, 2), seeds: [4242], savedTo: 'media/old.png',
       request: { prompt: 'an old lighthouse', negativePrompt: 'fog', kind: 'illustration', width: 768, height: 512, count: 1, steps: 6, seed: 4242, target: 'media/old.png' } }] });
