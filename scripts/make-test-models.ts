@@ -82,6 +82,12 @@ export const IMG2IMG_PULL = 0.5;
  */
 export const IMG2IMG_LATENT_SCALE = 1e5;
 
+/**
+ * oracle-tiny-soft's tiny decoder renders (2c/255 − 1)·0.75: a colour channel c decodes to
+ * 127.5 + 0.75·(c − 127.5), e.g. 0 → 32 and 255 → 223, where the full VAE gives c exactly.
+ */
+export const TINY_SOFT_GAIN = 0.75;
+
 const F32: WeightStorage = { kind: 'float32' };
 const F16: WeightStorage = { kind: 'float16' };
 
@@ -146,6 +152,9 @@ export const VARIANTS: VariantDef[] = [
   }),
   variant('oracle-tiny', 'oracle-fp32 plus vae_decoder_tiny/ (AutoencoderTiny, scaling_factor 1): text-to-image decodes to the same colours with either decoder', {
     spec: { tinyDecoder: true },
+  }),
+  variant('oracle-tiny-soft', 'oracle-tiny whose tiny decoder pulls every colour 25 % towards mid-grey (gain 0.75): the full VAE and the tiny decoder give different pixels for the same latents', {
+    spec: { tinyDecoder: true, tinyDecoderGain: TINY_SOFT_GAIN },
   }),
 ];
 
@@ -255,7 +264,7 @@ async function writeModels(dir: string, v: VariantDef): Promise<void> {
   await buildVaeDecoder(spec).save(path.join(dir, 'vae_decoder', 'model.onnx'), opts);
   if (v.spec.encoderOutput) await buildVaeEncoder(spec, v.spec.encoderOutput).save(path.join(dir, 'vae_encoder', 'model.onnx'), opts);
   if (v.spec.tinyAutoencoder) await buildVaeEncoder(spec, 'latent_sample', 1, 'oracle_tiny_encoder').save(path.join(dir, 'vae_encoder_tiny', 'model.onnx'), opts);
-  if (v.spec.tinyAutoencoder || v.spec.tinyDecoder) await buildVaeDecoder(spec, 1, 'oracle_tiny_decoder').save(path.join(dir, 'vae_decoder_tiny', 'model.onnx'), opts);
+  if (v.spec.tinyAutoencoder || v.spec.tinyDecoder) await buildVaeDecoder(spec, v.spec.tinyDecoderGain ?? 1, 'oracle_tiny_decoder').save(path.join(dir, 'vae_decoder_tiny', 'model.onnx'), opts);
 }
 
 export async function writeVariant(root: string, v: VariantDef, clipDir = clipVocabDir()): Promise<string> {

@@ -4,6 +4,7 @@ import type { CandidateAction } from './grid';
 
 const ACTIONS: { action: CandidateAction; label: string; aria: string; primary?: boolean }[] = [
   { action: 'save', label: 'Save', aria: 'Save to the target path', primary: true },
+  { action: 'saveFull', label: 'Save (full quality)', aria: 'Save to the target path, decoded again with the full VAE' },
   { action: 'saveAs', label: 'Save as…', aria: 'Save as a file you choose' },
   { action: 'copyDataUri', label: 'Copy data URI', aria: 'Copy as a data URI' },
   { action: 'copyMarkdown', label: 'Copy Markdown', aria: 'Copy as a Markdown image' },
@@ -28,9 +29,19 @@ export class CandidateActions {
     this.setCandidate(undefined);
   }
 
-  /** `undefined` when there is nothing to act on; the toolbar stays in place (no layout jump). */
-  setCandidate(label: string | undefined): void {
+  /**
+   * `undefined` when there is nothing to act on; the toolbar stays in place (no layout jump).
+   * `fullAlready`: the full VAE made the candidates, so "Save (full quality)" would save the same
+   * pixels as Save; it stays visible, disabled, with a tooltip that says why.
+   */
+  setCandidate(label: string | undefined, fullAlready = false): void {
     this.title.textContent = label ?? 'No candidate selected';
-    for (const b of this.buttons) b.disabled = label === undefined;
+    ACTIONS.forEach((a, i) => {
+      const b = this.buttons[i];
+      if (!b) return;
+      const redundant = a.action === 'saveFull' && fullAlready;
+      b.disabled = label === undefined || redundant;
+      if (a.action === 'saveFull') b.title = redundant ? 'These candidates were decoded with the full VAE already: Save keeps them as they are' : '';
+    });
   }
 }

@@ -3,7 +3,7 @@
 import type { CandidateView, PreviewView } from '../src/protocol/panel';
 import { el } from './components';
 
-export type CandidateAction = 'save' | 'saveAs' | 'copyDataUri' | 'copyMarkdown' | 'copyImg' | 'variation' | 'useSeed' | 'enlarge';
+export type CandidateAction = 'save' | 'saveFull' | 'saveAs' | 'copyDataUri' | 'copyMarkdown' | 'copyImg' | 'variation' | 'useSeed' | 'enlarge';
 
 export interface GridEvents {
   onSelect(index: number): void;

@@ -175,7 +175,7 @@ class GeneratorView {
         if (m.step === m.totalSteps) this.run.announce(batched ? 'Denoised; decoding' : `Candidate ${m.candidate + 1} of ${n} denoised`);
         return;
       }
-      case 'result': return this.onResult(m.generationId, m.candidates, m.elapsedMs, m.warnings, m.device);
+      case 'result': return this.onResult(m);
       case 'failed': return this.onFailed(m.generationId, m.message, m.cancelled);
       case 'history':
         this.state.history = m.entries;
@@ -231,10 +231,10 @@ class GeneratorView {
     this.persist();
   }
 
-  private onResult(id: string, candidates: CandidateView[], elapsedMs: number, warnings: string[], device: string): void {
+  private onResult({ generationId: id, candidates, elapsedMs, warnings, device, decoder }: Extract<HostMessage, { type: 'result' }>): void {
     const g = this.state.generation;
     if (g?.id !== id) return;
-    Object.assign(g, { status: 'done', candidates, elapsedMs, warnings, device });
+    Object.assign(g, { status: 'done', candidates, elapsedMs, warnings, device, ...(decoder ? { decoder } : {}) });
     this.run.setRunning(false);
     this.run.setElapsed(elapsedMs);
     if (g.live) this.run.showLiveTime(elapsedMs / Math.max(1, candidates.length));
@@ -269,7 +269,7 @@ class GeneratorView {
   private onSelect(index: number): void {
     this.state.selected = index;
     const c = this.state.generation?.candidates[index];
-    this.actions.setCandidate(c ? `Candidate ${index + 1}${c.seed === undefined ? '' : ` (seed ${c.seed})`}:` : undefined);
+    this.actions.setCandidate(c ? `Candidate ${index + 1}${c.seed === undefined ? '' : ` (seed ${c.seed})`}:` : undefined, this.state.generation?.decoder === 'full');
     this.link.save(this.forStorage());
   }
 
@@ -281,6 +281,7 @@ class GeneratorView {
     const target = this.form.read().target;
     switch (action) {
       case 'save': return this.link.post({ type: 'save', candidate, target });
+      case 'saveFull': return this.link.post({ type: 'save', candidate, target, quality: 'full' });
       case 'saveAs': return this.link.post({ type: 'saveAs', candidate });
       case 'copyDataUri': return this.link.post({ type: 'copy', candidate, as: 'dataUri', target });
       case 'copyMarkdown': return this.link.post({ type: 'copy', candidate, as: 'markdown', target });

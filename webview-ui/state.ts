@@ -16,6 +16,8 @@ export interface GenerationView {
   status: 'running' | 'done' | 'failed';
   candidates: CandidateView[];
   device?: string;
+  /** Which decoder made the candidates ('full': nothing for "Save (full quality)" to add). */
+  decoder?: 'tiny' | 'full';
   warnings: string[];
   elapsedMs?: number;
   message?: string;

@@ -48,6 +48,12 @@ export interface OracleSpec {
   tinyAutoencoder?: boolean;
   /** Write only vae_decoder_tiny/ (AutoencoderTiny, scaling_factor 1) beside the plain oracle. */
   tinyDecoder?: boolean;
+  /**
+   * Gain of the tiny decoder's output around mid-grey (default 1: the same colours as the full VAE).
+   * Below 1 the tiny decoder renders every colour pulled towards grey, so a test can tell its pixels
+   * from the full VAE's.
+   */
+  tinyDecoderGain?: number;
 }
 
 const SEQ = 'sequence';

@@ -4,6 +4,8 @@ import { presetFor } from '../inference/image/presets';
 import { ASSET_FORMATS, ASSET_KINDS, DECODER_CHOICES, DEVICE_NAMES, type AssetFormat, type AssetKind, type DecoderChoice, type DeviceName } from '../inference/tables';
 
 export type OverwritePolicy = 'ask' | 'never' | 'always';
+/** What the panel's Save writes: the full VAE's decode ('auto': on a GPU), or the candidate as shown. */
+export type SaveQuality = 'auto' | 'full' | 'preview';
 export type DiagnosticSeverityName = 'error' | 'warning' | 'information' | 'hint';
 
 export interface Size {
@@ -30,6 +32,7 @@ export interface NanoforgeSettings {
   directiveTag: string;
   worker: { idleTimeoutSeconds: number };
   usePanel: boolean;
+  saveQuality: SaveQuality;
   hub: { endpoint: string };
 }
 
@@ -39,6 +42,7 @@ export interface ConfigurationLike {
 }
 
 export const OVERWRITE_POLICIES: readonly OverwritePolicy[] = ['ask', 'never', 'always'];
+export const SAVE_QUALITIES: readonly SaveQuality[] = ['auto', 'full', 'preview'];
 export const SEVERITIES: readonly DiagnosticSeverityName[] = ['error', 'warning', 'information', 'hint'];
 
 /** Per-kind default output sizes: the presets' sizes (src/inference/image/presets.json), so the CLI and the editor agree. */
@@ -66,6 +70,7 @@ export const DEFAULT_SETTINGS: NanoforgeSettings = {
   directiveTag: '@image',
   worker: { idleTimeoutSeconds: 300 },
   usePanel: true,
+  saveQuality: 'auto',
   hub: { endpoint: 'https://huggingface.co' },
 };
 
@@ -167,6 +172,7 @@ export function readSettings(config: ConfigurationLike): { settings: NanoforgeSe
     directiveTag: text(config.get('directiveTag'), d.directiveTag, problems, 'directiveTag') || d.directiveTag,
     worker: { idleTimeoutSeconds: idleTimeout(config.get('worker.idleTimeoutSeconds'), problems) },
     usePanel: flag(config.get('usePanel'), d.usePanel, problems, 'usePanel'),
+    saveQuality: pick(config.get('saveQuality'), SAVE_QUALITIES, d.saveQuality, problems, 'saveQuality'),
     hub: { endpoint: text(config.get('hub.endpoint'), d.hub.endpoint, problems, 'hub.endpoint') || d.hub.endpoint },
   };
   return { settings, problems };

@@ -6,7 +6,7 @@
 // and the start image named by path or candidate: the host reads its bytes, the webview never sends any).
 import { errorMessage, InvalidRequestError } from '../inference/errors';
 import { REQUEST_LIMITS, validateGenerationRequest, type GenerationRequest } from '../inference/request';
-import type { AssetFormat } from '../inference/tables';
+import type { AssetFormat, DecoderKind } from '../inference/tables';
 
 export const PANEL_VIEW_TYPE = 'nanoforge.generator';
 
@@ -68,7 +68,8 @@ export type WebviewMessage =
   | { type: 'ready' }
   | { type: 'generate'; request: PanelRequest }
   | { type: 'cancel' }
-  | { type: 'save'; candidate: CandidateRef; target: string }
+  /** `quality: 'full'`: "Save (full quality)", the full VAE decodes the candidate's kept latents whatever the setting says. */
+  | { type: 'save'; candidate: CandidateRef; target: string; quality?: 'full' }
   | { type: 'saveAs'; candidate: CandidateRef }
   | { type: 'copy'; candidate: CandidateRef; as: CopyFormat; target: string }
   | { type: 'browseTarget'; current: string }
@@ -148,7 +149,8 @@ export type HostMessage =
   /** `live`: a Live mode run (one candidate, locked seed), superseded by the next edit. */
   | { type: 'started'; generationId: string; request: PanelRequest; seed: number; live?: boolean }
   | { type: 'progress'; generationId: string; candidate: number; step: number; totalSteps: number; preview?: PreviewView }
-  | { type: 'result'; generationId: string; candidates: CandidateView[]; device: string; warnings: string[]; elapsedMs: number }
+  /** `decoder`: which decoder made the candidates ('full': "Save (full quality)" has nothing to add). */
+  | { type: 'result'; generationId: string; candidates: CandidateView[]; device: string; warnings: string[]; elapsedMs: number; decoder?: DecoderKind }
   | { type: 'failed'; generationId: string; message: string; cancelled: boolean }
   | { type: 'history'; entries: HistoryView[] }
   | { type: 'targetChosen'; target: string }
@@ -294,9 +296,11 @@ function readMessage(raw: Fields): WebviewMessage {
     case 'generate':
       keys('request');
       return { type, request: readRequest(raw.request) };
-    case 'save':
-      keys('candidate', 'target');
-      return { type, candidate: readCandidate(raw.candidate), target: targetField(raw, 'target', type) };
+    case 'save': {
+      keys('candidate', 'target', 'quality');
+      if (raw.quality !== undefined && raw.quality !== 'full') fail(`save.quality must be 'full' when present`);
+      return { type, candidate: readCandidate(raw.candidate), target: targetField(raw, 'target', type), ...(raw.quality === 'full' ? { quality: 'full' as const } : {}) };
+    }
     case 'saveAs':
       keys('candidate');
       return { type, candidate: readCandidate(raw.candidate) };

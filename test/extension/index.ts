@@ -12,6 +12,7 @@ import './commands.test';
 import './trust.test';
 import './panel.test';
 import './live.test';
+import './save-quality.test';
 import './references.test';
 import './img2img.test';
 import './models.test';

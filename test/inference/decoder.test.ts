@@ -114,6 +114,18 @@ describe('decode stage', function () {
     assert.ok(Buffer.from(auto.images[0]!.data).equals(Buffer.from(full.images[0]!.data)), 'the oracle decoders agree to the pixel');
   });
 
+  it('oracle-tiny-soft: the tiny decoder pulls colours 25 % towards grey, the full VAE decodes the same latents exactly', async () => {
+    const p = await open('oracle-tiny-soft');
+    const tiny = await p.generate({ ...base, keepLatents: true });
+    assert.equal(tiny.decoder.kind, 'tiny');
+    const kept = tiny.images[0]?.latents ?? assert.fail('no latents kept');
+    const full = await p.decode(kept, 1, { decoder: 'full' });
+    assert.equal(full.decoder.kind, 'full');
+    // 127.5 + 0.75·(c − 127.5) per channel (TINY_SOFT_GAIN): green 0,128,0 → 32,128,32; white → 223.
+    assert.deepEqual(discColours(tiny.images[0]!), { inside: [32, 128, 32], outside: [223, 223, 223] });
+    assert.deepEqual(discColours(full.image), { inside: COLOURS.green, outside: COLOURS.white });
+  });
+
   it('a model without a tiny decoder decodes with the full VAE on auto and refuses an explicit tiny', async () => {
     const p = await open('oracle-fp32');
     assert.equal(p.info.tinyDecoder, undefined);

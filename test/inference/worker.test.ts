@@ -110,6 +110,27 @@ describe('worker process', function () {
       // Another model drops the kept latents.
       await w.modelInfo(fx.path('oracle-fp32'), 'cpu');
       await assert.rejects(w.decodeLatents({ modelDir: req.modelDir, device: 'cpu', latentsId: ids[0]! }), { name: 'LatentsNotFoundError' });
+    } finally {
+      w.dispose();
+    }
+  });
+
+  it('a decodeLatents for latents that are gone fails at once, without loading their model again', async () => {
+    const loads: string[] = [];
+    const w = new WorkerClient({ workerPath: WORKER, execArgv: EXEC_ARGV, idleTimeoutMs: 60_000, log: (line) => { if (line.includes('Loaded ')) loads.push(line); } });
+    try {
+      const req = request({ modelDir: fx.path('oracle-tiny'), prompt: 'a green circle on white', steps: 1, count: 1, seed: 8 });
+      const id = (await w.generate(req, { keepLatents: true })).candidates[0]?.latentsId ?? assert.fail('no latentsId');
+      // The worker is restarted (here: killed; the client starts a new one on the next call).
+      const first = w.pid ?? assert.fail('no worker');
+      process.kill(first, 'SIGKILL');
+      assert.ok(await waitFor(() => !w.running, 10_000), 'the client saw the worker go');
+      await assert.rejects(w.decodeLatents({ modelDir: req.modelDir, device: 'cpu', latentsId: id }), { name: 'LatentsNotFoundError' });
+      assert.notEqual(w.pid, first, 'a new worker answered');
+      await w.modelInfo(fx.path('oracle-fp32'), 'cpu');
+      await assert.rejects(w.decodeLatents({ modelDir: req.modelDir, device: 'cpu', latentsId: id }), { name: 'LatentsNotFoundError' });
+      assert.equal(loads.length, 2, `oracle-tiny once, then oracle-fp32 only: ${loads.join(' | ')}`);
+      assert.ok(loads[1]!.includes('oracle-fp32'));
       assert.throws(() => parseWorkerRequest({ type: 'decodeLatents', id: 1, request: { modelDir: 'm', device: 'cpu', latentsId: 'x', decoder: 'huge' } }), /decoder 'huge' is not one of auto, tiny, full/);
     } finally {
       w.dispose();

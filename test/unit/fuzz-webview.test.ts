@@ -32,7 +32,7 @@ const withExtra = <T extends object>(arb: fc.Arbitrary<T>) => fc.tuple(arb, fc.o
 const nearValid = withExtra(fc.oneof(
   fc.record({ type: fc.oneof(typeField('ready'), typeField('cancel'), typeField('clearHistory')) }),
   fc.record({ type: typeField('generate'), request }),
-  fc.record({ type: typeField('save'), candidate, target }),
+  fc.record({ type: typeField('save'), candidate, target, quality: field(fc.constant('full')) }, { requiredKeys: ['type', 'candidate', 'target'] }),
   fc.record({ type: typeField('saveAs'), candidate }),
   fc.record({ type: typeField('copy'), candidate, as: field(fc.constantFrom(...COPY_FORMATS)), target }),
   fc.record({ type: typeField('browseTarget'), current: field(fc.constantFrom('', 'a.png')) }),

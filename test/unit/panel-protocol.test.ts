@@ -28,6 +28,7 @@ describe('validateWebviewMessage', () => {
       { type: 'rendered', generationId: candidate.generationId, candidates: 4 },
       { type: 'live', request: goodRequest },
       { type: 'live', request: null },
+      { type: 'save', candidate, target: 'media/fox.png', quality: 'full' },
     ];
     for (const m of messages) {
       const result = validateWebviewMessage(JSON.parse(JSON.stringify(m)));
@@ -40,6 +41,7 @@ describe('validateWebviewMessage', () => {
     assert.match(reason({ type: 'live', request: { ...goodRequest, count: 9 } }), /count must be between 1 and 8/);
     assert.match(reason({ type: 'live', request: { ...goodRequest, target: '../x.png' } }), /leaves the workspace/);
     assert.match(reason({ type: 'live', request: null, extra: 1 }), /unexpected field 'extra'/);
+    assert.match(reason({ type: 'save', candidate, target: 'a.png', quality: 'best' }), /save.quality must be 'full'/);
   });
 
   it('rejects non-objects and unknown types, naming the type', () => {

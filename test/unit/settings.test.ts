@@ -18,7 +18,7 @@ describe('settings reader', () => {
       model: ' /models/sd-turbo ', device: 'cuda', format: 'webp', overwrite: 'never', usePanel: false,
       'diagnostics.enabled': false, 'diagnostics.severity': 'error', 'worker.idleTimeoutSeconds': 0,
       outputFolder: './img/gen/', namingPattern: '{kind}-{slug}', directiveTag: '@asset',
-      defaultSizes: { icon: '32', mockup: '1024x768' },
+      defaultSizes: { icon: '32', mockup: '1024x768' }, saveQuality: 'full',
     }));
     assert.deepEqual(problems, []);
     assert.equal(settings.model, '/models/sd-turbo');
@@ -26,6 +26,7 @@ describe('settings reader', () => {
     assert.equal(settings.format, 'webp');
     assert.equal(settings.overwrite, 'never');
     assert.equal(settings.usePanel, false);
+    assert.equal(settings.saveQuality, 'full');
     assert.deepEqual(settings.diagnostics, { enabled: false, severity: 'error' });
     assert.equal(settings.worker.idleTimeoutSeconds, 0);
     assert.equal(settings.outputFolder, 'img/gen');
@@ -39,7 +40,7 @@ describe('settings reader', () => {
   it('falls back per field and names each bad value', () => {
     const { settings, problems } = readSettings(config({
       device: 'tpu', format: 'gif', overwrite: true, usePanel: 'yes', 'worker.idleTimeoutSeconds': -5,
-      outputFolder: '../outside', namingPattern: 'sub/{slug}.png', defaultSizes: { icon: 'huge', banner: '10x10' },
+      outputFolder: '../outside', namingPattern: 'sub/{slug}.png', defaultSizes: { icon: 'huge', banner: '10x10' }, saveQuality: 'best',
     }));
     assert.equal(settings.device, 'auto');
     assert.equal(settings.format, 'png');
@@ -49,8 +50,9 @@ describe('settings reader', () => {
     assert.equal(settings.outputFolder, 'assets/generated');
     assert.equal(settings.namingPattern, '{slug}.{format}');
     assert.deepEqual(settings.defaultSizes.icon, DEFAULT_SETTINGS.defaultSizes.icon);
-    assert.equal(problems.length, 9);
-    for (const key of ['device', 'format', 'overwrite', 'usePanel', 'idleTimeoutSeconds', 'outputFolder', 'namingPattern', 'defaultSizes.icon', 'banner']) {
+    assert.equal(settings.saveQuality, 'auto');
+    assert.equal(problems.length, 10);
+    for (const key of ['device', 'format', 'overwrite', 'usePanel', 'saveQuality', 'idleTimeoutSeconds', 'outputFolder', 'namingPattern', 'defaultSizes.icon', 'banner']) {
       assert.ok(problems.some((p) => p.includes(key)), `no problem mentions ${key}: ${problems.join(' | ')}`);
     }
   });

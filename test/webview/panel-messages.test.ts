@@ -138,6 +138,7 @@ describe('generator webview: messages (Chromium)', function () {
     const candidate = { generationId: GEN_ID, index: 1 };
     const expectations: [string, WebviewMessage][] = [
       ['#action-save', { type: 'save', candidate, target: 'media/fox.png' }],
+      ['#action-saveFull', { type: 'save', candidate, target: 'media/fox.png', quality: 'full' }],
       ['#action-saveAs', { type: 'saveAs', candidate }],
       ['#action-copyDataUri', { type: 'copy', candidate, as: 'dataUri', target: 'media/fox.png' }],
       ['#action-copyMarkdown', { type: 'copy', candidate, as: 'markdown', target: 'media/fox.png' }],
@@ -160,6 +161,32 @@ describe('generator webview: messages (Chromium)', function () {
     assert.equal(validateWebviewMessage(variation).ok, true);
     assert.equal(await text('#start-label'), 'Candidate 2 (seed 501) · 256×128');
     assert.match(await p.page.locator('#start-thumb').getAttribute('src') ?? '', /^data:image\/png;base64,/);
+  });
+
+  it('"Save (full quality)" is offered for tiny-decoder candidates, and disabled (saying why) when the full VAE made them', async () => {
+    const saveFull = p.page.locator('#action-saveFull');
+    const state = async (): Promise<[boolean, string]> => [
+      await saveFull.evaluate((e) => (e as HTMLButtonElement).disabled), (await saveFull.getAttribute('title')) ?? '',
+    ];
+    assert.equal((await state())[0], true, 'nothing selected yet');
+    await p.send(started(REQUEST, 600));
+    await p.send({ ...(await result(REQUEST, 600)), decoder: 'tiny' });
+    assert.deepEqual(await state(), [false, '']);
+    await p.clearPosted();
+    await saveFull.click();
+    assert.deepEqual(await p.waitForPosted('save'), { type: 'save', candidate: { generationId: GEN_ID, index: 0 }, target: '', quality: 'full' });
+
+    await p.send(started(REQUEST, 700));
+    await p.send({ ...(await result(REQUEST, 700)), decoder: 'full' });
+    const [disabled, title] = await state();
+    assert.equal(disabled, true, 'the full VAE made these: Save already writes full quality');
+    assert.match(title, /decoded with the full VAE already/);
+    assert.equal(await p.page.locator('#action-save').evaluate((e) => (e as HTMLButtonElement).disabled), false, 'Save stays available');
+    // Another candidate of the same generation: still disabled.
+    await p.page.click('#candidate-1');
+    await p.page.locator('#viewer-close').click(); // a click on a thumbnail enlarges it first
+    assert.match(await text('#actions-title'), /^Candidate 2 /);
+    assert.equal((await state())[0], true);
   });
 
   it('history entries restore their settings on click; Browse asks the host', async () => {

@@ -48,7 +48,7 @@ describe('generator webview: keyboard, state, look (Chromium)', function () {
     assert.deepEqual(order, [
       'prompt', 'negative-summary', 'kind', 'size', 'width', 'height', 'count', 'steps', 'seed', 'seed-lock',
       'start-browse', 'target', 'browse', 'generate', 'live-mode', 'candidate-0',
-      'action-save', 'action-saveAs', 'action-copyDataUri', 'action-copyMarkdown', 'action-copyImg', 'action-variation', 'action-useSeed', 'action-enlarge',
+      'action-save', 'action-saveFull', 'action-saveAs', 'action-copyDataUri', 'action-copyMarkdown', 'action-copyImg', 'action-variation', 'action-useSeed', 'action-enlarge',
       'history-clear', 'history-item',
     ]);
     // Focus is visible on the grid cell: an outline in the theme's focus colour.

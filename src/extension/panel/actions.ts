@@ -9,6 +9,7 @@ import { resolveTarget } from '../generation';
 import type { HistoryEntry } from '../history';
 import { defaultTargetPath, extensionFor, formatFromPath, WRITABLE_EXTENSION_NAMES } from '../naming';
 import type { CandidateStore, StoredGeneration } from './candidates';
+import { assetToSave } from './full-quality';
 import { dataUri } from './run';
 import type { Services } from '../services';
 
@@ -75,9 +76,13 @@ async function record(ctx: ActionContext, written: vscode.Uri, { generation, ass
   ctx.post({ type: 'history', entries: historyViews(ctx.services) });
 }
 
-export async function saveCandidate(ctx: ActionContext, ref: CandidateRef, target: string): Promise<void> {
-  const found = await find(ctx, ref);
-  if (!found) return;
+/** Save: `fullQuality` is "Save (full quality)"; otherwise nanoforge.saveQuality decides the pixels. */
+export async function saveCandidate(ctx: ActionContext, ref: CandidateRef, target: string, fullQuality = false): Promise<void> {
+  const candidate = await find(ctx, ref);
+  if (!candidate) return;
+  const asset = await assetToSave(ctx, candidate.generation, ref.index, fullQuality);
+  if (!asset) return;
+  const found = { ...candidate, asset };
   const uri = await targetUri(ctx, relativeTarget(ctx, target, found), found.asset);
   if (typeof uri === 'string') {
     ctx.services.log.warn(`panel: save refused: ${uri}`);
@@ -90,8 +95,11 @@ export async function saveCandidate(ctx: ActionContext, ref: CandidateRef, targe
 }
 
 export async function saveCandidateAs(ctx: ActionContext, ref: CandidateRef): Promise<void> {
-  const found = await find(ctx, ref);
-  if (!found) return;
+  const candidate = await find(ctx, ref);
+  if (!candidate) return;
+  const asset = await assetToSave(ctx, candidate.generation, ref.index, false);
+  if (!asset) return;
+  const found = { ...candidate, asset };
   const ext = extensionFor(found.asset.format);
   const suggested = resolveTarget(relativeTarget(ctx, '', found), ctx.folder());
   const uri = await vscode.window.showSaveDialog({

@@ -3,14 +3,23 @@
 // after a window reload (the webview comes back with its thumbnails) Save still has full bytes.
 import * as vscode from 'vscode';
 import type { PanelRequest } from '../../protocol/panel';
-import type { EncodedAsset } from '../../inference/types';
+import type { DecoderKind, EncodedAsset } from '../../inference/types';
+import type { ModelPlace } from '../../inference/worker/protocol';
 import { errorMessage } from '../../inference/errors';
 
 export interface StoredGeneration {
   id: string;
   request: PanelRequest;
   modelId: string;
+  /**
+   * Where the worker ran it (model folder, the device as requested, model store): a full-quality
+   * decode must ask for the same place, or the worker would load the model again and drop the
+   * kept latents. Absent in a store written by an older version.
+   */
+  place?: ModelPlace;
   device: string;
+  /** Which decoder made the candidates' pixels; each candidate's `latentsId` names its kept latents. */
+  decoder?: DecoderKind;
   candidates: EncodedAsset[];
 }
 
@@ -21,7 +30,9 @@ interface DiskMeta {
   id: string;
   request: PanelRequest;
   modelId: string;
+  place?: ModelPlace;
   device: string;
+  decoder?: DecoderKind;
   candidates: Omit<EncodedAsset, 'bytes'>[];
 }
 

@@ -241,7 +241,7 @@ export class GeneratorPanel implements vscode.Disposable {
       case 'cancel':
         this.running?.abort.abort();
         return;
-      case 'save': return saveCandidate(this.actions(), m.candidate, m.target);
+      case 'save': return saveCandidate(this.actions(), m.candidate, m.target, m.quality === 'full');
       case 'saveAs': return saveCandidateAs(this.actions(), m.candidate);
       case 'copy': return copyCandidate(this.actions(), m.candidate, m.as, m.target);
       case 'browseTarget': return browseTarget(this.actions(), m.current);

@@ -60,9 +60,10 @@ export async function runPanelGeneration(
   const started = Date.now();
   try {
     const initImage = await imageToImageInput(ctx, request);
-    const where = { modelDir: model.dir, device: settings.device, storeDir: services.storeDir(), decoder: settings.decoder };
-    const result = await services.worker().generate({ ...where, ...toGenerationRequest(request, seed, format, initImage) }, {
-      signal, previews: true,
+    const place = { modelDir: model.dir, device: settings.device, storeDir: services.storeDir() };
+    const result = await services.worker().generate({ ...place, decoder: settings.decoder, ...toGenerationRequest(request, seed, format, initImage) }, {
+      // Kept latents let Save decode the chosen candidate again with the full VAE (full-quality.ts).
+      signal, previews: true, keepLatents: true,
       onProgress: (p) => {
         const preview = previewView(p);
         ctx.post({ type: 'progress', generationId: id, candidate: p.candidate, step: p.step, totalSteps: p.totalSteps, ...(preview ? { preview } : {}) });
@@ -70,12 +71,12 @@ export async function runPanelGeneration(
     });
     // Aborted after the worker finished (a Live edit, Cancel): the user asked not to see this one.
     signal.throwIfAborted();
-    await ctx.store.put({ id, request: { ...request, seed }, modelId: model.id, device: result.device, candidates: result.candidates });
+    await ctx.store.put({ id, request: { ...request, seed }, modelId: model.id, place, device: result.device, decoder: result.decoder.kind, candidates: result.candidates });
     signal.throwIfAborted();
     for (const w of result.warnings) services.log.warn(`panel: ${w}`);
     ctx.post({
       type: 'result', generationId: id, candidates: result.candidates.map(candidateView),
-      device: result.device, warnings: result.warnings, elapsedMs: Date.now() - started,
+      device: result.device, warnings: result.warnings, elapsedMs: Date.now() - started, decoder: result.decoder.kind,
     });
   } catch (error) {
     const cancelled = isAbortError(error, signal);

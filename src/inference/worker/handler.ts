@@ -64,6 +64,9 @@ export class WorkerHandler {
       case 'modelInfo':
         return { kind: 'modelInfo', value: (await this.pipeline(req)).info };
       case 'decodeLatents': {
+        // Latents that are gone (a restarted worker, another model since) fail here, before the
+        // pipeline call below could load a model only to find nothing to decode.
+        this.kept.get(req.request.latentsId);
         const pipeline = await this.pipeline(req.request);
         // Step 0 of 1: the decode started (opening the full VAE, then one decoder run).
         this.hooks.send({ type: 'progress', id: req.id, candidate: 0, step: 0, totalSteps: 1 });
