@@ -65,7 +65,10 @@ describe('optimized-graph cache', function () {
     assert.equal(load.graphCache, 'miss');
     const entry = load.graphCacheEntry ?? assert.fail('no entry');
     assert.deepEqual((await fs.readdir(entry)).sort(), ['entry.json', GRAPH_FILE]);
-    const manifest = JSON.parse(await fs.readFile(path.join(entry, 'entry.json'), 'utf8')) as { key: string; files: Record<string, number>; material: { ortVersion: string; provider: string } };
+    const manifest = JSON.parse(await fs.readFile(path.join(entry, 'entry.json'), 'utf8')) as { key: string; files: Record<string, number>; material: { ortVersion: string; provider: string; options: Record<string, unknown> } };
+    // The options the sessions were made with: on the CPU without the memory pattern (its block is held beside the arena's).
+    assert.equal(manifest.material.options.enableMemPattern, false);
+    assert.equal(manifest.material.options.graphOptimizationLevel, 'all');
     assert.equal(manifest.key, path.basename(entry));
     assert.deepEqual([manifest.material.ortVersion, manifest.material.provider], [ORT_VERSION, 'cpu']);
     assert.equal(manifest.files[GRAPH_FILE], (await fs.stat(path.join(entry, GRAPH_FILE))).size);

@@ -136,6 +136,10 @@ function sessionOptions(provider: ConcreteDevice, threads: number): Record<strin
     logSeverityLevel: 3, // errors only: ort's warnings would clutter the CLI's stderr
     // onnxruntime's DirectML provider requires both (its documented session-option constraint).
     ...(provider === 'dml' ? { enableMemPattern: false, executionMode: 'sequential' } : {}),
+    // CPU: the memory pattern plans one block for the whole run on the second run, which the arena
+    // then holds beside the first run's chunks: +0.69 GiB for the full-size UNet at 512², no speed
+    // gained (2.49-2.67 s vs 2.50-2.55 s per step, BENCHMARKS.md "Memory pattern").
+    ...(provider === 'cpu' ? { enableMemPattern: false } : {}),
   };
 }
 
