@@ -8,28 +8,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { PanelTestRequest, PanelTestState } from '../../src/extension/panel/probe';
 import { readNanoforgeMetadata } from '../../src/extension/references/image-header';
 import type { Services } from '../../src/extension/services';
 import { exists, pngSize, scratch, services, workspaceRoot } from './shell-helpers';
-
-const HOOK = 'nanoforge.test.generatorPanel';
-
-function hook(req: PanelTestRequest): Thenable<PanelTestState> {
-  return vscode.commands.executeCommand<PanelTestState>(HOOK, req);
-}
-
-async function until<T>(probe: (s: PanelTestState) => T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: PanelTestState | undefined;
-  while (Date.now() < end) {
-    last = await hook({ op: 'state' });
-    const found = probe(last);
-    if (found !== undefined) return found;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}; last state: ${JSON.stringify(last?.toWebview.slice(-6)).slice(0, 1500)}`);
-}
+import { hook, PANEL_HOOK, until } from './panel-hook';
 
 async function waitForFile(uri: vscode.Uri): Promise<void> {
   for (let i = 0; i < 400 && !(await exists(uri)); i++) await new Promise((r) => setTimeout(r, 50));
@@ -55,7 +37,7 @@ describe('image-to-image in the editor (real VS Code)', function () {
 
   before(async function () {
     s = await services();
-    if (!(await vscode.commands.getCommands(true)).includes(HOOK)) this.skip(); // packaged (Production) run
+    if (!(await vscode.commands.getCommands(true)).includes(PANEL_HOOK)) this.skip(); // packaged (Production) run
     dir = await scratch('img2img');
     const oracle = String(config().get<string>('model'));
     await config().update('model', path.join(path.dirname(oracle), 'oracle-img2img'), W);
@@ -65,7 +47,7 @@ describe('image-to-image in the editor (real VS Code)', function () {
   });
   after(async () => {
     await config().update('model', undefined, W);
-    if ((await vscode.commands.getCommands(true)).includes(HOOK)) await hook({ op: 'close' });
+    if ((await vscode.commands.getCommands(true)).includes(PANEL_HOOK)) await hook({ op: 'close' });
   });
 
   let generationId = '';

@@ -3,27 +3,9 @@
 // stays locked across runs, and turning Live off cancels. Driven through the panel's test hook.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { PanelTestRequest, PanelTestState } from '../../src/extension/panel/probe';
 import type { PanelRequest } from '../../src/protocol/panel';
 import { services } from './shell-helpers';
-
-const HOOK = 'nanoforge.test.generatorPanel';
-
-function hook(req: PanelTestRequest): Thenable<PanelTestState> {
-  return vscode.commands.executeCommand<PanelTestState>(HOOK, req);
-}
-
-async function until<T>(probe: (s: PanelTestState) => T | undefined, what: string, timeoutMs = 90_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: PanelTestState | undefined;
-  while (Date.now() < end) {
-    last = await hook({ op: 'state' });
-    const found = probe(last);
-    if (found !== undefined) return found;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}; last state: ${JSON.stringify(last?.toWebview.slice(-8)).slice(0, 1500)}`);
-}
+import { hook, PANEL_HOOK, until } from './panel-hook';
 
 const form = (prompt: string, more: Partial<PanelRequest> = {}): PanelRequest => ({
   prompt, negativePrompt: '', kind: 'icon', width: 64, height: 64, count: 4, steps: 1, seed: null, target: '', ...more,
@@ -35,13 +17,13 @@ describe('generator panel: Live mode (real VS Code)', function () {
 
   before(async function () {
     await services();
-    if (!(await vscode.commands.getCommands(true)).includes(HOOK)) this.skip(); // packaged (Production) run
+    if (!(await vscode.commands.getCommands(true)).includes(PANEL_HOOK)) this.skip(); // packaged (Production) run
     await hook({ op: 'close' });
     await hook({ op: 'open', init: { prompt: 'a fox' } });
     await until((st) => (st.fromWebview.some((m) => m.type === 'ready') ? true : undefined), 'the webview to say ready');
   });
   after(async () => {
-    if ((await vscode.commands.getCommands(true)).includes(HOOK)) await hook({ op: 'close' });
+    if ((await vscode.commands.getCommands(true)).includes(PANEL_HOOK)) await hook({ op: 'close' });
   });
 
   it('toggling Live on and typing produces one candidate, of the newest text', async () => {

@@ -8,29 +8,12 @@ import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { PanelTestRequest, PanelTestState } from '../../src/extension/panel/probe';
+import type { PanelTestState } from '../../src/extension/panel/probe';
 import type { Services } from '../../src/extension/services';
 import { exists, pngSize, scratch, services, withHooks, workspaceRoot } from './shell-helpers';
-
-const HOOK = 'nanoforge.test.generatorPanel';
-
-function hook(req: PanelTestRequest): Thenable<PanelTestState> {
-  return vscode.commands.executeCommand<PanelTestState>(HOOK, req);
-}
+import { hook, PANEL_HOOK, until } from './panel-hook';
 
 /** Polls the panel until `probe` finds what it looks for (the webview is asynchronous). */
-async function until<T>(probe: (s: PanelTestState) => T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: PanelTestState | undefined;
-  while (Date.now() < end) {
-    last = await hook({ op: 'state' });
-    const found = probe(last);
-    if (found !== undefined) return found;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}; last state: ${JSON.stringify(last).slice(0, 1500)}`);
-}
-
 const count = (s: PanelTestState, type: string): number => s.fromWebview.filter((m) => m.type === type).length;
 
 describe('generator panel (real VS Code)', function () {
@@ -42,11 +25,11 @@ describe('generator panel (real VS Code)', function () {
 
   before(async function () {
     s = await services();
-    if (!(await vscode.commands.getCommands(true)).includes(HOOK)) this.skip(); // packaged (Production) run
+    if (!(await vscode.commands.getCommands(true)).includes(PANEL_HOOK)) this.skip(); // packaged (Production) run
     dir = await scratch('panel');
   });
   after(async () => {
-    if ((await vscode.commands.getCommands(true)).includes(HOOK)) await hook({ op: 'close' });
+    if ((await vscode.commands.getCommands(true)).includes(PANEL_HOOK)) await hook({ op: 'close' });
   });
 
   it('"Generate Image" opens the panel, which loads and reports the model', async () => {

@@ -7,30 +7,13 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { PanelTestRequest, PanelTestState } from '../../src/extension/panel/probe';
 import type { Services } from '../../src/extension/services';
 import { pngPixels, rgbAt } from './png-pixels';
 import { exists, scratch, services } from './shell-helpers';
+import { hook, PANEL_HOOK, until } from './panel-hook';
 
-const HOOK = 'nanoforge.test.generatorPanel';
 const W = vscode.ConfigurationTarget.Workspace; // never touch user settings
 const config = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('nanoforge');
-
-function hook(req: PanelTestRequest): Thenable<PanelTestState> {
-  return vscode.commands.executeCommand<PanelTestState>(HOOK, req);
-}
-
-async function until<T>(probe: (s: PanelTestState) => T | undefined, what: string, timeoutMs = 90_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: PanelTestState | undefined;
-  while (Date.now() < end) {
-    last = await hook({ op: 'state' });
-    const found = probe(last);
-    if (found !== undefined) return found;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}; last state: ${JSON.stringify(last?.toWebview.slice(-8)).slice(0, 1500)}`);
-}
 
 // 'illustration': opaque, cover fit, so the disc and the background come through as decoded.
 const REQUEST = { prompt: 'a green circle on white', negativePrompt: '', kind: 'illustration', width: 64, height: 64, count: 2, steps: 1, seed: 21, target: '' } as const;
@@ -72,7 +55,7 @@ describe('generator panel: Save in full quality (real VS Code)', function () {
 
   before(async function () {
     s = await services();
-    if (!(await vscode.commands.getCommands(true)).includes(HOOK)) this.skip(); // packaged (Production) run
+    if (!(await vscode.commands.getCommands(true)).includes(PANEL_HOOK)) this.skip(); // packaged (Production) run
     dir = await scratch('save-quality');
     model = path.join(path.dirname(String(config().get<string>('model'))), 'oracle-tiny-soft');
     await config().update('model', model, W);
@@ -83,7 +66,7 @@ describe('generator panel: Save in full quality (real VS Code)', function () {
   after(async () => {
     await config().update('saveQuality', undefined, W);
     await config().update('model', undefined, W);
-    if ((await vscode.commands.getCommands(true)).includes(HOOK)) await hook({ op: 'close' });
+    if ((await vscode.commands.getCommands(true)).includes(PANEL_HOOK)) await hook({ op: 'close' });
   });
 
   it('"Save (full quality)" and saveQuality full write the full VAE\'s pixels; auto on the CPU and preview write the candidate as shown', async () => {
