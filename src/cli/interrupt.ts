@@ -14,9 +14,18 @@ export function interruptMessage(command: string): string {
   return `nanoforge ${command}: interrupted by Ctrl-C; no partial file was left.`;
 }
 
-/** Removes unfinished temp files and exits with 130 (the message is already out). */
+/**
+ * Removes unfinished temp files and ends the process at once (the message is already out). It dies
+ * of SIGINT itself, as POSIX tools do, so a shell reports 130: process.exit() here would tear down
+ * Node while onnxruntime's session threads are mid-run, and that teardown can abort the process
+ * (seen in CI: "terminate called after throwing an instance of 'Napi::Error'", SIGABRT).
+ */
 export function exitInterrupted(): never {
   removeLiveTempFilesSync();
+  // With no listener left, Node gives SIGINT back its default action: terminate the process.
+  process.removeAllListeners('SIGINT');
+  process.kill(process.pid, 'SIGINT');
+  // Not reached where signals work as on POSIX (a signal sent to oneself is delivered before kill returns).
   process.exit(INTERRUPT_EXIT_CODE);
 }
 
