@@ -45,8 +45,7 @@ export function watchInterrupt(command: string): InterruptWatch {
     process.exitCode = INTERRUPT_EXIT_CODE;
     controller.abort();
     // unref: a run that stops by itself ends with 130 without waiting; otherwise this fires when
-    // due. A native call holding the thread (a model load, one UNet step on a CPU) delays it until
-    // that call returns: onnxruntime-node 1.30 runs both synchronously on the main thread.
+    // due (sessions load and run in their own threads, so no native call holds the main thread).
     setTimeout(exitInterrupted, INTERRUPT_GRACE_MS).unref();
   };
   process.on('SIGINT', onSigint);
