@@ -4,6 +4,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { AssetResult, KeptAssetResult } from '../image/generate-asset';
 import type { PlaceholderOptions } from '../image/placeholder';
 import type { PipelineInfo } from '../pipeline/types';
+import type { PreparedModel } from '../prepare-model';
 import type { DeviceName, EncodedAsset, RgbImage } from '../types';
 import { parseWorkerEvent, type WireError, type WorkerDecodeRequest, type WorkerEvent, type WorkerGenerateRequest, type WorkerRequest, type WorkerResult } from './protocol';
 import { AbortError, errorMessage } from '../errors';
@@ -86,8 +87,24 @@ interface Pending {
 }
 
 const STDERR_LINES_KEPT = 20;
+
+/**
+ * On Linux the worker (and the preparing process it starts, which inherits its environment) runs
+ * with glibc's malloc putting its mappings on transparent huge pages. onnxruntime's graph optimizer
+ * allocates and touches gigabytes of reordered weights, and most of its time went to page faults:
+ * the full-size SD-Turbo UNet's session creation at level 'all' took 32.8 s without, 9.7 s with it,
+ * and a cold start to the first image 15.6 → 10.2 s (BENCHMARKS.md). glibc reads GLIBC_TUNABLES
+ * only when a process starts (2.35 and later; older ones and other C libraries ignore it), and a
+ * system with transparent huge pages set to 'never' is unaffected. A hugetlb value the user set wins.
+ */
+export function withHugePageMalloc(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): NodeJS.ProcessEnv {
+  if (platform !== 'linux') return env;
+  const current = env.GLIBC_TUNABLES ?? '';
+  if (/(^|:)glibc\.malloc\.hugetlb=/.test(current)) return env;
+  return { ...env, GLIBC_TUNABLES: current ? `${current}:glibc.malloc.hugetlb=1` : 'glibc.malloc.hugetlb=1' };
+}
 const DEFAULT_CANCEL_GRACE_MS = 5000;
-type WorkRequest = Extract<WorkerRequest, { id: number; type: 'generate' | 'decodeLatents' | 'placeholder' | 'modelInfo' }>;
+type WorkRequest = Extract<WorkerRequest, { id: number; type: 'generate' | 'decodeLatents' | 'placeholder' | 'modelInfo' | 'prepare' }>;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export class WorkerClient {
@@ -137,6 +154,11 @@ export class WorkerClient {
 
   async modelInfo(modelDir: string, device: DeviceName, storeDir?: string): Promise<PipelineInfo> {
     return expectKind(await this.call({ type: 'modelInfo', modelDir, device, ...(storeDir === undefined ? {} : { storeDir }) }), 'modelInfo');
+  }
+
+  /** Prepares the model for `device` now, in the worker's low-priority child process (src/inference/prepare-model.ts). */
+  async prepare(modelDir: string, device: DeviceName, storeDir: string): Promise<PreparedModel> {
+    return expectKind(await this.call({ type: 'prepare', modelDir, device, storeDir }), 'prepare');
   }
 
   /** Stops the worker; pending calls reject. */
@@ -231,7 +253,7 @@ export class WorkerClient {
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       // Inside VS Code the host's execPath is Electron; this makes it behave as plain Node.
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      env: withHugePageMalloc({ ...process.env, ELECTRON_RUN_AS_NODE: '1' }),
     });
     this.child = child;
     this.opts.log?.(`Started image worker (pid ${String(child.pid)}).`);
