@@ -2,6 +2,10 @@
 // scenario is a fresh worker process; "before" selects the old behaviour in this same code (sessions
 // opened one after another, no optimized-graph cache, the full VAE decoder), so both sides share the
 // machine, its load and its page cache. The result is the summary table BENCHMARKS.md opens with.
+// "After" runs a model twice: first never prepared (the graph cache empty: sessions open with fewer
+// optimizations), then after `nanoforge models prepare` (timed here; pull and add run it) saved the
+// optimized graphs.
+import { spawn as spawnProcess } from 'node:child_process';
 import { createReadStream, existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -21,6 +25,8 @@ export interface Scenario {
   sequential: boolean;
   /** After the warm images, the first prompt again: the prompt cache should skip the text encoder. */
   rerun?: boolean;
+  /** The worker without huge-page malloc (GLIBC_TUNABLES=glibc.malloc.hugetlb=0), as before issue 13. */
+  noHugePages?: boolean;
 }
 
 export interface ScenarioResult {
@@ -74,9 +80,14 @@ async function waitForProcessExit(pid: number, limitMs: number): Promise<void> {
 /** One fresh worker: the cold first image, `warmRuns` more with new prompts, the peak RSS. */
 export async function runScenario(s: Scenario, spawn: WorkerSpawn, device: DeviceName, size: number, warmRuns: number): Promise<ScenarioResult> {
   const previous = process.env.NANOFORGE_LOAD;
+  const previousIdle = process.env.NANOFORGE_PREPARE_IDLE_MS;
+  const previousTunables = process.env.GLIBC_TUNABLES;
+  if (s.noHugePages) process.env.GLIBC_TUNABLES = 'glibc.malloc.hugetlb=0';
   // fork() copies the environment when the worker starts (at the first request below).
   if (s.sequential) process.env.NANOFORGE_LOAD = 'sequential';
   else delete process.env.NANOFORGE_LOAD;
+  // The preparation is measured on its own (prepareInChild); a worker must not start one mid-scenario.
+  process.env.NANOFORGE_PREPARE_IDLE_MS = 'off';
   const client = new WorkerClient({ workerPath: spawn.workerPath, execArgv: spawn.execArgv, idleTimeoutMs: 0 });
   const place = { modelDir: s.modelDir, device, ...(s.storeDir ? { storeDir: s.storeDir } : {}) };
   const request = (i: number) => ({
@@ -106,6 +117,10 @@ export async function runScenario(s: Scenario, spawn: WorkerSpawn, device: Devic
     client.dispose();
     if (previous === undefined) delete process.env.NANOFORGE_LOAD;
     else process.env.NANOFORGE_LOAD = previous;
+    if (previousIdle === undefined) delete process.env.NANOFORGE_PREPARE_IDLE_MS;
+    else process.env.NANOFORGE_PREPARE_IDLE_MS = previousIdle;
+    if (previousTunables === undefined) delete process.env.GLIBC_TUNABLES;
+    else process.env.GLIBC_TUNABLES = previousTunables;
   }
 }
 
@@ -130,10 +145,52 @@ function verdict(ok: boolean | undefined): string {
   return ok === undefined ? '–' : ok ? 'yes' : '**no**';
 }
 
+/** `nanoforge models prepare` of one model in its own process: wall time, peak RSS, what it saved. */
+export interface Preparation {
+  dir: string;
+  ms: number;
+  peakRss: number;
+  files: Array<{ file: string; graphCache: string; ms: number }>;
+}
+
+/** Runs `nanoforge models prepare DIR --store STORE --device DEVICE --json` (dist/cli.js, else the source via tsx). */
+export async function prepareInChild(dir: string, storeDir: string, device: DeviceName): Promise<Preparation> {
+  const dist = path.join(REPO, 'dist', 'cli.js');
+  const args = [...(existsSync(dist) ? [dist] : ['--require', 'tsx/cjs', path.join(REPO, 'src', 'cli', 'main.ts')]), 'models', 'prepare', dir, '--store', storeDir, '--device', device, '--json'];
+  const started = performance.now();
+  const child = spawnProcess(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  // The CLI hands the work to a preparing process of its own: the peak is the largest of the tree's.
+  let peak = 0;
+  const poll = setInterval(() => {
+    if (!child.pid) return;
+    void processTree(child.pid).then((pids) => Promise.all(pids.map(procMemory))).then((all) => {
+      for (const m of all) if (m && m.peak > peak) peak = m.peak;
+    });
+  }, 100);
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearInterval(poll);
+  const ms = performance.now() - started;
+  if (code !== 0) throw new Error(`models prepare ${dir} exited with ${String(code)}: ${stderr.trim()}`);
+  const parsed = JSON.parse(stdout) as { files: Preparation['files'] };
+  return { dir, ms, peakRss: peak, files: parsed.files };
+}
+
+/** `pid` and its descendants (Linux: /proc/PID/task/PID/children). */
+async function processTree(pid: number): Promise<number[]> {
+  const children = await fs.readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  const direct = children.split(/\s+/).filter(Boolean).map(Number);
+  return [pid, ...(await Promise.all(direct.map(processTree))).flat()];
+}
+
 export interface SummaryInput {
   before: ScenarioResult;
   first: ScenarioResult;
   second: ScenarioResult;
+  prepared: Preparation;
   int8?: ScenarioResult;
   /** The issue's recorded cold start (53 s on this machine before the work). */
   oldColdMs: number;
@@ -142,7 +199,7 @@ export interface SummaryInput {
 
 /** The summary rows: measure, target, before, after, met, command. */
 export function summaryRows(input: SummaryInput): string[][] {
-  const { before, first, second, int8, command } = input;
+  const { before, first, second, prepared, int8, command } = input;
   const cmd = `\`${command}\``;
   const ratio = (r: ScenarioResult): number => warmStage(r, 'decode') / warmStage(r, 'unet.0');
   const rows: string[][] = [
@@ -159,9 +216,11 @@ export function summaryRows(input: SummaryInput): string[][] {
   }
   const coldTarget = Math.min(input.oldColdMs, before.coldMs) * 0.5;
   rows.push(
-    ['cold start → first image (spawn, load, generate, PNG)', `≤ 0.5 × before (≤ ${s1(coldTarget)})`, s1(before.coldMs), `${s1(first.coldMs)} (graph cache empty: optimizes and saves)`, verdict(first.coldMs <= coldTarget), cmd],
-    ['second cold start (optimized graphs cached)', `< the first (${s1(first.coldMs)})`, '–', `${s1(second.coldMs)} (${cacheSummary(second.loads)})`, verdict(second.coldMs < first.coldMs), cmd],
-    ['peak worker RSS, fp32 + tiny decoder', '≤ 5.5 GiB', `${gib(before.peakRss)} (full VAE)`, `${gib(second.peakRss)} (first cold start, saving graphs: ${gib(first.peakRss)})`, verdict(second.peakRss <= 5.5 * 2 ** 30), cmd],
+    ['cold start → first image (spawn, load, generate, PNG)', `≤ 0.5 × before (≤ ${s1(coldTarget)})`, s1(before.coldMs), `${s1(first.coldMs)} (model never prepared: ${unpreparedSummary(first.loads)})`, verdict(first.coldMs <= coldTarget), cmd],
+    ['second cold start (optimized graphs cached)', `< the first (${s1(first.coldMs)})`, '–', `${s1(second.coldMs)} (after models prepare: ${cacheSummary(second.loads)})`, verdict(second.coldMs < first.coldMs), cmd],
+    ['preparing the model once (models prepare; the end of models pull / add)', '–', '–', `${s1(prepared.ms)} in its own process, peak RSS ${gib(prepared.peakRss)}; ${prepared.files.length} graphs saved (before: the first load paid it, ${s1(before.coldMs)} cold start)`, '–', cmd],
+    ['warm image before the model is prepared', '–', '–', `${s1(warmMedian(first))} (UNet step ${fmt(warmStage(first, 'unet.0'), 0)} vs ${fmt(warmStage(second, 'unet.0'), 0)} ms prepared)`, '–', cmd],
+    ['peak worker RSS, fp32 + tiny decoder', '≤ 5.5 GiB', `${gib(before.peakRss)} (full VAE)`, `${gib(second.peakRss)} (never prepared: ${gib(first.peakRss)})`, verdict(Math.max(first.peakRss, second.peakRss) <= 5.5 * 2 ** 30), cmd],
   );
   if (int8) rows.push(['peak worker RSS, int8 + tiny decoder', '≤ 3 GiB', '–', gib(int8.peakRss), verdict(int8.peakRss <= 3 * 2 ** 30), cmd]);
   if (second.rerun) {
@@ -169,6 +228,11 @@ export function summaryRows(input: SummaryInput): string[][] {
     rows.push(['re-run of a recent prompt: text-encoder runs', '0 (prompt cache)', '1', `${c.textEncoderRuns} (prompt cache hits ${c.promptCacheHits})`, verdict(c.textEncoderRuns === 0), cmd]);
   }
   return rows;
+}
+
+/** "3 of 3 sessions opened with fewer optimizations" and the like. */
+export function unpreparedSummary(loads: SessionLoad[]): string {
+  return `${loads.filter((l) => l.graphCache === 'unprepared').length} of ${loads.length} sessions opened without the layout optimizations`;
 }
 
 /** "3 of 3 sessions from the graph cache" and the like. */
@@ -221,25 +285,33 @@ export async function beforeAfter(o: BeforeAfterOptions): Promise<void> {
       process.stdout.write(`${s.label} …\n`);
       return runScenario(s, o.spawn, o.device, o.size, runs);
     };
-    const before = await run({ label: 'before: sequential load, no graph cache, full VAE', modelDir: o.modelDir, decoder: 'full', sequential: true });
-    const first = await run({ label: 'after, first cold start (graph cache empty)', modelDir: o.modelDir, storeDir: store.dir, sequential: false });
-    const second = await run({ label: 'after, second cold start (graph cache filled)', modelDir: o.modelDir, storeDir: store.dir, sequential: false, rerun: true });
-    const int8 = int8Dir ? await run({ label: 'after, int8 + tiny (graph cache empty)', modelDir: int8Dir, storeDir: store.dir, sequential: false }) : undefined;
+    const before = await run({ label: 'before: sequential load, no graph cache, full VAE, no huge pages', modelDir: o.modelDir, decoder: 'full', sequential: true, noHugePages: true });
+    const first = await run({ label: 'after, first cold start (model never prepared)', modelDir: o.modelDir, storeDir: store.dir, sequential: false });
+    process.stdout.write('models prepare (fp32) …\n');
+    const prepared = await prepareInChild(o.modelDir, store.dir, o.device);
+    const second = await run({ label: 'after, second cold start (prepared: graphs cached)', modelDir: o.modelDir, storeDir: store.dir, sequential: false, rerun: true });
+    const int8Prepared = int8Dir ? await prepareInChild(int8Dir, store.dir, o.device) : undefined;
+    const int8 = int8Dir ? await run({ label: 'after, int8 + tiny (prepared)', modelDir: int8Dir, storeDir: store.dir, sequential: false }) : undefined;
     const loadEnd = loadAverage();
     const all = [before, first, second, ...(int8 ? [int8] : [])];
     const cmd = command('worker.bench.ts');
     const setup = `Full-size synthetic SD-Turbo (${o.label}${int8Dir ? `; int8: ${path.relative(REPO, int8Dir)}` : ''}), asset 'illustration' ${o.size}×${o.size} PNG, ` +
       `1 step, device ${o.device}, worker ${o.spawn.label}; every scenario a fresh worker process; page cache warm for all; ` +
       `${runs} warm images per worker (each a new prompt), medians; load average ${loadStart} at start, ${loadEnd} at the end.`;
-    const detail = [setup, '', table(['scenario', 'load', 'graph cache', 'decoder', 'cold → first image ms', 'warm image ms', 'text enc', 'UNet step', 'decode', 'peak RSS'], all.map(detailRow))];
+    const preparations = [prepared, ...(int8Prepared ? [int8Prepared] : [])];
+    const detail = [setup, '', table(['scenario', 'load', 'graph cache', 'decoder', 'cold → first image ms', 'warm image ms', 'text enc', 'UNet step', 'decode', 'peak RSS'], all.map(detailRow)), '',
+      table(['models prepare', 'wall ms', 'per file (ms, status)', 'peak RSS'], preparations.map((p) => [path.relative(REPO, p.dir) || p.dir, fmt(p.ms, 0),
+        p.files.map((f) => `${f.file} ${fmt(f.ms, 0)} ${f.graphCache}`).join('; '), `${fmt(p.peakRss / 2 ** 20, 0)} MiB`]))];
     await publish({ title: `Before → after (issue 13; ${o.label}, ${o.device})`, script: 'worker.bench.ts', body: detail.join('\n') });
-    const rows = summaryRows({ before, first, second, ...(int8 ? { int8 } : {}), oldColdMs: argNumber('--old-cold-ms', 53_000), command: cmd });
+    const rows = summaryRows({ before, first, second, prepared, ...(int8 ? { int8 } : {}), oldColdMs: argNumber('--old-cold-ms', 53_000), command: cmd });
     const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
     await publishSummary([
       `## Summary: before → after (issue 13) — ${date} UTC`, '',
       `${machine()}; load average at the end ${loadEnd}. All numbers come from one run of the command in the last column: ${setup} ` +
         '"Before" is the old behaviour selected in the same run (sessions opened one after another, no optimized-graph cache, ' +
-        '`--decoder full`); "after" is the defaults (sessions opened in parallel, the optimized-graph cache, `--decoder auto` = tiny on the CPU). ' +
+        '`--decoder full`, the worker without huge-page malloc); "after" is the defaults (sessions opened in parallel, the optimized-graph cache, ' +
+        '`--decoder auto` = tiny on the CPU, glibc malloc on transparent huge pages in the worker), ' +
+        'first for a model never prepared, then after `nanoforge models prepare` (which `models pull` and `models add` run) saved its optimized graphs. ' +
         'The dated section "Before → after" below has every scenario\'s stages.', '',
       table(['measure', 'target', 'before', 'after', 'met', 'reproduce'], rows), '',
       'The UNet\'s FLOPs per step and this machine\'s attainable fp32/int8 MatMul and Conv throughput are measured by ' +

@@ -9,9 +9,9 @@ export const INTERRUPT_EXIT_CODE = 130;
 /** How long the command gets to stop by itself before the process exits. */
 export const INTERRUPT_GRACE_MS = 1000;
 
-/** The one line printed on Ctrl-C, at any stage. */
-export function interruptMessage(command: string): string {
-  return `nanoforge ${command}: interrupted by Ctrl-C; no partial file was left.`;
+/** The one line printed on Ctrl-C, at any stage (`note`: what the user can do next). */
+export function interruptMessage(command: string, note?: string): string {
+  return `nanoforge ${command}: interrupted by Ctrl-C; no partial file was left.${note ? ` ${note}` : ''}`;
 }
 
 /**
@@ -37,11 +37,11 @@ export interface InterruptWatch {
 }
 
 /** Watches SIGINT for one command run: the first prints the message and aborts, a second exits at once. */
-export function watchInterrupt(command: string): InterruptWatch {
+export function watchInterrupt(command: string, note?: string): InterruptWatch {
   const controller = new AbortController();
   const onSigint = (): void => {
     if (controller.signal.aborted) exitInterrupted();
-    process.stderr.write(`${interruptMessage(command)}\n`);
+    process.stderr.write(`${interruptMessage(command, note)}\n`);
     process.exitCode = INTERRUPT_EXIT_CODE;
     controller.abort();
     // unref: a run that stops by itself ends with 130 without waiting; otherwise this fires when

@@ -55,6 +55,15 @@ describe('models: commands in VS Code', function () {
       assert.ok((await fs.stat(path.join(pulled.model.dir, file))).isFile(), file);
     }
     assert.ok(hub.requests.some((r) => r.server === 'cdn'), 'LFS files came through the redirect');
+    // Then the worker prepares it for this machine: one optimized graph per session in the store's cache.
+    const graphs = path.join(root, '.cache', 'onnx-graphs');
+    let saved: string[] = [];
+    for (const end = Date.now() + 60_000; saved.length < 3 && Date.now() < end; await new Promise((r) => setTimeout(r, 200))) {
+      saved = (await fs.readdir(graphs).catch(() => [] as string[])).filter((e) => !e.startsWith('.'));
+    }
+    assert.equal(saved.length, 3, 'text encoder, UNet and VAE decoder prepared after the download');
+    const info = await s.worker().modelInfo(pulled.model.dir, 'cpu', s.storeDir());
+    assert.deepEqual(info.loads.map((l) => l.graphCache), ['hit', 'hit'], 'the first load after the download opens the cached graphs');
 
     const choices = await modelChoices(s);
     const item = choices.find((c) => c.model?.id === 'nanoforge-test--oracle');

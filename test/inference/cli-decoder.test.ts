@@ -34,18 +34,22 @@ describe('nanoforge generate --decoder (CLI)', function () {
   const generate = (model: string, out: string, extra: string[]) =>
     runCli(['generate', 'a green circle on white', '--model', fx.path(model as 'oracle-tiny'), '--out', path.join(tmp, out), '--size', '64', '--steps', '1', '--seed', '3', '--device', 'cpu', '--force', ...extra], { env });
 
-  it('--json names the decoder that ran and its time, and each session load; the second run loads from the graph cache', async () => {
+  it('--json names the decoder that ran and its time, and each session load; after models prepare every load is a cache hit', async () => {
     const first = await generate('oracle-tiny', 'a.png', ['--json']);
     assert.equal(first.code, 0, first.stderr);
     const a = JSON.parse(first.stdout) as Summary;
     assert.deepEqual([a.decoder.kind, a.decoder.source, typeof a.decoder.ms], ['tiny', 'vae_decoder_tiny', 'number']);
-    assert.deepEqual(a.loads.map((l) => [l.file, l.graphCache]), [['text_encoder/model.onnx', 'miss'], ['unet/model.onnx', 'miss'], ['vae_decoder_tiny/model.onnx', 'miss']]);
+    assert.deepEqual(a.loads.map((l) => [l.file, l.graphCache]), [['text_encoder/model.onnx', 'unprepared'], ['unet/model.onnx', 'unprepared'], ['vae_decoder_tiny/model.onnx', 'unprepared']]);
     assert.equal(a.counters.decoderRuns, 1);
+    const prepared = await runCli(['models', 'prepare', fx.path('oracle-tiny'), '--device', 'cpu', '--json'], { env });
+    assert.equal(prepared.code, 0, prepared.stderr);
+    const p = JSON.parse(prepared.stdout) as { device: string; files: Array<{ file: string; graphCache: string }> };
+    assert.deepEqual(p.files.map((f) => [f.file, f.graphCache]), [['text_encoder/model.onnx', 'miss'], ['vae_decoder_tiny/model.onnx', 'miss'], ['unet/model.onnx', 'miss'], ['vae_decoder/model.onnx', 'miss']]);
     const second = await generate('oracle-tiny', 'a.png', ['--json', '--decoder', 'full']);
     assert.equal(second.code, 0, second.stderr);
     const b = JSON.parse(second.stdout) as Summary;
     assert.deepEqual([b.decoder.kind, b.decoder.source], ['full', 'vae_decoder']);
-    assert.deepEqual(b.loads.map((l) => l.graphCache), ['hit', 'hit', 'hit', 'miss'], 'the full VAE opened on demand, first time cached');
+    assert.deepEqual(b.loads.map((l) => l.graphCache), ['hit', 'hit', 'hit', 'hit'], 'the full VAE, opened on demand, was prepared too');
     const entries = await fs.readdir(path.join(tmp, 'store', '.cache', 'onnx-graphs'));
     assert.equal(entries.filter((e) => !e.startsWith('.')).length, 4);
   });
@@ -68,10 +72,10 @@ describe('nanoforge generate --decoder (CLI)', function () {
     assert.match(first.stderr, /^tip: this model has no tiny decoder; nanoforge models pull taesd \(about 10\.0 MB\) adds TAESD/m);
     const second = await generate('oracle-sd1', 'c.png', ['--steps', '2']);
     assert.equal(second.code, 0, second.stderr);
-    assert.doesNotMatch(second.stderr, /tip:/);
+    assert.doesNotMatch(second.stderr, /tip:/, 'each tip once per model');
     const json = JSON.parse((await generate('oracle-sd1', 'c.png', ['--steps', '2', '--json'])).stdout) as Summary;
     assert.deepEqual(json.tinyDecoderOffer?.id, 'taesd');
     const sdxl = await generate('oracle-fp32', 'd.png', []);
-    assert.doesNotMatch(sdxl.stderr, /tip:/, 'no catalog decoder for an SDXL-family latent space');
+    assert.doesNotMatch(sdxl.stderr, /tip: this model has no tiny decoder/, 'no catalog decoder for an SDXL-family latent space');
   });
 });

@@ -2,7 +2,10 @@
 // with its manifest), a hit opens that entry without rewriting it, a changed model file is a new key
 // (the stale entry is not used), a corrupt entry is detected and rebuilt, a cached graph onnxruntime
 // refuses is evicted and rebuilt once and then the key is left uncached, and the folder stays bounded.
+// Those are the 'build' loads that prepare a model; a generation's load ('fast', the default) never
+// writes: without an entry it opens the model with fewer optimizations and reports 'unprepared'.
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,6 +15,7 @@ import { GraphCache, GRAPH_FILE, type GraphCacheOptions } from '../../src/infere
 import type { ModelSession, SessionSet } from '../../src/inference/backend/types';
 import { loadPipeline } from '../../src/inference';
 import { graphCacheDir } from '../../src/inference/models/store-cache';
+import { prepareModel } from '../../src/inference/prepare-model';
 
 const DECODER = 'vae_decoder/model.onnx';
 const UNET = 'unet/model.onnx';
@@ -34,8 +38,8 @@ describe('optimized-graph cache', function () {
   let reference: number[];
   const opened: SessionSet[] = [];
 
-  async function openWith(file: string, cache: GraphCacheOptions | undefined, dir = model): Promise<SessionSet> {
-    const set = await openSessionSet(dir, [{ file }], 'cpu', cache ? { graphCache: cache } : {});
+  async function openWith(file: string, cache: GraphCacheOptions | undefined, dir = model, onGraphCacheMiss: 'fast' | 'build' = 'build'): Promise<SessionSet> {
+    const set = await openSessionSet(dir, [{ file }], 'cpu', cache ? { graphCache: cache, onGraphCacheMiss } : {});
     opened.push(set);
     return set;
   }
@@ -142,6 +146,47 @@ describe('optimized-graph cache', function () {
     assert.equal((await openWith(DECODER, cache)).loads[0]?.graphCache, 'off', 'and stays so');
   });
 
+  it('fast (a generation\'s load): no entry → opened with the extended optimizations, "unprepared", nothing written; an entry → hit', async () => {
+    const cache = { dir: path.join(tmp, 'fast') };
+    const set = await openWith(DECODER, cache, model, 'fast');
+    assert.equal(set.loads[0]?.graphCache, 'unprepared');
+    assert.match(set.loads[0]?.graphCacheReason ?? '', /no optimized graph is cached for it yet; opened with the 'extended' optimizations/);
+    assert.equal(set.loads[0]?.graphCacheEntry, undefined);
+    assert.deepEqual((await fs.readdir(cache.dir).catch(() => [] as string[])), [], 'nothing written, not even a temp folder');
+    const out = await decode(set.sessions[0] as ModelSession);
+    assert.equal(out.length, reference.length);
+    assert.ok(out.every((v, i) => Math.abs(v - (reference[i] as number)) < 1e-4), 'the same decoder output, up to float rounding');
+    assert.equal((await openWith(DECODER, cache, model, 'fast')).loads[0]?.graphCache, 'unprepared', 'and stays so until something builds it');
+    const built = await openWith(DECODER, cache, model, 'build');
+    assert.equal(built.loads[0]?.graphCache, 'miss');
+    const hit = await openWith(DECODER, cache, model, 'fast');
+    assert.deepEqual([hit.loads[0]?.graphCache, hit.loads[0]?.graphCacheEntry], ['hit', built.loads[0]?.graphCacheEntry]);
+  });
+
+  it('fast: a refused cached graph is evicted and the load goes on unprepared; the next build is its last try', async () => {
+    const cache = { dir: path.join(tmp, 'fast-refused') };
+    const spoil = async (entry: string): Promise<void> => {
+      const graph = path.join(entry, GRAPH_FILE);
+      await fs.writeFile(graph, Buffer.alloc((await fs.stat(graph)).size, 0x5a));
+    };
+    const entry = (await openWith(DECODER, cache)).loads[0]?.graphCacheEntry ?? assert.fail('no entry');
+    await spoil(entry);
+    const fast = await openWith(DECODER, cache, model, 'fast');
+    assert.equal(fast.loads[0]?.graphCache, 'unprepared');
+    assert.match(fast.loads[0]?.graphCacheReason ?? '', /did not load/);
+    assert.deepEqual(await fs.readdir(cache.dir), [`${path.basename(entry)}.failed-once.json`], 'the entry is gone, the failure remembered');
+    const rebuilt = await openWith(DECODER, cache);
+    assert.equal(rebuilt.loads[0]?.graphCache, 'rebuilt');
+    assert.match(rebuilt.loads[0]?.graphCacheReason ?? '', /failed to load before/);
+    assert.deepEqual(await fs.readdir(cache.dir), [path.basename(entry)], 'a build clears the marker');
+    await spoil(entry);
+    const last = await openWith(DECODER, cache, model, 'fast');
+    assert.equal(last.loads[0]?.graphCache, 'off', 'refused twice: the key is no longer cached');
+    assert.match(last.loads[0]?.graphCacheReason ?? '', /failed to load twice/);
+    assert.deepEqual(await decode(last.sessions[0] as ModelSession), reference, 'the model file itself, fully optimized');
+    assert.equal((await openWith(DECODER, cache)).loads[0]?.graphCache, 'off', 'refused twice: not built again');
+  });
+
   it('stays within its bounds, dropping the least recently used entry', async () => {
     const dir = path.join(tmp, 'bounded');
     const first = (await openWith(DECODER, { dir, maxEntries: 2 })).loads[0]?.graphCacheEntry ?? assert.fail('no entry');
@@ -156,6 +201,18 @@ describe('optimized-graph cache', function () {
     assert.deepEqual((await budget.prune(first)).sort(), [third], 'only the entry in use survives a 1-byte budget');
   });
 
+  it('prune removes the temp folder of a writer that died (a preparation stopped by Ctrl-C), and keeps a live writer\'s', async () => {
+    const dir = path.join(tmp, 'temps');
+    await fs.mkdir(dir, { recursive: true });
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    const deadTemp = path.join(dir, `.tmp-0123abcd-${dead}-deadbeef`);
+    const liveTemp = path.join(dir, `.tmp-0123abcd-${process.ppid}-cafebabe`);
+    const ownTemp = path.join(dir, `.tmp-0123abcd-${process.pid}-feedface`);
+    for (const t of [deadTemp, liveTemp, ownTemp]) await fs.mkdir(t);
+    await new GraphCache({ dir }).prune();
+    assert.deepEqual((await fs.readdir(dir)).sort(), [liveTemp, ownTemp].map((t) => path.basename(t)).sort());
+  });
+
   it('caches only the CPU provider, and only with room on the disk', async () => {
     const parts = { ortVersion: ORT_VERSION, provider: 'cuda', options: {} };
     const gpu = await new GraphCache({ dir: path.join(tmp, 'other') }).plan(path.join(model, DECODER), parts);
@@ -165,16 +222,29 @@ describe('optimized-graph cache', function () {
     assert.match(full.reason ?? '', /MiB free/);
   });
 
-  it('the pipeline caches under the store\'s .cache folder, and a second load of the model is all hits', async () => {
+  it('a pipeline loads unprepared until prepareModel saves its graphs under the store\'s .cache; then every load is a hit', async () => {
     const store = path.join(tmp, 'store');
+    const request = { prompt: 'green', width: 64, height: 64, steps: 1, guidanceScale: 0, seed: 1, count: 1 };
     const first = await loadPipeline(model, { device: 'cpu', storeDir: store });
-    await first.generate({ prompt: 'green', width: 64, height: 64, steps: 1, guidanceScale: 0, seed: 1, count: 1 });
-    assert.deepEqual(first.info.loads.map((l) => [l.file, l.graphCache]), [['text_encoder/model.onnx', 'miss'], [UNET, 'miss'], [DECODER, 'miss']]);
+    const before = await first.generate(request);
+    assert.deepEqual(first.info.loads.map((l) => [l.file, l.graphCache]), [['text_encoder/model.onnx', 'unprepared'], [UNET, 'unprepared'], [DECODER, 'unprepared']]);
     await first.dispose();
+    assert.deepEqual(await fs.readdir(graphCacheDir(store)).catch(() => [] as string[]), [], 'a generation writes no graph');
+    const files: string[] = [];
+    const prepared = await prepareModel(model, { storeDir: store, device: 'cpu', onFile: (f) => files.push(f.file) });
+    assert.deepEqual(files, ['text_encoder/model.onnx', UNET, DECODER], 'one file at a time');
+    assert.deepEqual(prepared.files.map((f) => [f.file, f.graphCache]), [['text_encoder/model.onnx', 'miss'], [UNET, 'miss'], [DECODER, 'miss']]);
+    assert.equal(prepared.device, 'cpu');
+    assert.equal((await fs.readdir(graphCacheDir(store))).length, 3);
+    const again = await prepareModel(model, { storeDir: store, device: 'cpu' });
+    assert.deepEqual(again.files.map((f) => f.graphCache), ['hit', 'hit', 'hit'], 'preparing twice rebuilds nothing');
     const second = await loadPipeline(model, { device: 'cpu', storeDir: store });
     try {
-      assert.deepEqual(second.info.loads.map((l) => l.graphCache), ['hit', 'hit']);
+      const after = await second.generate(request);
+      assert.deepEqual(second.info.loads.map((l) => l.graphCache), ['hit', 'hit', 'hit']);
       assert.ok(second.info.loads.every((l) => l.graphCacheEntry?.startsWith(graphCacheDir(store))));
+      const [a, b] = [before.images[0]?.data, after.images[0]?.data];
+      assert.ok(a && b && a.length === b.length && a.every((v, i) => Math.abs(v - (b[i] as number)) <= 1), 'the same image from either graph');
     } finally {
       await second.dispose();
     }

@@ -16,6 +16,8 @@ import type { ModelChoice } from '../../inference/models/resolve';
 import { choiceOption, CliUsageError, flag, MAX_SEED, parseCommandLine, requiredString, stringOption, type ParsedArgs } from '../args';
 import type { CliCommand } from '../command';
 import { deviceLines } from '../device-report';
+import { unpreparedTip } from '../prepare-step';
+import { escapeTerminal } from '../../inference/safety/text';
 import { optionKinds, renderHelp, type CommandHelp, type OptionDocs } from '../help';
 import { storeArgs } from '../model-arg';
 import { firstTime, tinyDecoderTip } from '../tiny-decoder-tip';
@@ -192,6 +194,9 @@ async function generateAndWrite(parsed: ParsedArgs, opts: GenerateOptions, early
     if (offer && !opts.json && result.device === 'cpu' && result.decoder.kind === 'full' && (await firstTime(storeDir, `tiny-decoder-${pipeline.info.modelId}`))) {
       process.stderr.write(`${tinyDecoderTip(offer, storeArgs(parsed))}\n`);
     }
+    const extra = storeArgs(parsed);
+    const tip = opts.json ? undefined : await unpreparedTip(pipeline.info.loads, { ref: model.source === 'folder' ? model.dir : model.id, storeDir, ...(extra ? { storeArgs: extra } : {}) }, pipeline.info.modelId);
+    if (tip) process.stderr.write(`${escapeTerminal(tip)}\n`);
     return 0;
   } finally {
     await pipeline.dispose();

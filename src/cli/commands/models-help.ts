@@ -5,12 +5,14 @@ import { suggestedDownloads } from '../../inference/models/resolve';
 import type { OptionKinds } from '../args';
 import { optionKinds, renderHelp, wrap, type CommandHelp, type OptionDoc, type OptionDocs } from '../help';
 
-export type Subcommand = 'list' | 'pull' | 'add' | 'verify' | 'rm' | 'default';
+export type Subcommand = 'list' | 'pull' | 'add' | 'prepare' | 'verify' | 'rm' | 'default';
 
 const json: OptionDoc = { type: 'boolean', help: 'Print the result as one JSON object on stdout instead of text.' };
 const store: OptionDoc = { type: 'string', value: 'DIR', help: 'The models folder to work in (VS Code uses nanoforge.modelsFolder, else its own storage).', default: '$NANOFORGE_MODELS, else ~/.cache/nanoforge/models' };
 const endpoint: OptionDoc = { type: 'string', value: 'URL', help: 'The Hugging Face hub, or a mirror of it, to download from.', default: '$HF_ENDPOINT, else https://huggingface.co' };
 const repair: OptionDoc = { type: 'boolean', help: 'Re-download only the files of an installed model that verify finds damaged, from the commit it was installed from.' };
+const noPrepare: OptionDoc = { type: 'boolean', help: 'Do not prepare the model afterwards (see models prepare); its first loads are then a little slower until it is prepared.' };
+const device: OptionDoc = { type: 'string', value: 'NAME', help: 'The device generations will use (as generate --device); only the CPU\'s optimized graphs are cached, so on a GPU this only checks that the model loads.', default: 'auto' };
 const id: OptionDoc = { type: 'string', value: 'ID', help: 'The name to list the folder under and to pass to --model: letters, digits, . _ @ -.', default: "the folder's name" };
 
 const catalogIds = (): string => loadCatalog().models.map((m) => m.id).join(', ');
@@ -23,16 +25,22 @@ export const SUBCOMMAND_HELP: Readonly<Record<Subcommand, CommandHelp>> = {
     examples: ['nanoforge models list', 'nanoforge models list --store /data/models --json'],
   },
   pull: {
-    usage: 'models pull ID|OWNER/REPO[@REVISION] [--repair] [--store DIR] [--endpoint URL] [--json]',
-    summary: `Downloads a model into the models folder: a catalog id (${catalogIds()}) at its pinned revision, or any hub repository holding an ONNX export in the diffusers layout. Only the folders a pipeline needs are fetched; every file's hash is checked before the model is installed. Ctrl-C keeps what was downloaded, and the same command resumes it. Gated repositories need HF_TOKEN. The closing line shows how to generate with the model.`,
-    options: { repair, store, endpoint, json },
+    usage: 'models pull ID|OWNER/REPO[@REVISION] [--repair] [--no-prepare] [--store DIR] [--endpoint URL] [--json]',
+    summary: `Downloads a model into the models folder: a catalog id (${catalogIds()}) at its pinned revision, or any hub repository holding an ONNX export in the diffusers layout. Only the folders a pipeline needs are fetched; every file's hash is checked before the model is installed. Ctrl-C keeps what was downloaded, and the same command resumes it. Gated repositories need HF_TOKEN. A downloaded pipeline is then prepared for this machine (models prepare; --no-prepare skips it). The closing line shows how to generate with the model.`,
+    options: { repair, 'no-prepare': noPrepare, store, endpoint, json },
     examples: ['nanoforge models pull sd-turbo-fp16', 'nanoforge models pull onnxruntime/sd-turbo@main', 'nanoforge models pull sd-turbo-fp16 --repair'],
   },
   add: {
-    usage: 'models add DIR [--id ID] [--store DIR] [--json]',
-    summary: 'Lists a model folder you already have (the diffusers ONNX layout; checked first) under an id, so --model ID and models default ID find it. The folder stays where it is.',
-    options: { id, store, json },
+    usage: 'models add DIR [--id ID] [--no-prepare] [--store DIR] [--json]',
+    summary: 'Lists a model folder you already have (the diffusers ONNX layout; checked first) under an id, so --model ID and models default ID find it, then prepares it for this machine (--no-prepare skips that). The folder stays where it is.',
+    options: { id, 'no-prepare': noPrepare, store, json },
     examples: ['nanoforge models add ~/models/my-export --id mine', 'nanoforge generate "a red fox" --model mine --out fox.png'],
+  },
+  prepare: {
+    usage: 'models prepare ID|DIR [--device NAME] [--store DIR] [--json]',
+    summary: 'Prepares a model for this machine: opens each of its sessions once with all of onnxruntime\'s optimizations and saves the optimized graphs in the models folder (.cache/onnx-graphs), so loads open those instead. For SD-Turbo on a CPU it takes under half a minute; a load of a model that was never prepared skips the slowest optimization instead (it opens quicker, and its UNet steps run ~25 % slower). pull and add run it; run it again after an onnxruntime update or a change of --device. The graphs take about the model\'s size on disk.',
+    options: { device, store, json },
+    examples: ['nanoforge models prepare sd-turbo-fp16', 'nanoforge models prepare ./my-export --device cpu'],
   },
   verify: {
     usage: 'models verify ID [--store DIR] [--json]',

@@ -1,5 +1,6 @@
-// `nanoforge models list | pull <id|owner/repo[@rev]> [--repair] | add <folder> [--id ID] | verify <id> |
-// rm <id> | default [<id>]` over the model store in src/inference/models. `--store DIR` (default
+// `nanoforge models list | pull <id|owner/repo[@rev]> [--repair] | add <folder> [--id ID] | prepare <id|folder> |
+// verify <id> | rm <id> | default [<id>]` over the model store in src/inference/models; pull and add end
+// by preparing the model (src/cli/prepare-step.ts). `--store DIR` (default
 // $NANOFORGE_MODELS or ~/.cache/nanoforge/models), `--endpoint URL` (default HF_ENDPOINT or huggingface.co),
 // `--json`. A token for gated repositories comes from HF_TOKEN (never from the command line, where shells log it).
 import { parseArgs } from 'node:util';
@@ -8,13 +9,17 @@ import { readDefaultModel, writeDefaultModel } from '../../inference/models/defa
 import { formatBytes, formatDuration } from '../../inference/models/disk';
 import type { PullProgress } from '../../inference/models/download';
 import { HubAuthError, HubUnreachableError, type HubOptions } from '../../inference/models/hub';
-import { shellWord } from '../../inference/models/resolve';
+import { resolveModelRef, shellWord } from '../../inference/models/resolve';
+import { validDevices } from '../../inference/backend/providers';
+import type { DeviceName } from '../../inference/tables';
 import type { ModelStore } from '../../inference/models/store';
 import { validateModelFolder } from '../../inference/models/folder';
 import { tinyDecoderOffer } from '../../inference/models/tiny-decoder';
 import { AbortError } from '../../inference/errors';
 import { escapeTerminal, jsonForTerminal } from '../../inference/safety/text';
-import { CliUsageError, flag, parseCommandLine, stringOption, type ParsedArgs } from '../args';
+import { choiceOption, CliUsageError, flag, parseCommandLine, stringOption, type ParsedArgs } from '../args';
+import { INTERRUPT_EXIT_CODE } from '../interrupt';
+import { prepareAfterInstall, preparedJson, runPrepareStep, type PrepareStep } from '../prepare-step';
 import type { CliCommand } from '../command';
 import { renderHelp } from '../help';
 import { storeArgs, storeFromArgs } from '../model-arg';
@@ -57,6 +62,20 @@ async function list(store: ModelStore, parsed: ParsedArgs): Promise<number> {
   return 0;
 }
 
+/** The preparation of an installed model, as pull/add/prepare run it. */
+function prepareStep(store: ModelStore, parsed: ParsedArgs, dir: string, ref: string, command: string, device: DeviceName = 'auto'): PrepareStep {
+  const extra = storeArgs(parsed);
+  return { dir, ref, storeDir: store.root, device, command, verbose: !flag(parsed, 'json'), ...(extra ? { storeArgs: extra } : {}) };
+}
+
+/** After pull/add: prepare unless --no-prepare; the JSON fields to add, or the exit code of a Ctrl-C. */
+async function prepareInstalled(step: PrepareStep, parsed: ParsedArgs): Promise<Record<string, unknown> | number> {
+  if (flag(parsed, 'no-prepare')) return { prepared: null };
+  const outcome = await prepareAfterInstall(step);
+  if (outcome.interrupted) return INTERRUPT_EXIT_CODE;
+  return outcome.prepared ? { prepared: preparedJson(outcome.prepared) } : { prepared: null, prepareError: outcome.prepareError };
+}
+
 async function pull(store: ModelStore, parsed: ParsedArgs, spec: string): Promise<number> {
   // --repair takes what `list` shows (an installed id) as well as a catalog id or owner/repo.
   const installed = flag(parsed, 'repair') && !spec.includes('/') && (await store.list()).some((m) => m.id === spec);
@@ -75,16 +94,10 @@ async function pull(store: ModelStore, parsed: ParsedArgs, spec: string): Promis
     log: (line: string) => { if (process.env.NANOFORGE_DEBUG) process.stderr.write(`${line}\n`); },
     onProgress: (p: PullProgress) => bar.update(Math.round(p.doneBytes / 1e6), Math.round(p.totalBytes / 1e6), `MB ${progressNote(p)}`),
   };
+  let result: Awaited<ReturnType<ModelStore['pull']>>;
   try {
-    const result = flag(parsed, 'repair') ? await store.repair(source.id, common) : await store.pull(source, common);
+    result = flag(parsed, 'repair') ? await store.repair(source.id, common) : await store.pull(source, common);
     bar.finish();
-    const what = result.status === 'already-installed' ? 'already installed' : result.status === 'repaired' ? `repaired ${result.fetched.length} file(s)${result.fetched.length ? `: ${result.fetched.join(', ')}` : ''}` : `downloaded ${formatBytes(result.totalBytes)}`;
-    const summary = `${result.id}: ${what} (${result.repo}@${result.commit.slice(0, 12)}) in ${result.dir}`;
-    // A preview decoder is used by the models it belongs to, never generated with directly.
-    const next = source.kind === 'pipeline' ? `\nGenerate with it: ${command(parsed, `generate "a red fox, flat icon" --model ${shellWord(result.id)} --out fox.png`)}` : '';
-    const offer = source.kind === 'pipeline' ? await tinyDecoderOffer(await validateModelFolder(result.dir), store.root) : undefined;
-    out(parsed, { ...result, ...(offer ? { tinyDecoderOffer: offer } : {}) }, `${summary}${next}${offer ? `\n${tinyDecoderTip(offer, storeArgs(parsed))}` : ''}`);
-    return 0;
   } catch (error) {
     bar.finish();
     if (error instanceof AbortError) {
@@ -97,6 +110,17 @@ async function pull(store: ModelStore, parsed: ParsedArgs, spec: string): Promis
   } finally {
     process.off('SIGINT', onSigint);
   }
+  const what = result.status === 'already-installed' ? 'already installed' : result.status === 'repaired' ? `repaired ${result.fetched.length} file(s)${result.fetched.length ? `: ${result.fetched.join(', ')}` : ''}` : `downloaded ${formatBytes(result.totalBytes)}`;
+  const summary = `${result.id}: ${what} (${result.repo}@${result.commit.slice(0, 12)}) in ${result.dir}`;
+  // A preview decoder is used by the models it belongs to, never generated with directly.
+  const pipeline = source.kind === 'pipeline';
+  const next = pipeline ? `\nGenerate with it: ${command(parsed, `generate "a red fox, flat icon" --model ${shellWord(result.id)} --out fox.png`)}` : '';
+  const offer = pipeline ? await tinyDecoderOffer(await validateModelFolder(result.dir), store.root) : undefined;
+  // New or changed files (an already-installed model was prepared when it was installed).
+  const prepared = pipeline && result.status !== 'already-installed' ? await prepareInstalled(prepareStep(store, parsed, result.dir, result.id, 'models pull'), parsed) : {};
+  if (typeof prepared === 'number') return prepared;
+  out(parsed, { ...result, ...(offer ? { tinyDecoderOffer: offer } : {}), ...prepared }, `${summary}${next}${offer ? `\n${tinyDecoderTip(offer, storeArgs(parsed))}` : ''}`);
+  return 0;
 }
 
 async function verify(store: ModelStore, parsed: ParsedArgs, id: string): Promise<number> {
@@ -111,7 +135,25 @@ async function verify(store: ModelStore, parsed: ParsedArgs, id: string): Promis
 
 async function add(store: ModelStore, parsed: ParsedArgs, folder: string): Promise<number> {
   const added = await store.add(folder, stringOption(parsed, 'id'));
-  out(parsed, added, `added ${added.id} → ${added.dir} (${formatBytes(added.sizeBytes)}); generate with it: ${command(parsed, `generate "a red fox" --model ${shellWord(added.id)} --out fox.png`)}`);
+  const prepared = added.kind === 'pipeline' ? await prepareInstalled(prepareStep(store, parsed, added.dir, added.id, 'models add'), parsed) : {};
+  if (typeof prepared === 'number') return prepared;
+  out(parsed, { ...added, ...prepared }, `added ${added.id} → ${added.dir} (${formatBytes(added.sizeBytes)}); generate with it: ${command(parsed, `generate "a red fox" --model ${shellWord(added.id)} --out fox.png`)}`);
+  return 0;
+}
+
+/** `models prepare ID|DIR`: an installed model or any model folder; its failure is the command's. */
+async function prepare(store: ModelStore, parsed: ParsedArgs, ref: string): Promise<number> {
+  const model = await resolveModelRef(store, ref, { storeArgs: storeArgs(parsed) });
+  const device = choiceOption(parsed, 'device', validDevices()) ?? 'auto';
+  const step = prepareStep(store, parsed, model.dir, model.source === 'folder' ? model.dir : model.id, 'models prepare', device);
+  let prepared;
+  try {
+    prepared = await runPrepareStep(step);
+  } catch (error) {
+    if (error instanceof AbortError) return INTERRUPT_EXIT_CODE;
+    throw error;
+  }
+  if (flag(parsed, 'json')) out(parsed, { model: model.id, dir: model.dir, ...preparedJson(prepared) }, '');
   return 0;
 }
 
@@ -170,6 +212,8 @@ async function run(args: string[]): Promise<number> {
       return pull(store, parsed, target);
     case 'add':
       return add(store, parsed, target);
+    case 'prepare':
+      return prepare(store, parsed, target);
     case 'verify':
       return verify(store, parsed, target);
     default:
@@ -186,7 +230,7 @@ function help(args: string[]): string {
 
 export const modelsCommand: CliCommand = {
   name: 'models',
-  usage: 'models list|pull ID|add DIR|verify ID|rm ID|default [ID] [--store DIR] [--json] ...',
+  usage: 'models list|pull ID|add DIR|prepare ID|verify ID|rm ID|default [ID] [--store DIR] [--json] ...',
   help,
   run,
 };

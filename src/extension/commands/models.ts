@@ -1,5 +1,7 @@
 // "Download Model", "Select Model" and "Manage Models": VS Code glue over the model store in
 // src/inference/models (pure Node networking and files, no native code, so it runs in the host).
+// A downloaded pipeline is then prepared for this machine by the image worker (a low-priority child
+// process of it), with a status-bar progress, so its first generation opens cached optimized graphs.
 // The hub token lives in SecretStorage only; the proxy comes from `http.proxy` (else HTTPS_PROXY);
 // the endpoint from `nanoforge.hub.endpoint` when the user set it, else HF_ENDPOINT.
 import * as vscode from 'vscode';
@@ -15,6 +17,7 @@ import { COMMANDS } from '../command-ids';
 import { withCancellableProgress } from '../progress';
 import type { Services } from '../services';
 import { AbortError, errorMessage } from '../../inference/errors';
+import type { PreparedModel } from '../../inference/prepare-model';
 
 const TOKEN_KEY = 'nanoforge.hub.token';
 
@@ -202,6 +205,7 @@ async function downloadModel(services: Services, spec?: string, opts: { repair?:
       const result = await runPull(services, source, opts.repair === true);
       const model = (await modelStore(services).list()).find((m) => m.id === result.id);
       const pipeline = source.kind === 'pipeline' && result.status === 'downloaded';
+      if (model && source.kind === 'pipeline' && result.status !== 'already-installed') void prepareInstalled(services, model);
       if (model) {
         void offerToUse(services, model, result)
           .then(() => (pipeline ? offerTinyDecoder(services, model) : undefined))
@@ -213,6 +217,21 @@ async function downloadModel(services: Services, spec?: string, opts: { repair?:
     }
   }
   return undefined;
+}
+
+/** Prepares a new or repaired model in the worker's background process; a failure only goes to the log (a load prepares it later). */
+async function prepareInstalled(services: Services, model: InstalledModel): Promise<PreparedModel | undefined> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Nanoforge: preparing ${model.id} for this machine` }, async () => {
+    try {
+      const prepared = await services.worker().prepare(model.dir, services.settings().device, services.storeDir());
+      const files = prepared.files.map((f) => `${f.file} ${f.graphCache ?? '?'}`).join(', ');
+      services.log.info(`[models] prepared ${model.id} on ${prepared.device} in ${(prepared.ms / 1000).toFixed(1)} s: ${files}`);
+      return prepared;
+    } catch (error) {
+      services.log.warn(`[models] could not prepare ${model.id} (${errorMessage(error)}); its first load opens it unprepared and the worker tries again`);
+      return undefined;
+    }
+  });
 }
 
 async function offerToUse(services: Services, model: InstalledModel, result: PullResult): Promise<void> {

@@ -13,6 +13,11 @@
 // Entries are written into a temp folder and renamed into place with their manifest (atomic); a
 // manifest that does not match the files (size, key) is a corrupt entry and is rebuilt. The folder is
 // bounded by entry count and bytes, least recently used first.
+// Who builds entries: building one runs every optimization, and for a full-size SD UNet on the CPU the
+// NCHWc layout transform alone takes ~33 s of a ~39 s session creation. So a load that finds no entry
+// ('fast', the default) opens the model with the 'extended' optimizations only — about 4× quicker to
+// open, steps ~15 % slower — and reports 'unprepared'; preparing the model ('build': `nanoforge models
+// prepare`, the end of a pull, the worker when idle) writes the entry every later load opens.
 import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -27,6 +32,8 @@ export const GRAPH_FILE = 'model.onnx';
 export const GRAPH_DATA_FILE = 'model.onnx.data';
 const MANIFEST = 'entry.json';
 const UNUSABLE = 'unusable.json';
+/** Beside an evicted entry: its graph failed to load once, so the next build is the last try. */
+const FAILED_ONCE = 'failed-once.json';
 const MANIFEST_MAX_BYTES = 1024 * 1024;
 /** Temp folders older than this belong to a process that died while writing. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
@@ -44,7 +51,17 @@ export interface GraphCacheOptions {
   freeSpace?: FreeSpaceFn;
 }
 
-export type GraphCacheStatus = 'hit' | 'miss' | 'rebuilt' | 'off';
+/**
+ * hit: opened from the cache; miss / rebuilt: optimized and saved by this load (build mode);
+ * unprepared: no entry yet, opened quickly with fewer optimizations (fast mode); off: not cached.
+ */
+export type GraphCacheStatus = 'hit' | 'miss' | 'rebuilt' | 'unprepared' | 'off';
+
+/** What a load that finds no cached graph does (see the comment at the top). */
+export type GraphCacheMissMode = 'fast' | 'build';
+
+/** The optimization level of a fast (unprepared) load: everything but the CPU's layout transform. */
+export const UNPREPARED_LEVEL = 'extended';
 
 /** What identifies an optimized graph besides the model file: everything that changes the result. */
 export interface GraphKeyParts {
@@ -139,6 +156,21 @@ async function entryProblem(entry: string, key: string, manifest: Manifest | und
   return undefined;
 }
 
+/**
+ * Whether the process that named a temp folder `.tmp-<key>-<pid>-<random>` still runs (a preparation
+ * stopped by Ctrl-C or killed with its worker leaves one); unknown: assume it does.
+ */
+function writerAlive(name: string): boolean {
+  const pid = Number(/^\.tmp-[0-9a-f]+-(\d+)-/.exec(name)?.[1]);
+  if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
 /** Opening the model file itself, without the cache, and why. */
 export function uncachedPlan(source: string, reason: string): GraphLoadPlan {
   return { status: 'off', reason, path: source, options: {}, opened: async () => undefined, abandon: async () => undefined };
@@ -172,8 +204,11 @@ export class GraphCache {
     return { key: createHash('sha256').update(JSON.stringify(material)).digest('hex').slice(0, 32), material };
   }
 
-  /** How to open `modelPath`: from the cache (hit), or from the source saving the optimized graph. */
-  async plan(modelPath: string, parts: GraphKeyParts, force?: { rebuild: string }): Promise<GraphLoadPlan> {
+  /**
+   * How to open `modelPath`: from the cache (hit); without an entry, from the source either saving
+   * the optimized graph (mode 'build') or quickly with fewer optimizations (mode 'fast').
+   */
+  async plan(modelPath: string, parts: GraphKeyParts, force?: { rebuild: string }, mode: GraphCacheMissMode = 'build'): Promise<GraphLoadPlan> {
     const source = path.resolve(modelPath);
     const off = (reason: string): GraphLoadPlan => uncachedPlan(source, reason);
     if (!CACHED_PROVIDERS.includes(parts.provider)) return off(`the ${parts.provider} provider's graphs are not cached`);
@@ -195,12 +230,18 @@ export class GraphCache {
       const exists = await fs.stat(entry).then(() => true, () => false);
       if (exists) reason = `the cached entry is corrupt: ${problem ?? 'unknown'}`;
     }
+    if (mode === 'fast') {
+      const why = reason ?? 'no optimized graph is cached for it yet';
+      return { ...uncachedPlan(source, `${why}; opened with the '${UNPREPARED_LEVEL}' optimizations until the model is prepared`), status: 'unprepared', options: { graphOptimizationLevel: UNPREPARED_LEVEL } };
+    }
     const needed = (await sourceIdentity(source)).reduce((sum, [, size]) => sum + size, 0);
     await fs.mkdir(this.opts.dir, { recursive: true });
     const free = await this.free(this.opts.dir).catch(() => Number.POSITIVE_INFINITY);
     if (free < needed * 1.1 + 256 * 2 ** 20) return off(`only ${Math.round(free / 2 ** 20)} MiB free in ${this.opts.dir} for a ${Math.round(needed / 2 ** 20)} MiB graph`);
     const previous = reason !== undefined ? await readManifest(path.join(entry, MANIFEST)) : undefined;
-    return this.missPlan(source, key, material, entry, reason, force !== undefined || previous?.rebuiltAfterFailure === true);
+    const failedOnce = await readManifest(`${entry}.${FAILED_ONCE}`);
+    if (failedOnce && reason === undefined) reason = `its optimized graph failed to load before (${String((failedOnce as { reason?: unknown }).reason ?? '')})`;
+    return this.missPlan(source, key, material, entry, reason, force !== undefined || failedOnce !== undefined || previous?.rebuiltAfterFailure === true);
   }
 
   private async missPlan(source: string, key: string, material: unknown, entry: string, reason: string | undefined, afterFailure: boolean): Promise<GraphLoadPlan> {
@@ -232,6 +273,7 @@ export class GraphCache {
         // Another process put the same entry in place first: theirs is as good as ours.
         if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
       });
+      await fs.rm(`${entry}.${FAILED_ONCE}`, { force: true });
     } finally {
       await fs.rm(temp, { recursive: true, force: true });
     }
@@ -241,14 +283,18 @@ export class GraphCache {
   /**
    * A cached graph that onnxruntime refused: the entry goes; an entry that was itself a rebuild after
    * a failure marks the key unusable, so a graph onnxruntime cannot reload is not rewritten forever.
+   * Otherwise a marker remembers the failure until the next build (which may be another process's).
    */
   async evict(entry: string, reason: string): Promise<{ retry: boolean }> {
     const manifest = await readManifest(path.join(entry, MANIFEST));
     await fs.rm(entry, { recursive: true, force: true });
+    const marker = (key: string): string => `${JSON.stringify({ key, files: {}, reason, createdAt: new Date().toISOString() })}\n`;
     if (manifest?.rebuiltAfterFailure) {
-      await fs.writeFile(`${entry}.${UNUSABLE}`, `${JSON.stringify({ key: manifest.key, files: {}, reason, createdAt: new Date().toISOString() })}\n`);
+      await fs.writeFile(`${entry}.${UNUSABLE}`, marker(manifest.key));
+      await fs.rm(`${entry}.${FAILED_ONCE}`, { force: true });
       return { retry: false };
     }
+    await fs.writeFile(`${entry}.${FAILED_ONCE}`, marker(manifest?.key ?? path.basename(entry)));
     return { retry: true };
   }
 
@@ -261,7 +307,7 @@ export class GraphCache {
       const full = path.join(this.opts.dir, name);
       if (name.startsWith('.tmp-')) {
         const stat = await fs.stat(full).catch(() => undefined);
-        if (stat && Date.now() - stat.mtimeMs > STALE_TEMP_MS) await fs.rm(full, { recursive: true, force: true });
+        if (stat && (Date.now() - stat.mtimeMs > STALE_TEMP_MS || !writerAlive(name))) await fs.rm(full, { recursive: true, force: true });
         continue;
       }
       const manifest = await fs.stat(path.join(full, MANIFEST)).catch(() => undefined);

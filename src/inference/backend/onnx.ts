@@ -11,7 +11,7 @@ import type { ConcreteDevice, DeviceName } from '../tables';
 import type { ProviderAttempt } from '../types';
 import { ModelFolderError } from '../models/errors';
 import { fromFloat16Array } from './float16';
-import { failedTwice, GraphCache, uncachedPlan, type GraphKeyParts, type GraphLoadPlan } from './graph-cache';
+import { failedTwice, GraphCache, uncachedPlan, type GraphCacheMissMode, type GraphKeyParts, type GraphLoadPlan } from './graph-cache';
 import { DeviceError, isModelProblem, noteProviderFailure, NO_VULKAN_LOADER, providersFor, unavailableReason } from './providers';
 import { SharedLoads } from './session-cache';
 import { openInThread, ThreadOpenError, type ThreadSession } from './thread-session';
@@ -147,6 +147,7 @@ interface OpenContext {
   provider: ConcreteDevice;
   threads: number;
   cache?: GraphCache;
+  onMiss: GraphCacheMissMode;
   log?: (line: string) => void;
 }
 
@@ -171,7 +172,7 @@ async function openOne(root: string, file: string, ctx: OpenContext): Promise<{ 
   const modelPath = path.join(root, file);
   const base = sessionOptions(ctx.provider, ctx.threads);
   const parts: GraphKeyParts = { ortVersion: ORT_VERSION, provider: ctx.provider, options: base };
-  const plan = ctx.cache ? await ctx.cache.plan(modelPath, parts) : undefined;
+  const plan = ctx.cache ? await ctx.cache.plan(modelPath, parts, undefined, ctx.onMiss) : undefined;
   try {
     return await openPlanned(file, modelPath, base, plan);
   } catch (error) {
@@ -181,7 +182,7 @@ async function openOne(root: string, file: string, ctx: OpenContext): Promise<{ 
     ctx.log?.(`${file}: ${reason}; rebuilding it from the model`);
     const { retry } = await ctx.cache.evict(plan.entry, error.reason);
     // Refused twice: this load (and later ones, via the unusable marker) opens the model file itself.
-    const again = retry ? await ctx.cache.plan(modelPath, parts, { rebuild: reason }) : uncachedPlan(path.resolve(modelPath), failedTwice(error.reason));
+    const again = retry ? await ctx.cache.plan(modelPath, parts, { rebuild: reason }, ctx.onMiss) : uncachedPlan(path.resolve(modelPath), failedTwice(error.reason));
     return openPlanned(file, modelPath, base, again).catch((second: unknown) => {
       throw second instanceof ThreadOpenError ? new OpenFailure(file, second.reason) : second;
     });
@@ -221,7 +222,7 @@ export async function openSessionSet(dir: string, files: SessionFile[], device: 
   const cache = options.graphCache ? new GraphCache(options.graphCache) : undefined;
   for (const provider of providers) {
     const skip = unavailableReason(provider, supportedProviders());
-    const ctx: OpenContext = { provider, threads, ...(cache ? { cache } : {}), ...(options.log ? { log: options.log } : {}) };
+    const ctx: OpenContext = { provider, threads, onMiss: options.onGraphCacheMiss ?? 'fast', ...(cache ? { cache } : {}), ...(options.log ? { log: options.log } : {}) };
     const result = skip ?? (await tryOpen(dir, files, ctx, options.parallel ?? defaultParallel()));
     if (typeof result !== 'string') return { sessions: result.sessions, loads: result.loads, device: provider, fallbacks };
     noteProviderFailure(provider, result);
@@ -260,7 +261,8 @@ const sharedSets = new SharedLoads<SessionSet>(releaseSet);
  */
 export async function acquireSessionSet(dir: string, files: SessionFile[], device: DeviceName, options: OpenOptions = {}): Promise<HeldSessionSet> {
   providersFor(device); // unknown device: fail before touching the cache
-  const key = [device, ...files.map((f) => path.resolve(f.dir ?? dir, f.file))].join('\u0000');
+  // A build (preparing a model) never shares: it exists to open the files again and save their graphs.
+  const key = [device, options.onGraphCacheMiss === 'build' ? 'build' : '', ...files.map((f) => path.resolve(f.dir ?? dir, f.file))].join('\u0000');
   const set = await sharedSets.acquire(key, () => openSessionSet(dir, files, device, options));
   let released = false;
   return {

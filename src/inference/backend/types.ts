@@ -3,7 +3,7 @@
 // types. onnx.ts (onnxruntime-node) is one implementation; a remote inference server would be another.
 import type { ConcreteDevice, DeviceName } from '../tables';
 import type { ProviderAttempt } from '../types';
-import type { GraphCacheOptions, GraphCacheStatus } from './graph-cache';
+import type { GraphCacheMissMode, GraphCacheOptions, GraphCacheStatus } from './graph-cache';
 
 /** One input or output as the session reports it (`shape` entries are sizes or symbolic names). */
 export interface IoInfo {
@@ -44,7 +44,7 @@ export interface SessionLoad {
   file: string;
   /** Wall time of creating the session (its thread's own measure). */
   ms: number;
-  /** Whether it came from the optimized-graph cache ('off': no cache, or this provider is not cached). */
+  /** Whether it came from the optimized-graph cache ('unprepared': not yet, opened quickly; 'off': no cache, or this provider is not cached). */
   graphCache: GraphCacheStatus;
   /** Why the cache was off or rebuilt. */
   graphCacheReason?: string;
@@ -68,6 +68,11 @@ export interface OpenOptions {
   threads?: number;
   /** Cache optimized graphs in this folder (see graph-cache.ts); absent: every load optimizes. */
   graphCache?: GraphCacheOptions;
+  /**
+   * With a cache, a file that has no cached graph yet: 'fast' (default) opens it quickly with fewer
+   * optimizations ('unprepared'), 'build' optimizes it fully and saves the graph (preparing a model).
+   */
+  onGraphCacheMiss?: GraphCacheMissMode;
   /** Open the set's sessions at the same time (default), or one after another (NANOFORGE_LOAD=sequential). */
   parallel?: boolean;
 }

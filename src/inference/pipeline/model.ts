@@ -3,7 +3,7 @@
 // and the full VAE decoder only when a decode asks for it (it is the biggest user of memory).
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { GraphCacheOptions } from '../backend/graph-cache';
+import type { GraphCacheMissMode, GraphCacheOptions } from '../backend/graph-cache';
 import type { HeldSessionSet, InferenceBackend, IoInfo, ModelSession, OpenOptions, SessionFile, SessionLoad } from '../backend/types';
 import { ModelFolderError } from '../models/errors';
 import { MODEL_FILES, validateModelFolder, type ModelFolderInfo } from '../models/folder';
@@ -32,6 +32,8 @@ export interface LoadOptions {
   graphCache?: boolean | GraphCacheOptions;
   /** Open the sessions at the same time (default) or one after another. */
   parallel?: boolean;
+  /** A session with no cached graph yet: opened quickly ('fast', default) or optimized and saved ('build'). */
+  onGraphCacheMiss?: GraphCacheMissMode;
 }
 
 /** A decoder ready to run: which one, its session, scaling and output range. */
@@ -85,9 +87,12 @@ export async function loadModel(dir: string, backend: InferenceBackend, options:
   await checkFullDecoderFile(info);
   const tinySource = await findTinyDecoder(info, options.storeDir);
   const cache = graphCacheOption(options);
-  const open: OpenOptions = { log, threads: options.threads, ...(cache ? { graphCache: cache } : {}), ...(options.parallel === undefined ? {} : { parallel: options.parallel }) };
+  const open: OpenOptions = {
+    log, threads: options.threads, ...(cache ? { graphCache: cache } : {}),
+    ...(options.parallel === undefined ? {} : { parallel: options.parallel }), ...(options.onGraphCacheMiss ? { onGraphCacheMiss: options.onGraphCacheMiss } : {}),
+  };
   const files: SessionFile[] = [{ file: MODEL_FILES.textEncoder }, { file: MODEL_FILES.unet }];
-  if (tinySource) files.push({ file: tinySource.file, dir: tinySource.dir });
+  if (tinySource) files.push(tinyDecoderFile(tinySource));
   const held: HeldSessionSet = await backend.acquireSessions(dir, files, options.device ?? 'auto', open);
   const [textEncoder, unet, tinySession] = held.set.sessions as [ModelSession, ModelSession, ModelSession | undefined];
   try {
@@ -117,6 +122,11 @@ export async function loadModel(dir: string, backend: InferenceBackend, options:
       await Promise.all([held.release(), full.release()]);
     },
   };
+}
+
+/** The tiny decoder's session file (the model's own, or the paired one in the store). */
+export function tinyDecoderFile(source: Pick<TinyDecoderSource, 'file' | 'dir'>): SessionFile {
+  return { file: source.file, dir: source.dir };
 }
 
 function tinyDecoder(source: TinyDecoderSource, session: ModelSession): ResolvedDecoder {

@@ -1,10 +1,13 @@
 // Serves worker requests: keeps the most recent model loaded, runs generations, honours cancel, and
-// keeps recent candidates' latents for a later full-quality decode.
+// keeps recent candidates' latents for a later full-quality decode. A model that loaded unprepared
+// (no optimized graphs cached yet) is prepared in the background once the worker is idle.
 import { decodeKeptAsset, generateAsset } from '../image/generate-asset';
 import { KeptLatentsStore } from '../image/kept-latents';
 import { makePlaceholder } from '../image/placeholder';
 import { loadPipeline } from '../load-pipeline';
 import type { Pipeline } from '../pipeline/types';
+import { estimatePrepareBytes } from '../prepare-model';
+import { BackgroundPreparer, prepareIdleMs } from './background-prepare';
 import { toWireError, type ModelPlace, type WorkerEvent, type WorkerRequest, type WorkerResult } from './protocol';
 import { errorMessage } from '../errors';
 
@@ -12,6 +15,8 @@ export interface HandlerHooks {
   send(event: WorkerEvent): void;
   log(line: string): void;
   shutdown(): void;
+  /** Prepares models in the background (default: a BackgroundPreparer with NANOFORGE_PREPARE_IDLE_MS). */
+  preparer?: BackgroundPreparer;
 }
 
 export class WorkerHandler {
@@ -20,8 +25,11 @@ export class WorkerHandler {
   private readonly active = new Map<number, AbortController>();
   /** Latents of recent candidates (generate with keepLatents); a model switch drops them. */
   private readonly kept = new KeptLatentsStore(32);
+  private readonly preparer: BackgroundPreparer;
 
-  constructor(private readonly hooks: HandlerHooks) {}
+  constructor(private readonly hooks: HandlerHooks) {
+    this.preparer = hooks.preparer ?? new BackgroundPreparer({ idleMs: prepareIdleMs(), log: hooks.log, neededMemory: (job) => estimatePrepareBytes(job.modelDir) });
+  }
 
   handle(req: WorkerRequest): void {
     switch (req.type) {
@@ -35,6 +43,7 @@ export class WorkerHandler {
       case 'decodeLatents':
       case 'placeholder':
       case 'modelInfo':
+      case 'prepare':
         void this.serve(req);
         return;
       default: {
@@ -44,9 +53,12 @@ export class WorkerHandler {
     }
   }
 
-  private async serve(req: Extract<WorkerRequest, { id: number; type: 'generate' | 'decodeLatents' | 'placeholder' | 'modelInfo' }>): Promise<void> {
+  private async serve(req: Extract<WorkerRequest, { id: number; type: 'generate' | 'decodeLatents' | 'placeholder' | 'modelInfo' | 'prepare' }>): Promise<void> {
     const controller = new AbortController();
     this.active.set(req.id, controller);
+    // A preparation the worker waits for is not work that keeps the background one from starting.
+    const busy = req.type !== 'prepare';
+    if (busy) this.preparer.busy();
     try {
       const result = await this.compute(req, controller.signal);
       this.hooks.send({ type: 'result', id: req.id, result });
@@ -54,11 +66,14 @@ export class WorkerHandler {
       this.hooks.send({ type: 'error', id: req.id, error: toWireError(error) });
     } finally {
       this.active.delete(req.id);
+      if (busy) this.preparer.idle();
     }
   }
 
-  private async compute(req: Extract<WorkerRequest, { type: 'generate' | 'decodeLatents' | 'placeholder' | 'modelInfo' }>, signal: AbortSignal): Promise<WorkerResult> {
+  private async compute(req: Extract<WorkerRequest, { type: 'generate' | 'decodeLatents' | 'placeholder' | 'modelInfo' | 'prepare' }>, signal: AbortSignal): Promise<WorkerResult> {
     switch (req.type) {
+      case 'prepare':
+        return { kind: 'prepare', value: await this.preparer.prepareNow({ modelDir: req.modelDir, device: req.device, storeDir: req.storeDir }) };
       case 'placeholder':
         return { kind: 'placeholder', value: await makePlaceholder(req.options) };
       case 'modelInfo':
@@ -97,6 +112,10 @@ export class WorkerHandler {
     const pipeline = loadPipeline(modelDir, { device, log: this.hooks.log, ...(storeDir === undefined ? {} : { storeDir }) });
     const entry = { key, pipeline };
     this.current = entry;
+    pipeline.then((p) => {
+      // Prepare on the device it runs on (a GPU's graphs are not cached: nothing comes back 'unprepared').
+      if (storeDir !== undefined && p.info.loads.some((l) => l.graphCache === 'unprepared')) this.preparer.want({ modelDir, device: p.info.device, storeDir });
+    }, () => undefined);
     pipeline.catch((error: unknown) => {
       // A failed load is forgotten so the next request retries (the caller gets the error).
       if (this.current === entry) this.current = undefined;
@@ -107,6 +126,7 @@ export class WorkerHandler {
   }
 
   async dispose(): Promise<void> {
+    this.preparer.dispose();
     for (const controller of this.active.values()) controller.abort();
     const pipeline = this.current?.pipeline;
     this.current = undefined;

@@ -4,6 +4,7 @@
 import type { AssetResult, KeptAssetResult } from '../image/generate-asset';
 import type { PlaceholderOptions } from '../image/placeholder';
 import type { PipelineInfo } from '../pipeline/types';
+import type { PreparedModel } from '../prepare-model';
 import { validateGenerationRequest, type GenerationRequest } from '../request';
 import { DECODER_CHOICES, DEVICE_NAMES, type DecoderChoice, type DeviceName } from '../tables';
 import type { EncodedAsset, RgbImage } from '../types';
@@ -29,6 +30,8 @@ export type WorkerRequest =
   | { type: 'decodeLatents'; id: number; request: WorkerDecodeRequest }
   | { type: 'placeholder'; id: number; options: PlaceholderOptions }
   | { type: 'modelInfo'; id: number; modelDir: string; device: DeviceName; storeDir?: string }
+  /** Prepare a model now (prepare-model.ts), in a low-priority child process of the worker. */
+  | { type: 'prepare'; id: number; modelDir: string; device: DeviceName; storeDir: string }
   | { type: 'cancel'; id: number }
   | { type: 'shutdown' };
 
@@ -36,7 +39,8 @@ export type WorkerResult =
   | { kind: 'generate'; value: AssetResult }
   | { kind: 'decodeLatents'; value: KeptAssetResult }
   | { kind: 'placeholder'; value: EncodedAsset }
-  | { kind: 'modelInfo'; value: PipelineInfo };
+  | { kind: 'modelInfo'; value: PipelineInfo }
+  | { kind: 'prepare'; value: PreparedModel };
 
 /** An error as it crosses the process boundary (class identity is lost; name and fields are not). */
 export interface WireError {
@@ -129,6 +133,11 @@ export function parseWorkerRequest(raw: unknown): WorkerRequest {
     }
     case 'modelInfo':
       return { type: 'modelInfo', id: int(msg, 'id', 'modelInfo'), ...place(msg, 'modelInfo') };
+    case 'prepare': {
+      const where = place(msg, 'prepare');
+      if (where.storeDir === undefined) throw new ProtocolError('prepare.storeDir must be a string');
+      return { type: 'prepare', id: int(msg, 'id', 'prepare'), ...where, storeDir: where.storeDir };
+    }
     case 'cancel':
       return { type: 'cancel', id: int(msg, 'id', 'cancel') };
     case 'shutdown':
@@ -154,6 +163,16 @@ function encodedAsset(value: unknown, what: string): EncodedAsset {
   int(o, 'height', what);
   if (!Array.isArray(o.warnings)) throw new ProtocolError(`${what}.warnings must be an array`);
   return o as unknown as EncodedAsset;
+}
+
+/** A preparation's report, from the worker or from its preparing child process. */
+export function preparedModel(value: unknown, what: string): PreparedModel {
+  const v = object(value, what);
+  str(v, 'dir', what);
+  str(v, 'device', what);
+  if (typeof v.ms !== 'number' || !Array.isArray(v.files) || !Array.isArray(v.fallbacks)) throw new ProtocolError(`${what} must have ms, files and fallbacks`);
+  v.files.forEach((f, i) => str(object(f, `${what}.files[${i}]`), 'file', `${what}.files[${i}]`));
+  return v as unknown as PreparedModel;
 }
 
 function workerResult(value: unknown): WorkerResult {
@@ -185,6 +204,8 @@ function workerResult(value: unknown): WorkerResult {
       str(v, 'device', 'result.value');
       return { kind: 'modelInfo', value: v as unknown as PipelineInfo };
     }
+    case 'prepare':
+      return { kind: 'prepare', value: preparedModel(o.value, 'result.value') };
     default:
       throw new ProtocolError(`unknown result kind ${JSON.stringify(o.kind)}`);
   }

@@ -1,0 +1,51 @@
+// The worker's entry in preparing mode (background-prepare.ts starts it): lowest CPU priority, one
+// job from the parent over IPC, one report back, then it ends. If the worker goes away first, so
+// does this process, at once: nothing would read its report.
+import * as os from 'node:os';
+import { errorMessage } from '../errors';
+import { prepareModel } from '../prepare-model';
+import { DEVICE_NAMES, type DeviceName } from '../tables';
+
+function job(raw: unknown): { modelDir: string; device: DeviceName; storeDir: string; quiet: boolean } {
+  const o = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const { modelDir, device, storeDir, quiet } = o;
+  if (typeof modelDir !== 'string' || typeof storeDir !== 'string' || typeof device !== 'string' || !(DEVICE_NAMES as readonly string[]).includes(device)) {
+    throw new Error('a prepare job needs modelDir, storeDir and a device');
+  }
+  return { modelDir, storeDir, device: device as DeviceName, quiet: quiet === true };
+}
+
+export function runPrepareChild(): void {
+  try {
+    // Threads started from here on (onnxruntime's) inherit it; on Windows it is the process's class.
+    os.setPriority(19);
+  } catch {
+    // Not allowed here: it still runs, at normal priority.
+  }
+  // SIGKILL rather than exit(): onnxruntime may be creating a session in another thread right now.
+  const orphaned = (): void => void process.kill(process.pid, 'SIGKILL');
+  process.on('disconnect', orphaned);
+  process.once('message', (raw: unknown) => {
+    const finish = (report: unknown): void => {
+      process.send?.(report, () => {
+        process.off('disconnect', orphaned);
+        process.disconnect?.();
+      });
+    };
+    let parsed;
+    try {
+      parsed = job(raw);
+    } catch (error) {
+      finish({ type: 'failed', message: errorMessage(error) });
+      return;
+    }
+    prepareModel(parsed.modelDir, {
+      storeDir: parsed.storeDir, device: parsed.device,
+      ...(parsed.quiet ? {} : { log: (line: string) => void process.stderr.write(`[prepare] ${line}\n`) }),
+      onFile: (value, index, count) => process.send?.({ type: 'file', value, index, count }),
+    }).then(
+      (value) => finish({ type: 'prepared', value }),
+      (error: unknown) => finish({ type: 'failed', message: errorMessage(error) }),
+    );
+  });
+}
