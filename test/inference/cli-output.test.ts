@@ -26,13 +26,18 @@ describe('nanoforge CLI: output and everyday input', function () {
   const generate = (name: string, ...extra: string[]) =>
     runCli(['generate', 'a green circle on white', '--model', model, '--out', path.join(tmp, name), '--steps', '1', '--seed', '4', ...extra]);
 
-  it('a normal run says which device ran in one line, and how to see why the GPU providers were skipped', async () => {
-    const r = await generate('quiet.png', '--size', '64');
+  it('a normal run says which device ran in one line, and how to see why the GPU providers were skipped; the first run of an unprepared model adds one tip', async () => {
+    const env = { NANOFORGE_MODELS: path.join(tmp, 'store') };
+    const run = () => runCli(['generate', 'a green circle on white', '--model', model, '--out', path.join(tmp, 'quiet.png'), '--steps', '1', '--seed', '4', '--size', '64', '--force'], { env });
+    const first = await run();
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr.split('\n')[2] ?? '', /^tip: this model is not prepared for this machine yet.*nanoforge models prepare /);
+    const r = await run();
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stderr.split('\n');
     assert.match(lines[0]!, /^device: cpu; seed 4; \d+ ms$/);
     // This machine has neither a Vulkan loader nor the CUDA libraries: auto skipped both.
-    assert.deepEqual(lines.slice(1), ['skipped webgpu, cuda (run with --verbose to see why)']);
+    assert.deepEqual(lines.slice(1), ['skipped webgpu, cuda (run with --verbose to see why)'], 'the tip is shown once');
     assert.equal(r.stdout, `${path.join(tmp, 'quiet.png')}\n`);
   });
 
