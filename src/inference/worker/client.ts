@@ -92,8 +92,8 @@ const STDERR_LINES_KEPT = 20;
  * On Linux the worker (and the preparing process it starts, which inherits its environment) runs
  * with glibc's malloc putting its mappings on transparent huge pages. onnxruntime's graph optimizer
  * allocates and touches gigabytes of reordered weights, and most of its time went to page faults:
- * the full-size SD-Turbo UNet's session creation at level 'all' took 32.8 s without, 9.7 s with it,
- * and a cold start to the first image 15.6 → 10.2 s (BENCHMARKS.md). glibc reads GLIBC_TUNABLES
+ * the full-size SD-Turbo UNet's session creation at level 'all' took 41.6 s without, 11.2 s with it
+ * (2.34 M → 0.13 M page faults; bench/huge-pages.bench.mjs, BENCHMARKS.md). glibc reads GLIBC_TUNABLES
  * only when a process starts (2.35 and later; older ones and other C libraries ignore it), and a
  * system with transparent huge pages set to 'never' is unaffected. A hugetlb value the user set wins.
  */
