@@ -92,6 +92,6 @@ export async function prepareAfterInstall(step: PrepareStep): Promise<{ prepared
 export async function unpreparedTip(loads: readonly SessionLoad[], step: Pick<PrepareStep, 'ref' | 'storeArgs' | 'storeDir'>, modelId: string): Promise<string | undefined> {
   if (!loads.some((l) => l.graphCache === 'unprepared')) return undefined;
   if (!(await firstTime(step.storeDir, `prepare-${modelId}`))) return undefined;
-  return `tip: this model is not prepared for this machine yet, so it loaded with fewer optimizations (its UNet steps can run up to ~25 % slower on a CPU). ` +
-    `${prepareCommand(step)} (once; under half a minute for SD-Turbo on a CPU) saves the optimized graphs, and every later load opens them.`;
+  return `tip: this model is not prepared for this machine yet, so it loaded without onnxruntime's CPU layout optimizations (on some CPUs that makes its UNet steps slower). ` +
+    `${prepareCommand(step)} (once; under half a minute for SD-Turbo on a CPU) saves the fully optimized graphs, and every later load opens them.`;
 }

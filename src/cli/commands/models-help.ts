@@ -38,7 +38,7 @@ export const SUBCOMMAND_HELP: Readonly<Record<Subcommand, CommandHelp>> = {
   },
   prepare: {
     usage: 'models prepare ID|DIR [--device NAME] [--store DIR] [--json]',
-    summary: 'Prepares a model for this machine: opens each of its sessions once with all of onnxruntime\'s optimizations and saves the optimized graphs in the models folder (.cache/onnx-graphs), so loads open those instead. For SD-Turbo on a CPU it takes under half a minute; a load of a model that was never prepared skips the slowest optimization instead (it opens quicker; its UNet steps can run up to ~25 % slower). pull and add run it; run it again after an onnxruntime update or a change of --device. The graphs take about the model\'s size on disk.',
+    summary: 'Prepares a model for this machine: opens each of its sessions once with all of onnxruntime\'s optimizations and saves the optimized graphs in the models folder (.cache/onnx-graphs), so loads open those instead. For SD-Turbo on a CPU it takes under half a minute; a load of a model that was never prepared skips the slowest optimization instead (it opens quicker; on CPUs where that layout helps, its UNet steps are slower). pull and add run it; run it again after an onnxruntime update or a change of --device. The graphs take about the model\'s size on disk.',
     options: { device, store, json },
     examples: ['nanoforge models prepare sd-turbo-fp16', 'nanoforge models prepare ./my-export --device cpu'],
   },
