@@ -9,7 +9,6 @@ import * as path from 'node:path';
 import type { GraphCacheStatus } from './backend/graph-cache';
 import { onnxBackend } from './backend/onnx';
 import type { InferenceBackend, SessionFile } from './backend/types';
-import { throwIfAborted } from './errors';
 import { MODEL_FILES, validateModelFolder } from './models/folder';
 import { graphCacheDir } from './models/store-cache';
 import { findTinyDecoder } from './models/tiny-decoder';
@@ -22,8 +21,6 @@ export interface PrepareOptions {
   device?: DeviceName;
   threads?: number;
   log?: (line: string) => void;
-  /** Checked between files (a session being opened cannot be interrupted). */
-  signal?: AbortSignal;
   /** Called before each file is opened. */
   onFile?: (file: PreparedFile, index: number, count: number) => void;
   backend?: InferenceBackend;
@@ -69,7 +66,6 @@ export async function prepareModel(dir: string, options: PrepareOptions): Promis
   let device = options.device ?? 'auto';
   let first: { device: ConcreteDevice; fallbacks: ProviderAttempt[] } | undefined;
   for (const [index, f] of files.entries()) {
-    throwIfAborted(options.signal);
     const entry: PreparedFile = { file: f.file, dir: f.dir ?? dir };
     options.onFile?.(entry, index, files.length);
     const held = await backend.acquireSessions(dir, [f], device, {

@@ -101,10 +101,6 @@ export class BackgroundPreparer {
     return run;
   }
 
-  get preparing(): boolean {
-    return this.running !== undefined;
-  }
-
   dispose(): void {
     this.disposed = true;
     this.clearTimer();
