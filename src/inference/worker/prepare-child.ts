@@ -4,16 +4,7 @@
 import * as os from 'node:os';
 import { errorMessage } from '../errors';
 import { prepareModel } from '../prepare-model';
-import { DEVICE_NAMES, type DeviceName } from '../tables';
-
-function job(raw: unknown): { modelDir: string; device: DeviceName; storeDir: string; quiet: boolean } {
-  const o = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-  const { modelDir, device, storeDir, quiet } = o;
-  if (typeof modelDir !== 'string' || typeof storeDir !== 'string' || typeof device !== 'string' || !(DEVICE_NAMES as readonly string[]).includes(device)) {
-    throw new Error('a prepare job needs modelDir, storeDir and a device');
-  }
-  return { modelDir, storeDir, device: device as DeviceName, quiet: quiet === true };
-}
+import { parsePrepareJob } from './protocol';
 
 export function runPrepareChild(): void {
   try {
@@ -34,14 +25,14 @@ export function runPrepareChild(): void {
     };
     let parsed;
     try {
-      parsed = job(raw);
+      parsed = parsePrepareJob(raw, 'job');
     } catch (error) {
       finish({ type: 'failed', message: errorMessage(error) });
       return;
     }
     prepareModel(parsed.modelDir, {
       storeDir: parsed.storeDir, device: parsed.device,
-      ...(parsed.quiet ? {} : { log: (line: string) => void process.stderr.write(`[prepare] ${line}\n`) }),
+      ...(parsed.quiet === true ? {} : { log: (line: string) => void process.stderr.write(`[prepare] ${line}\n`) }),
       onFile: (value, index, count) => process.send?.({ type: 'file', value, index, count }),
     }).then(
       (value) => finish({ type: 'prepared', value }),

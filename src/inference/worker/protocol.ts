@@ -133,11 +133,8 @@ export function parseWorkerRequest(raw: unknown): WorkerRequest {
     }
     case 'modelInfo':
       return { type: 'modelInfo', id: int(msg, 'id', 'modelInfo'), ...place(msg, 'modelInfo') };
-    case 'prepare': {
-      const where = place(msg, 'prepare');
-      if (where.storeDir === undefined) throw new ProtocolError('prepare.storeDir must be a string');
-      return { type: 'prepare', id: int(msg, 'id', 'prepare'), ...where, storeDir: where.storeDir };
-    }
+    case 'prepare':
+      return { type: 'prepare', id: int(msg, 'id', 'prepare'), ...parsePrepareJob(msg) };
     case 'cancel':
       return { type: 'cancel', id: int(msg, 'id', 'cancel') };
     case 'shutdown':
@@ -163,6 +160,14 @@ function encodedAsset(value: unknown, what: string): EncodedAsset {
   int(o, 'height', what);
   if (!Array.isArray(o.warnings)) throw new ProtocolError(`${what}.warnings must be an array`);
   return o as unknown as EncodedAsset;
+}
+
+/** What to prepare, as the host sends it to the worker and the worker to its preparing process. */
+export function parsePrepareJob(raw: unknown, what = 'prepare'): { modelDir: string; device: DeviceName; storeDir: string; quiet?: true } {
+  const o = object(raw, what);
+  const where = place(o, what);
+  if (where.storeDir === undefined) throw new ProtocolError(`${what}.storeDir must be a string`);
+  return { ...where, storeDir: where.storeDir, ...(o.quiet === true ? { quiet: true as const } : {}) };
 }
 
 /** A preparation's report, from the worker or from its preparing child process. */
